@@ -1,0 +1,47 @@
+# Two commands: `make run` (set up, seed the demo, serve) and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: install run serve migrate seed test test-browser lint format screenshots frontend bench-quick clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	DEBUG=1 $(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	DEBUG=1 $(BIN)/python manage.py seed_demo
+
+run: seed
+	@echo "Serving Talk London at http://127.0.0.1:8000"
+	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# pytest exits 5 when it collects nothing; that is not a failure of the suite.
+test: install
+	TALKLONDON_TESTING=1 $(BIN)/pytest $(PYTEST_ARGS) || [ $$? -eq 5 ]
+
+test-browser: install
+	TALKLONDON_TESTING=1 $(BIN)/pytest -m browser $(PYTEST_ARGS) || [ $$? -eq 5 ]
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+frontend:
+	npm --prefix frontend ci && npm --prefix frontend run build
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,3 @@
+from consultation.models.consultations import Consultation
+
+__all__ = ["Consultation"]

@@ -1,0 +1,72 @@
+"""Email through the outbox: every message Django or allauth sends becomes a row plus a task."""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
+from django.db import transaction
+from django.utils import timezone
+
+from talklondon.models import OutgoingEmail
+from talklondon.outbox import outbox_enqueue
+
+logger = logging.getLogger(__name__)
+
+
+class OutboxEmailBackend(BaseEmailBackend):
+    """Stores each message and enqueues its delivery; the real backend is used by the task."""
+
+    def send_messages(self, email_messages):
+        count = 0
+        for message in email_messages:
+            email_queue(message=message)
+            count += 1
+        return count
+
+
+def email_queue(*, message) -> OutgoingEmail:
+    """Accept a Django EmailMessage for delivery after the current transaction commits."""
+    html = ""
+    for content, mimetype in getattr(message, "alternatives", []) or []:
+        if mimetype == "text/html":
+            html = content
+    with transaction.atomic():
+        email = OutgoingEmail.objects.create(
+            to=list(message.to) + list(message.cc) + list(message.bcc),
+            from_email=message.from_email or settings.DEFAULT_FROM_EMAIL,
+            subject=str(message.subject),
+            body_text=str(message.body),
+            body_html=html,
+            headers={k: str(v) for k, v in (message.extra_headers or {}).items()},
+        )
+        outbox_enqueue(task_name="talklondon.tasks.email_send", kwargs={"email_id": email.pk})
+    return email
+
+
+def email_deliver(*, email_id: int) -> bool:
+    """Deliver a stored email once. Returns False if it was already sent (idempotent)."""
+    with transaction.atomic():
+        email = OutgoingEmail.objects.select_for_update().filter(pk=email_id).first()
+        if email is None or email.sent_at is not None:
+            return False
+        message = EmailMultiAlternatives(
+            subject=email.subject,
+            body=email.body_text,
+            from_email=email.from_email,
+            to=email.to,
+            headers=email.headers or None,
+            connection=get_connection(settings.EMAIL_DELIVERY_BACKEND),
+        )
+        if email.body_html:
+            message.attach_alternative(email.body_html, "text/html")
+        email.attempts += 1
+        try:
+            message.send()
+        except Exception as exc:
+            email.last_error = str(exc)[:2000]
+            email.save(update_fields=["attempts", "last_error"])
+            raise
+        email.sent_at = timezone.now()
+        email.save(update_fields=["attempts", "sent_at"])
+        return True

@@ -1,0 +1,30 @@
+"""Create the demo: staff accounts, the ANPR consultation, its survey and transparency data.
+
+Running it again changes nothing.
+"""
+
+from django.core.management.base import BaseCommand
+
+from talklondon.demo import DEMO_PASSWORD, seed_staff
+
+
+class Command(BaseCommand):
+    help = "Seed the demo content (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--historical",
+            action="store_true",
+            help="Use the original 2014 dates (11 February to 8 April 2014).",
+        )
+
+    def handle(self, *args, historical=False, **options):
+        accounts = seed_staff()
+        self.stdout.write(self.style.SUCCESS(f"Demo staff accounts (password: {DEMO_PASSWORD}):"))
+        for email, role in accounts:
+            self.stdout.write(f"  {email:32} {role}")
+        self.stdout.write(
+            "Staff sign in with a TOTP code: get the current one with\n"
+            "  .venv/bin/python manage.py demo_totp <email>"
+        )
+        self.stdout.write(self.style.SUCCESS("Site: http://127.0.0.1:8000"))

@@ -1,0 +1,94 @@
+"""Plain predicates for who may do what. Views call them; services check them again."""
+
+from allauth.account.models import EmailAddress
+
+ROLE_MODERATOR = "Moderator"
+ROLE_MANAGER = "Consultation manager"
+ROLE_ANALYST = "Analyst"
+ROLE_EXPORTER = "Personal-data exporter"
+ROLE_PUBLISHER = "Statistics publisher"
+
+# Each role and exactly the permissions it holds (the data migration creates these groups).
+ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    ROLE_MODERATOR: ("moderate_comments", "block_users"),
+    ROLE_MANAGER: ("manage_consultations",),
+    ROLE_ANALYST: ("view_results", "export_anonymised"),
+    ROLE_EXPORTER: ("export_identified",),
+    ROLE_PUBLISHER: ("manage_releases",),
+}
+STAFF_ROLES = tuple(ROLE_PERMISSIONS)
+
+
+def _has(user, codename: str) -> bool:
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and user.has_perm(f"talklondon.{codename}")
+    )
+
+
+def is_staff_member(user) -> bool:
+    """Anyone holding a MOPAC staff role (or a superuser)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return any(_has(user, codename) for perms in ROLE_PERMISSIONS.values() for codename in perms)
+
+
+def can_moderate(user) -> bool:
+    return _has(user, "moderate_comments")
+
+
+def can_block_users(user) -> bool:
+    return _has(user, "block_users")
+
+
+def can_manage_consultations(user) -> bool:
+    return _has(user, "manage_consultations")
+
+
+def can_view_results(user) -> bool:
+    return _has(user, "view_results")
+
+
+def can_export_anonymised(user) -> bool:
+    return _has(user, "export_anonymised")
+
+
+def can_export_identified(user) -> bool:
+    return _has(user, "export_identified")
+
+
+def can_manage_releases(user) -> bool:
+    return _has(user, "manage_releases")
+
+
+def has_verified_email(user) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    return EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
+
+
+def participation_problem(user) -> str | None:
+    """Why this person cannot comment or respond yet, in words we can show them; None if they can.
+
+    Blocking is per consultation app and is checked there as well.
+    """
+    if user is None or not user.is_authenticated:
+        return "Sign in or create an account to take part."
+    if not user.is_active or user.erased_at:
+        return "This account cannot take part."
+    if not has_verified_email(user):
+        return (
+            "Verify your email address before taking part. We sent you a link when you signed "
+            "up; you can send a new one from your account's email settings."
+        )
+    if not user.display_name:
+        return "Choose a display name in your profile before taking part."
+    return None
+
+
+def can_participate(user) -> bool:
+    return participation_problem(user) is None

@@ -1,0 +1,21 @@
+"""Celery tasks of the site app. Tasks take ids and call services."""
+
+from celery import shared_task
+
+from talklondon.mail import email_deliver
+from talklondon.outbox import outbox_relay_pending
+
+
+@shared_task(
+    name="talklondon.tasks.email_send",
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=8,
+)
+def email_send(email_id: int) -> bool:
+    return email_deliver(email_id=email_id)
+
+
+@shared_task(name="talklondon.tasks.outbox_relay")
+def outbox_relay() -> int:
+    return outbox_relay_pending()

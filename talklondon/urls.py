@@ -1,0 +1,35 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from talklondon import views
+
+staff_patterns = [
+    path("", views.staff_home, name="home"),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("privacy/", views.page("privacy", "Privacy notice"), name="privacy"),
+    path(
+        "accessibility/",
+        views.page("accessibility", "Accessibility statement"),
+        name="accessibility",
+    ),
+    path("cookies/", views.page("cookies", "Cookies"), name="cookies"),
+    path("house-rules/", views.page("house_rules", "House rules for comments"), name="house_rules"),
+    path("contact/", views.page("contact", "Contact us"), name="contact"),
+    path("accounts/", include("allauth.urls")),
+    path("account/", include("talklondon.account_urls")),
+    path("staff/", include((staff_patterns, "staff"))),
+    path("staff/consultations/", include("consultation.staff_urls")),
+    path("staff/surveys/", include("consultation.surveys.staff_urls")),
+    path("staff/anpr/", include("anpr_info.staff_urls")),
+    path("consultations/", include("consultation.urls")),
+    path("surveys/", include("consultation.surveys.urls")),
+    path("anpr/", include("anpr_info.urls")),
+    path("api/", include("anpr_info.api_urls")),
+    path("django-admin/", admin.site.urls),
+]
+
+handler404 = "talklondon.views.error_404"
+handler500 = "talklondon.views.error_500"

@@ -1,0 +1,55 @@
+"""Site pages: home, the fixed information pages, the staff home and friendly error pages."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from consultation.selectors import consultation_list_public
+from talklondon import permissions
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    groups = consultation_list_public()
+    return render(request, "talklondon/home.html", {"groups": groups})
+
+
+def page(template_name: str, title: str):
+    """A fixed information page (privacy, accessibility, cookies, house rules, contact)."""
+
+    @require_GET
+    def view(request: HttpRequest) -> HttpResponse:
+        return render(request, f"pages/{template_name}.html", {"page_title": title})
+
+    view.__name__ = f"page_{template_name}"
+    return view
+
+
+@require_GET
+def staff_home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    context = {
+        "can_moderate": permissions.can_moderate(user),
+        "can_manage_consultations": permissions.can_manage_consultations(user),
+        "can_view_results": permissions.can_view_results(user),
+        "can_export_identified": permissions.can_export_identified(user),
+        "can_manage_releases": permissions.can_manage_releases(user),
+    }
+    return render(request, "staff/home.html", context)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A stale or missing CSRF token: explain it and let the person go back and try again."""
+    return render(request, "errors/csrf.html", status=403)
+
+
+def rate_limited(request: HttpRequest, exception=None) -> HttpResponse:
+    return render(request, "errors/rate_limited.html", status=429)
+
+
+def error_404(request: HttpRequest, exception=None) -> HttpResponse:
+    return render(request, "errors/404.html", status=404)
+
+
+def error_500(request: HttpRequest) -> HttpResponse:
+    return render(request, "errors/500.html", status=500)

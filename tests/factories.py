@@ -1,0 +1,47 @@
+"""factory-boy factories for every app's models."""
+
+from datetime import timedelta
+
+import factory
+from allauth.account.models import EmailAddress
+from django.utils import timezone
+
+from consultation.models import Consultation
+from talklondon.demo import totp_ensure
+from talklondon.models import Profile, User
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    """A resident with a profile and, unless `verified=False`, a verified email address."""
+
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    display_name = factory.Sequence(lambda n: f"Londoner {n}")
+    password = factory.django.Password("correct-horse-battery")
+
+    @factory.post_generation
+    def verified(obj, create, extracted, **kwargs):
+        if not create:
+            return
+        Profile.objects.get_or_create(user=obj)
+        EmailAddress.objects.create(
+            user=obj, email=obj.email, primary=True, verified=extracted is not False
+        )
+
+
+def totp_add(user: User) -> None:
+    totp_ensure(user)
+
+
+class ConsultationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Consultation
+
+    title = factory.Sequence(lambda n: f"Consultation {n}")
+    slug = factory.Sequence(lambda n: f"consultation-{n}")
+    summary = "What we propose and why we are asking."
+    opens_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=7))
+    closes_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=49))

@@ -1,0 +1,104 @@
+"""GOV.UK Frontend markup for Django forms: the error summary and one tag per field.
+
+Usage:
+    {% load govuk_forms %}
+    {% govuk_error_summary form %}
+    {% govuk_field form.email %}
+    {% govuk_field form.body label_size="m" %}
+"""
+
+from django import forms, template
+
+register = template.Library()
+
+_KIND_BY_WIDGET = [
+    # CheckboxSelectMultiple subclasses RadioSelect, so it must be tested first.
+    (forms.CheckboxSelectMultiple, "checkboxes"),
+    (forms.RadioSelect, "radios"),
+    (forms.CheckboxInput, "checkbox"),
+    (forms.Select, "select"),
+    (forms.Textarea, "textarea"),
+    (forms.ClearableFileInput, "file"),
+    (forms.FileInput, "file"),
+    (forms.HiddenInput, "hidden"),
+]
+
+
+def field_kind(bound_field) -> str:
+    widget = bound_field.field.widget
+    for widget_class, kind in _KIND_BY_WIDGET:
+        if isinstance(widget, widget_class):
+            return kind
+    return "input"
+
+
+def field_anchor(bound_field) -> str:
+    """The id the error summary links to: the first option for radios and checkboxes."""
+    base = bound_field.id_for_label or f"id_{bound_field.html_name}"
+    if field_kind(bound_field) in {"radios", "checkboxes"} and not base.endswith("_0"):
+        return f"{bound_field.auto_id}_0"
+    return base
+
+
+@register.inclusion_tag("forms/error_summary.html")
+def govuk_error_summary(*forms_):
+    errors = []
+    for form in forms_:
+        if form is None or not form.is_bound:
+            continue
+        for message in form.non_field_errors():
+            errors.append({"href": "", "message": message})
+        for name, field_errors in form.errors.items():
+            if name == "__all__":
+                continue
+            bound = form[name]
+            for message in field_errors:
+                errors.append({"href": f"#{field_anchor(bound)}", "message": message})
+    return {"errors": errors}
+
+
+@register.inclusion_tag("forms/field.html")
+def govuk_field(bound_field, label_size="s", label_is_heading=False, width=""):
+    kind = field_kind(bound_field)
+    widget = bound_field.field.widget
+    max_length = getattr(bound_field.field, "max_length", None)
+    value = bound_field.value()
+    if kind == "checkboxes":
+        selected = {str(v) for v in (value or [])}
+    elif kind == "radios":
+        selected = {str(value)} if value not in (None, "") else set()
+    else:
+        selected = set()
+    options = []
+    if kind in {"radios", "checkboxes", "select"}:
+        for index, (option_value, option_label) in enumerate(bound_field.field.choices):
+            option_value = "" if option_value is None else str(option_value)
+            options.append(
+                {
+                    "value": option_value,
+                    "label": option_label,
+                    "id": f"{bound_field.auto_id}_{index}",
+                    "checked": option_value in selected,
+                    "selected": option_value == ("" if value is None else str(value)),
+                }
+            )
+    input_type = getattr(widget, "input_type", "text")
+    return {
+        "field": bound_field,
+        "kind": kind,
+        "input_type": input_type,
+        "options": options,
+        "errors": bound_field.errors,
+        "id": bound_field.id_for_label or bound_field.auto_id,
+        "name": bound_field.html_name,
+        "label": bound_field.label,
+        "help_text": bound_field.help_text,
+        "value": "" if value is None else value,
+        "required": bound_field.field.required,
+        "max_length": max_length if kind == "textarea" else None,
+        "attrs": widget.attrs,
+        "label_size": label_size,
+        "label_is_heading": label_is_heading,
+        "width": width,
+        "checked": bool(value) if kind == "checkbox" else False,
+    }

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "talklondon",
     "consultation",
     "consultation.surveys",
+    "consultation.analysis",
     "anpr_info",
 ]
 

@@ -24,6 +24,8 @@ urlpatterns = [
     path("staff/consultations/", include("consultation.staff_urls")),
     path("staff/surveys/", include("consultation.surveys.staff_urls")),
     path("staff/anpr/", include("anpr_info.staff_urls")),
+    path("staff/analysis/", include("consultation.analysis.staff_urls")),
+    path("results/", include("consultation.analysis.urls")),
     path("consultations/", include("consultation.urls")),
     path("surveys/", include("consultation.surveys.urls")),
     path("anpr/", include("anpr_info.urls")),

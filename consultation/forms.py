@@ -215,7 +215,9 @@ class AuditFilterForm(forms.Form):
         empty_label="Any consultation",
     )
     actor = forms.IntegerField(label="Moderator (user number)", required=False, min_value=1)
-    subject_user = forms.IntegerField(label="Participant (user number)", required=False, min_value=1)
+    subject_user = forms.IntegerField(
+        label="Participant (user number)", required=False, min_value=1
+    )
     date_from = forms.DateField(label="From (YYYY-MM-DD)", required=False)
     date_to = forms.DateField(label="To (YYYY-MM-DD)", required=False)
 

@@ -139,7 +139,9 @@ def proposal_page(request: HttpRequest, slug: str, page_slug: str) -> HttpRespon
                 status = 403 if isinstance(exc, PermissionDenied) else 200
             else:
                 return _after_post(request, comment)
-    return render(request, "consultation/page.html", _page_context(request, page, form), status=status)
+    return render(
+        request, "consultation/page.html", _page_context(request, page, form), status=status
+    )
 
 
 def _after_post(request, comment: Comment) -> HttpResponse:

@@ -83,7 +83,10 @@ _COMMON_WORDS = frozenset(
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 # UK numbers: 07700 900123, 020 7946 0018, +44 20 7946 0018, (020) 7946-0018.
 _PHONE = re.compile(r"(?<![\w+])(?:\+44\s?\(?0?\)?\s?|\(?0)\d(?:[\s\-)]?\d){8,9}(?!\d)")
-_LINK = re.compile(r"(https?://|www\.|\]\(|\b[a-z0-9-]+\.(com|co\.uk|org|net|uk|io)\b)", re.I)
+# Bare domains count as links too, but not the domain part of an email address.
+_LINK = re.compile(
+    r"(https?://|www\.|\]\(|(?<![@\w.-])[a-z0-9-]+\.(com|co\.uk|org|net|uk|io)\b)", re.I
+)
 
 
 def looks_like_vehicle_registration(text: str) -> bool:

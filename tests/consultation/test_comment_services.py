@@ -146,9 +146,11 @@ def test_edit_within_window_keeps_a_version(participant, open_page):
 
 def test_edit_after_window_is_refused(participant, open_page):
     comment = svc.comment_post(user=participant, page=open_page, text="First thoughts")
-    with time_machine.travel(timezone.now() + timedelta(minutes=16)):
-        with pytest.raises(ValidationError, match="first 15 minutes"):
-            svc.comment_edit(user=participant, comment=comment, text="Too late")
+    with (
+        time_machine.travel(timezone.now() + timedelta(minutes=16)),
+        pytest.raises(ValidationError, match="first 15 minutes"),
+    ):
+        svc.comment_edit(user=participant, comment=comment, text="Too late")
 
 
 def test_edit_someone_elses_comment_is_forbidden(participant, open_page):

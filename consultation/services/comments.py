@@ -285,7 +285,14 @@ def comment_report(*, user, comment: Comment, reason: str, details: str = "") ->
     if not user.is_authenticated:
         raise PermissionDenied("Sign in to report a comment.")
     participant_check(user)
-    comment = Comment.objects.select_for_update().get(pk=comment.pk)
+    comment = (
+        Comment.objects.select_for_update(of=("self",))
+        .select_related("page__consultation")
+        .get(pk=comment.pk)
+    )
+    # Reports stay open after closing: removing harmful content is not taking part.
+    if comment.page.consultation.status == Consultation.Status.UPCOMING:
+        raise ValidationError("This consultation has not opened yet.")
     if comment.status != Comment.Status.PUBLISHED or comment.is_deleted:
         raise ValidationError("This comment is not published, so there is nothing to report.")
     if comment.author_id == user.pk:

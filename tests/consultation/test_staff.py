@@ -113,7 +113,7 @@ def test_pdf_renamed_from_other_extension_is_accepted_by_content():
 
 def test_page_edit_after_opening_needs_and_shows_change_note(manager):
     page = factories.ProposalPageFactory(consultation=consultation_in_state("open"))
-    kwargs = dict(actor=manager, page=page, title=page.title, slug=page.slug, position=1)
+    kwargs = {"actor": manager, "page": page, "title": page.title, "slug": page.slug, "position": 1}
     with pytest.raises(ValidationError):
         page_update(body="New text", **kwargs)
     page_update(body="New text", change_note="Clarified retention", **kwargs)

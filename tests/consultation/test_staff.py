@@ -251,3 +251,33 @@ def test_first_comment_hold_is_shown_to_moderator_with_reason(settings, staff_cl
         reverse("consultation_staff:moderation_comment", args=[comment.pk])
     ).content.decode()
     assert "First comment from a new account" in html
+
+
+def test_every_form_page_renders(client, staff_client, participant, open_page):
+    own = factories.CommentFactory(page=open_page, author=participant)
+    other = factories.CommentFactory(page=open_page)
+    client.force_login(participant)
+    for name, arg in [
+        ("comment_reply", other.pk),
+        ("comment_edit", own.pk),
+        ("comment_delete", own.pk),
+        ("comment_report", other.pk),
+    ]:
+        response = client.get(reverse(f"consultation:{name}", args=[arg]))
+        assert response.status_code == 200, name
+        assert "<h1" in response.content.decode()
+    manager_client, _ = staff_client(ROLE_MANAGER)
+    for name, arg in [
+        ("consultation_edit", open_page.consultation_id),
+        ("page_create", open_page.consultation_id),
+        ("page_edit", open_page.pk),
+        ("attachment_create", open_page.pk),
+    ]:
+        assert (
+            manager_client.get(reverse(f"consultation_staff:{name}", args=[arg])).status_code == 200
+        )
+    edit = manager_client.post(
+        reverse("consultation_staff:page_edit", args=[open_page.pk]),
+        {"title": open_page.title, "slug": open_page.slug, "position": 1, "body": "Changed"},
+    )
+    assert "Say what changed" in edit.content.decode()

@@ -1,8 +1,37 @@
-"""Reads for consultation pages."""
+"""Reads for consultation pages, comment threads and the moderator's desk.
 
+Selectors own select_related/prefetch_related so that a page's query count does not grow
+with the number of comments.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from consultation.models import Consultation
+from consultation.house_rules import house_rule_title
+from consultation.limits import edit_window
+from consultation.models import (
+    Attachment,
+    Comment,
+    CommentLike,
+    CommentReport,
+    Consultation,
+    ModerationAction,
+    ParticipantBlock,
+    ProposalPage,
+)
+
+COMMENTS_PER_PAGE = 50
+SORTS = {
+    "newest": ("-created_at", "-id"),
+    "oldest": ("created_at", "id"),
+    "liked": ("-like_count", "-created_at", "-id"),
+}
+SORT_LABELS = {"newest": "Newest first", "oldest": "Oldest first", "liked": "Most liked"}
+DEFAULT_SORT = "newest"
 
 
 def consultation_list_public() -> dict[str, list[Consultation]]:
@@ -15,3 +44,320 @@ def consultation_list_public() -> dict[str, list[Consultation]]:
     groups["upcoming"].sort(key=lambda c: c.opens_at)
     groups["closed"].sort(key=lambda c: c.closes_at, reverse=True)
     return groups
+
+
+def consultation_survey_links(consultation: Consultation) -> list[dict[str, str]]:
+    """Where to respond to this consultation's survey(s): [{"title": ..., "url": ...}].
+
+    A hook for the surveys app: it returns nothing until the lead wires it to the surveys'
+    own selector (for example `surveys:start` with the consultation slug). The consultation
+    page shows "Respond to the survey" only when this returns a link.
+    """
+    return []
+
+
+def _published_visible() -> Q:
+    return Q(status=Comment.Status.PUBLISHED, deleted_at__isnull=True) & ~Q(
+        author_id__in=ParticipantBlock.objects.filter(lifted_at__isnull=True).values("user_id")
+    )
+
+
+def consultation_pages(consultation: Consultation) -> list[ProposalPage]:
+    """The consultation's pages in order, each with `comment_count` (published comments)."""
+    return list(
+        consultation.pages.annotate(
+            comment_count=Count("comments", filter=Q(comments__status=Comment.Status.PUBLISHED))
+        ).order_by("position", "id")
+    )
+
+
+def moderation_summary(consultation: Consultation) -> dict:
+    """Public counts: comments published, and comments removed by house-rule reason."""
+    comments = Comment.objects.filter(page__consultation=consultation)
+    published = comments.filter(status=Comment.Status.PUBLISHED, deleted_at__isnull=True).count()
+    removed_rows = (
+        comments.filter(status=Comment.Status.REMOVED)
+        .values("removal_reason")
+        .annotate(n=Count("id"))
+        .order_by("removal_reason")
+    )
+    removed = [(house_rule_title(row["removal_reason"]), row["n"]) for row in removed_rows]
+    return {
+        "published": published,
+        "removed": removed,
+        "removed_total": sum(n for _, n in removed),
+    }
+
+
+def consultation_timeline(consultation: Consultation, now=None) -> list[dict]:
+    """The consultation's weeks, from opening to closing, then the results."""
+    from datetime import timedelta
+
+    now = now or timezone.now()
+    items = [
+        {
+            "date": consultation.opens_at,
+            "title": "Consultation opens",
+            "description": "Read the proposal, join the discussion and answer the survey.",
+            "done": now >= consultation.opens_at,
+        }
+    ]
+    week = 1
+    start = consultation.opens_at
+    while start < consultation.closes_at and week <= 52:
+        end = min(start + timedelta(days=7), consultation.closes_at)
+        items.append(
+            {
+                "date": start,
+                "end": end - timedelta(seconds=1),
+                "title": f"Week {week}",
+                "description": "",
+                "done": now >= end,
+                "current": start <= now < end,
+            }
+        )
+        start = end
+        week += 1
+    items.append(
+        {
+            "date": consultation.closes_at,
+            "title": "Consultation closes",
+            "description": "Comments and survey responses close. Discussions stay readable.",
+            "done": now >= consultation.closes_at,
+        }
+    )
+    items.append(
+        {
+            "date": consultation.results_published_at,
+            "title": "Results published",
+            "description": "We publish what you told us and what we will do about it.",
+            "done": bool(consultation.results_published_at)
+            and now >= consultation.results_published_at,
+        }
+    )
+    return items
+
+
+def proposal_page_get(*, consultation_slug: str, page_slug: str) -> ProposalPage | None:
+    """A proposal page with its consultation and attachments (or None)."""
+    return (
+        ProposalPage.objects.select_related("consultation")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
+        .filter(consultation__slug=consultation_slug, slug=page_slug)
+        .first()
+    )
+
+
+@dataclass
+class Threads:
+    """A page of top-level comments, each with `children` nested to three levels."""
+
+    page_obj: Page
+    comments: list[Comment]
+    sort: str
+    liked_ids: set[int] = field(default_factory=set)
+    total: int = 0
+
+
+def _viewer_filter(user) -> Q:
+    """Comments this person may see in full: published ones, plus their own pending ones."""
+    visible = _published_visible()
+    if user is not None and user.is_authenticated:
+        visible |= Q(author_id=user.pk, status=Comment.Status.PENDING, deleted_at__isnull=True)
+    return visible
+
+
+def _annotate_display(comment: Comment, user, blocked: bool) -> None:
+    if blocked:
+        comment.display = "hidden"
+    elif comment.deleted_at is not None:
+        comment.display = "deleted"
+    elif comment.status == Comment.Status.REMOVED:
+        comment.display = "removed"
+        comment.removal_title = house_rule_title(comment.removal_reason)
+    elif comment.status == Comment.Status.PENDING:
+        comment.display = "pending"
+    else:
+        comment.display = "full"
+    comment.is_own = bool(user and user.is_authenticated and comment.author_id == user.pk)
+    comment.can_edit = (
+        comment.is_own
+        and comment.display in {"full", "pending"}
+        and timezone.now() < comment.created_at + edit_window()
+    )
+
+
+def _prune(nodes: list[Comment]) -> list[Comment]:
+    """Drop placeholders (removed, deleted, hidden) that have nothing visible beneath them."""
+    kept = []
+    for node in nodes:
+        node.children = _prune(node.children)
+        if node.display in {"full", "pending"} or node.children:
+            kept.append(node)
+    return kept
+
+
+def comment_threads(
+    *, page: ProposalPage, user, sort: str = DEFAULT_SORT, page_number=1
+) -> Threads:
+    """One page of threads in a fixed number of queries, however many comments there are."""
+    sort = sort if sort in SORTS else DEFAULT_SORT
+    blocked_ids = ParticipantBlock.objects.filter(lifted_at__isnull=True).values("user_id")
+    author_blocked = Exists(
+        ParticipantBlock.objects.filter(user_id=OuterRef("author_id"), lifted_at__isnull=True)
+    )
+    visible_reply = Comment.objects.filter(
+        thread_id=OuterRef("pk"), status=Comment.Status.PUBLISHED, deleted_at__isnull=True
+    ).exclude(author_id__in=blocked_ids)
+    top_level = (
+        Comment.objects.filter(page=page, depth=0)
+        .filter(_viewer_filter(user) | Q(Exists(visible_reply)))
+        .select_related("author")
+        .annotate(author_blocked=author_blocked)
+        .order_by(*SORTS[sort])
+    )
+    paginator = Paginator(top_level, COMMENTS_PER_PAGE)
+    page_obj = paginator.get_page(page_number)
+    tops = list(page_obj.object_list)
+    top_ids = [c.pk for c in tops]
+
+    replies: list[Comment] = []
+    if top_ids:
+        hidden_pending = Q(status=Comment.Status.PENDING)
+        if user is not None and user.is_authenticated:
+            hidden_pending &= ~Q(author_id=user.pk)
+        replies = list(
+            Comment.objects.filter(thread_id__in=top_ids)
+            .exclude(hidden_pending)
+            .select_related("author")
+            .annotate(author_blocked=author_blocked)
+            .order_by("created_at", "id")
+        )
+    by_parent: dict[int, list[Comment]] = defaultdict(list)
+    for comment in tops + replies:
+        comment.children = []
+        _annotate_display(comment, user, comment.author_blocked)
+    for reply in replies:
+        by_parent[reply.parent_id].append(reply)
+    for comment in tops + replies:
+        comment.children = by_parent.get(comment.pk, [])
+    comments = _prune(tops)
+
+    liked_ids: set[int] = set()
+    if user is not None and user.is_authenticated and (top_ids or replies):
+        ids = top_ids + [r.pk for r in replies]
+        liked_ids = set(
+            CommentLike.objects.filter(user=user, comment_id__in=ids).values_list(
+                "comment_id", flat=True
+            )
+        )
+    return Threads(
+        page_obj=page_obj,
+        comments=comments,
+        sort=sort,
+        liked_ids=liked_ids,
+        total=paginator.count,
+    )
+
+
+def comment_get_public(*, comment_id: int, user=None) -> Comment | None:
+    """A comment a participant acts on (reply, like, report, edit, delete), with its page."""
+    return (
+        Comment.objects.select_related("page__consultation", "author").filter(pk=comment_id).first()
+    )
+
+
+# --- The moderator's desk -------------------------------------------------------------------
+
+QUEUES = {
+    "pending": "Pending",
+    "reported": "Reported",
+    "held": "Held by rule",
+}
+
+
+def moderation_queue(*, queue: str, consultation_id: int | None = None) -> QuerySet[Comment]:
+    """Comments waiting for a moderator, in the order they should be looked at."""
+    comments = Comment.objects.select_related("author", "page__consultation").annotate(
+        author_blocked=Exists(
+            ParticipantBlock.objects.filter(user_id=OuterRef("author_id"), lifted_at__isnull=True)
+        )
+    )
+    if consultation_id:
+        comments = comments.filter(page__consultation_id=consultation_id)
+    if queue == "reported":
+        return (
+            comments.filter(open_report_count__gt=0, deleted_at__isnull=True)
+            .order_by("-open_report_count", "created_at", "id")
+            .prefetch_related("reports")
+        )
+    if queue == "held":
+        return (
+            comments.filter(status=Comment.Status.PENDING, deleted_at__isnull=True)
+            .exclude(held_for="")
+            .order_by("created_at", "id")
+        )
+    return comments.filter(
+        status=Comment.Status.PENDING, deleted_at__isnull=True, held_for=""
+    ).order_by("created_at", "id")
+
+
+def moderation_queue_counts() -> dict[str, int]:
+    live = Comment.objects.filter(deleted_at__isnull=True)
+    return live.aggregate(
+        pending=Count("id", filter=Q(status=Comment.Status.PENDING, held_for="")),
+        held=Count("id", filter=Q(status=Comment.Status.PENDING) & ~Q(held_for="")),
+        reported=Count("id", filter=Q(open_report_count__gt=0)),
+    )
+
+
+def comment_for_moderation(*, comment_id: int) -> Comment | None:
+    return (
+        Comment.objects.select_related(
+            "author", "page__consultation", "replied_to__author", "parent"
+        )
+        .prefetch_related(
+            "versions",
+            Prefetch("reports", queryset=CommentReport.objects.select_related("reporter")),
+            Prefetch(
+                "moderation_actions",
+                queryset=ModerationAction.objects.select_related("actor").order_by("-created_at"),
+            ),
+        )
+        .filter(pk=comment_id)
+        .first()
+    )
+
+
+def active_blocks() -> QuerySet[ParticipantBlock]:
+    return ParticipantBlock.objects.filter(lifted_at__isnull=True).select_related(
+        "user", "blocked_by"
+    )
+
+
+def audit_trail(
+    *,
+    kind: str = "",
+    actor_id: int | None = None,
+    consultation_id: int | None = None,
+    subject_user_id: int | None = None,
+    date_from=None,
+    date_to=None,
+) -> QuerySet[ModerationAction]:
+    """The moderation audit trail, newest first, filtered."""
+    actions = ModerationAction.objects.select_related(
+        "actor", "subject_user", "comment__page", "consultation"
+    )
+    if kind:
+        actions = actions.filter(kind=kind)
+    if actor_id:
+        actions = actions.filter(actor_id=actor_id)
+    if consultation_id:
+        actions = actions.filter(consultation_id=consultation_id)
+    if subject_user_id:
+        actions = actions.filter(subject_user_id=subject_user_id)
+    if date_from:
+        actions = actions.filter(created_at__date__gte=date_from)
+    if date_to:
+        actions = actions.filter(created_at__date__lte=date_to)
+    return actions.order_by("-created_at", "-id")

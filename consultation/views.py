@@ -1,8 +1,354 @@
-from django.shortcuts import get_object_or_404, render
+"""Public consultation pages: listing, consultation, proposal pages and comment actions.
 
-from consultation.models import Consultation
+Views are thin: form -> service -> redirect. Services raise ValidationError (shown in the
+form's error summary) or PermissionDenied (shown the same way, with status 403).
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_ratelimit.decorators import ratelimit
+
+from consultation import selectors
+from consultation.forms import CommentForm, ReportForm
+from consultation.models import Attachment, Comment, Consultation
+from consultation.services import comments as comment_services
+from consultation.services.notifications import reply_emails_unsubscribe, unsubscribe_user_id
+from talklondon.permissions import participation_problem
 
 
-def consultation_detail(request, slug):
-    consultation = get_object_or_404(Consultation, slug=slug)
-    return render(request, "consultation/detail.html", {"consultation": consultation})
+def _errors_into(form, exc: ValidationError | PermissionDenied) -> None:
+    """Put a service's error into the form so the GOV.UK error summary shows it."""
+    if isinstance(exc, ValidationError):
+        if hasattr(exc, "error_dict"):
+            for name, errors in exc.message_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+            return
+        for message in exc.messages:
+            form.add_error(None, message)
+        return
+    form.add_error(None, str(exc) or "You cannot do that.")
+
+
+def _participation(request) -> str | None:
+    """Why this person cannot comment, or None."""
+    problem = participation_problem(request.user)
+    if problem is None and comment_services.is_blocked(request.user):
+        return comment_services.BLOCKED_MESSAGE
+    return problem
+
+
+@require_GET
+def consultation_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "consultation/list.html",
+        {"groups": selectors.consultation_list_public()},
+    )
+
+
+def _time_left(consultation: Consultation, now) -> str:
+    status = consultation.status_at(now)
+    if status == Consultation.Status.UPCOMING:
+        days = (consultation.opens_at - now).days
+        return "Opens tomorrow" if days < 1 else f"Opens in {days} day{'s' if days != 1 else ''}"
+    if status == Consultation.Status.OPEN:
+        left = consultation.closes_at - now
+        if left.days >= 1:
+            return f"Closes in {left.days} day{'s' if left.days != 1 else ''}"
+        hours = int(left.total_seconds() // 3600)
+        if hours >= 1:
+            return f"Closes in {hours} hour{'s' if hours != 1 else ''}"
+        return "Closes in less than an hour"
+    return f"Closed on {timezone.localtime(consultation.closes_at):%-d %B %Y}"
+
+
+@require_GET
+def consultation_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    consultation = Consultation.objects.filter(slug=slug).first()
+    if consultation is None:
+        raise Http404
+    now = timezone.now()
+    survey_links = selectors.consultation_survey_links(consultation)
+    return render(
+        request,
+        "consultation/detail.html",
+        {
+            "consultation": consultation,
+            "status": consultation.status_at(now),
+            "time_left": _time_left(consultation, now),
+            "timeline": selectors.consultation_timeline(consultation, now),
+            "pages": selectors.consultation_pages(consultation),
+            "summary": selectors.moderation_summary(consultation),
+            "survey_links": survey_links,
+            "survey_url": survey_links[0]["url"] if survey_links else "",
+        },
+    )
+
+
+def _page_or_404(slug: str, page_slug: str):
+    page = selectors.proposal_page_get(consultation_slug=slug, page_slug=page_slug)
+    if page is None:
+        raise Http404
+    return page
+
+
+def _page_context(request, page, form=None) -> dict:
+    sort = request.GET.get("sort", selectors.DEFAULT_SORT)
+    threads = selectors.comment_threads(
+        page=page, user=request.user, sort=sort, page_number=request.GET.get("page", 1)
+    )
+    consultation = page.consultation
+    problem = _participation(request) if consultation.is_open else None
+    return {
+        "consultation": consultation,
+        "page": page,
+        "pages": list(consultation.pages.only("title", "slug", "position").order_by("position")),
+        "threads": threads,
+        "sort_labels": selectors.SORT_LABELS,
+        "participation_problem": problem,
+        "can_comment": consultation.is_open and page.comments_enabled and problem is None,
+        "form": form or CommentForm(),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@ratelimit(key="user_or_ip", rate="20/m", method="POST", block=True)
+def proposal_page(request: HttpRequest, slug: str, page_slug: str) -> HttpResponse:
+    """A proposal page with its comments; POST posts a top-level comment."""
+    page = _page_or_404(slug, page_slug)
+    if request.method == "GET" and request.GET.get("fragment"):
+        context = _page_context(request, page)
+        return render(request, "consultation/includes/comment_page.html", context)
+    form = None
+    status = 200
+    if request.method == "POST":
+        form = CommentForm(request.POST)
+        if form.is_valid():
+            try:
+                comment = comment_services.comment_post(
+                    user=request.user, page=page, text=form.cleaned_data["body"]
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                _errors_into(form, exc)
+                status = 403 if isinstance(exc, PermissionDenied) else 200
+            else:
+                return _after_post(request, comment)
+    return render(
+        request, "consultation/page.html", _page_context(request, page, form), status=status
+    )
+
+
+def _after_post(request, comment: Comment) -> HttpResponse:
+    if comment.status == Comment.Status.PENDING:
+        messages.info(
+            request,
+            "Your comment is awaiting moderation. It will appear once a moderator has checked it.",
+        )
+    else:
+        messages.success(request, "Your comment has been posted.")
+    return redirect(_comment_url(comment))
+
+
+def _comment_url(comment: Comment, sort: str = "newest") -> str:
+    page = comment.page
+    url = reverse("consultation:page", args=[page.consultation.slug, page.slug])
+    return f"{url}?sort={sort}#comment-{comment.pk}"
+
+
+def _comment_visible_or_404(request, comment_id: int) -> Comment:
+    comment = selectors.comment_get_public(comment_id=comment_id)
+    if comment is None:
+        raise Http404
+    own = request.user.is_authenticated and comment.author_id == request.user.pk
+    if comment.status != Comment.Status.PUBLISHED and not own:
+        raise Http404
+    return comment
+
+
+def _sign_in_first(request):
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('account_login')}?next={request.get_full_path()}")
+    return None
+
+
+@require_http_methods(["GET", "POST"])
+@ratelimit(key="user_or_ip", rate="20/m", method="POST", block=True)
+def comment_reply(request: HttpRequest, comment_id: int) -> HttpResponse:
+    comment = selectors.comment_get_public(comment_id=comment_id)
+    if comment is None:
+        raise Http404
+    if (response := _sign_in_first(request)) is not None:
+        return response
+    form = CommentForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            reply = comment_services.comment_post(
+                user=request.user,
+                page=comment.page,
+                text=form.cleaned_data["body"],
+                reply_to_id=comment.pk,
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            _errors_into(form, exc)
+            status = 403 if isinstance(exc, PermissionDenied) else 200
+        else:
+            return _after_post(request, reply)
+    replyable = comment.status == Comment.Status.PUBLISHED and not comment.is_deleted
+    return render(
+        request,
+        "consultation/comment_reply.html",
+        {
+            "comment": comment,
+            "replyable": replyable,
+            "page": comment.page,
+            "consultation": comment.page.consultation,
+            "form": form,
+            "participation_problem": _participation(request),
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@ratelimit(key="user_or_ip", rate="20/m", method="POST", block=True)
+def comment_edit(request: HttpRequest, comment_id: int) -> HttpResponse:
+    if (response := _sign_in_first(request)) is not None:
+        return response
+    comment = _comment_visible_or_404(request, comment_id)
+    if comment.author_id != request.user.pk:
+        raise Http404
+    form = CommentForm(request.POST or None, initial={"body": comment.body})
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            comment = comment_services.comment_edit(
+                user=request.user, comment=comment, text=form.cleaned_data["body"]
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            _errors_into(form, exc)
+            status = 403 if isinstance(exc, PermissionDenied) else 200
+        else:
+            if comment.status == Comment.Status.PENDING:
+                messages.info(request, "Your edited comment is awaiting moderation.")
+            else:
+                messages.success(request, "Your comment has been updated.")
+            return redirect(_comment_url(comment))
+    return render(
+        request,
+        "consultation/comment_edit.html",
+        {"comment": comment, "page": comment.page, "form": form},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@ratelimit(key="user_or_ip", rate="20/m", method="POST", block=True)
+def comment_delete(request: HttpRequest, comment_id: int) -> HttpResponse:
+    if (response := _sign_in_first(request)) is not None:
+        return response
+    comment = selectors.comment_get_public(comment_id=comment_id)
+    if comment is None or comment.author_id != request.user.pk:
+        raise Http404
+    error = ""
+    if request.method == "POST":
+        try:
+            comment_services.comment_delete(user=request.user, comment=comment)
+        except (ValidationError, PermissionDenied) as exc:
+            error = " ".join(getattr(exc, "messages", [str(exc)]))
+        else:
+            messages.success(request, "Your comment has been deleted.")
+            return redirect(_comment_url(comment))
+    return render(
+        request,
+        "consultation/comment_delete.html",
+        {"comment": comment, "page": comment.page, "error": error},
+        status=200 if not error else 400,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@ratelimit(key="user_or_ip", rate="10/m", method="POST", block=True)
+def comment_report(request: HttpRequest, comment_id: int) -> HttpResponse:
+    if (response := _sign_in_first(request)) is not None:
+        return response
+    comment = _comment_visible_or_404(request, comment_id)
+    form = ReportForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            comment_services.comment_report(
+                user=request.user,
+                comment=comment,
+                reason=form.cleaned_data["reason"],
+                details=form.cleaned_data["details"],
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            _errors_into(form, exc)
+            status = 403 if isinstance(exc, PermissionDenied) else 200
+        else:
+            messages.success(
+                request, "Thank you. A moderator will check the comment against the house rules."
+            )
+            return redirect(_comment_url(comment))
+    return render(
+        request,
+        "consultation/comment_report.html",
+        {"comment": comment, "page": comment.page, "form": form},
+        status=status,
+    )
+
+
+@require_POST
+@ratelimit(key="user_or_ip", rate="60/m", method="POST", block=True)
+def comment_like(request: HttpRequest, comment_id: int) -> HttpResponse:
+    if (response := _sign_in_first(request)) is not None:
+        return response
+    comment = _comment_visible_or_404(request, comment_id)
+    try:
+        if request.POST.get("action") == "unlike":
+            comment_services.comment_unlike(user=request.user, comment=comment)
+        else:
+            comment_services.comment_like(user=request.user, comment=comment)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    sort = request.POST.get("sort", "newest")
+    return redirect(_comment_url(comment, sort if sort in selectors.SORTS else "newest"))
+
+
+@csrf_exempt  # the signed token authorises; RFC 8058 one-click POSTs carry no CSRF token
+@require_http_methods(["GET", "POST"])
+@ratelimit(key="ip", rate="30/m", method="POST", block=True)
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """One-click unsubscribe from reply emails: GET asks to confirm, POST switches them off."""
+    valid = unsubscribe_user_id(token) is not None
+    done = False
+    if request.method == "POST" and valid:
+        done = reply_emails_unsubscribe(token=token)
+    return render(
+        request,
+        "consultation/unsubscribe.html",
+        {"valid": valid, "done": done},
+        status=200 if valid else 400,
+    )
+
+
+@require_GET
+def attachment_download(request: HttpRequest, attachment_id: int) -> HttpResponse:
+    attachment = Attachment.objects.select_related("page").filter(pk=attachment_id).first()
+    if attachment is None:
+        raise Http404
+    try:
+        handle = attachment.file.open("rb")
+    except (FileNotFoundError, OSError):
+        raise Http404 from None
+    filename = attachment.file.name.rsplit("/", 1)[-1]
+    response = FileResponse(handle, content_type="application/pdf", filename=filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -45,3 +45,46 @@ class ConsultationFactory(factory.django.DjangoModelFactory):
     summary = "What we propose and why we are asking."
     opens_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=7))
     closes_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=49))
+
+
+# --- Consultation: proposal pages and comments (issue 3) ------------------------------------
+
+from consultation.models import Comment, ProposalPage  # noqa: E402
+from talklondon.rich_text import render_markdown_lite  # noqa: E402
+
+
+class ProposalPageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProposalPage
+
+    consultation = factory.SubFactory(ConsultationFactory)
+    title = factory.Sequence(lambda n: f"Proposal page {n}")
+    slug = factory.Sequence(lambda n: f"page-{n}")
+    position = factory.Sequence(lambda n: n)
+    body = "## What we propose\n\nThe police would use **TfL's cameras**."
+
+
+class CommentFactory(factory.django.DjangoModelFactory):
+    """A published comment; pass `reply_to=<comment>` for a reply at the right depth."""
+
+    class Meta:
+        model = Comment
+        exclude = ["reply_to"]
+
+    reply_to = None
+    page = factory.LazyAttribute(lambda o: o.reply_to.page if o.reply_to else ProposalPageFactory())
+    author = factory.SubFactory(UserFactory)
+    body = factory.Sequence(lambda n: f"Comment number {n} about cameras.")
+    body_html = factory.LazyAttribute(lambda o: render_markdown_lite(o.body))
+    status = Comment.Status.PUBLISHED
+    published_at = factory.LazyFunction(timezone.now)
+    parent = factory.LazyAttribute(
+        lambda o: (o.reply_to if o.reply_to.depth < 2 else o.reply_to.parent)
+        if o.reply_to
+        else None
+    )
+    replied_to = factory.LazyAttribute(lambda o: o.reply_to)
+    thread = factory.LazyAttribute(
+        lambda o: (o.reply_to.thread or o.reply_to) if o.reply_to else None
+    )
+    depth = factory.LazyAttribute(lambda o: min(o.reply_to.depth + 1, 2) if o.reply_to else 0)

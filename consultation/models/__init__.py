@@ -1,3 +1,23 @@
+from consultation.models.comments import (
+    Comment,
+    CommentLike,
+    CommentReport,
+    CommentVersion,
+    NotificationSent,
+)
 from consultation.models.consultations import Consultation
+from consultation.models.moderation import ModerationAction, ParticipantBlock
+from consultation.models.pages import Attachment, ProposalPage
 
-__all__ = ["Consultation"]
+__all__ = [
+    "Attachment",
+    "Comment",
+    "CommentLike",
+    "CommentReport",
+    "CommentVersion",
+    "Consultation",
+    "ModerationAction",
+    "NotificationSent",
+    "ParticipantBlock",
+    "ProposalPage",
+]

@@ -1,0 +1,1 @@
+"""Writes for consultations, proposal pages, comments and moderation, by sub-domain."""

@@ -1,0 +1,182 @@
+"""Consultation managers' writes: consultations, proposal pages and PDF attachments."""
+
+import io
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+
+from consultation.models import Attachment, Consultation, ProposalPage
+from talklondon.permissions import can_manage_consultations
+
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+CONSULTATION_FIELDS = (
+    "title", "slug", "summary", "organisation", "opens_at", "closes_at", "moderation_mode",
+    "results_published_at",
+)  # fmt: skip
+
+
+def _require_manager(actor) -> None:
+    if not can_manage_consultations(actor):
+        raise PermissionDenied("Only consultation managers can do this.")
+
+
+def _check_dates(opens_at: datetime, closes_at: datetime) -> None:
+    if closes_at <= opens_at:
+        raise ValidationError({"closes_at": "The closing time must be after the opening time."})
+
+
+@transaction.atomic
+def consultation_create(*, actor, **fields) -> Consultation:
+    """Create a consultation from the staff form's cleaned data."""
+    _require_manager(actor)
+    _check_dates(fields["opens_at"], fields["closes_at"])
+    if Consultation.objects.filter(slug=fields["slug"]).exists():
+        raise ValidationError({"slug": "Another consultation already uses this web address."})
+    return Consultation.objects.create(**{k: fields[k] for k in CONSULTATION_FIELDS if k in fields})
+
+
+@transaction.atomic
+def consultation_update(*, actor, consultation: Consultation, **fields) -> Consultation:
+    """Change a consultation's details."""
+    _require_manager(actor)
+    _check_dates(fields["opens_at"], fields["closes_at"])
+    if Consultation.objects.filter(slug=fields["slug"]).exclude(pk=consultation.pk).exists():
+        raise ValidationError({"slug": "Another consultation already uses this web address."})
+    for name in CONSULTATION_FIELDS:
+        if name in fields:
+            setattr(consultation, name, fields[name])
+    consultation.save()
+    return consultation
+
+
+def _slug_free(consultation: Consultation, slug: str, *, exclude_pk=None) -> None:
+    clash = ProposalPage.objects.filter(consultation=consultation, slug=slug)
+    if exclude_pk:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise ValidationError({"slug": "Another page in this consultation uses this address."})
+
+
+@transaction.atomic
+def page_create(
+    *,
+    actor,
+    consultation: Consultation,
+    title: str,
+    slug: str,
+    body: str,
+    position: int | None = None,
+    comments_enabled: bool = True,
+) -> ProposalPage:
+    """Add a proposal page; without a position it goes last."""
+    _require_manager(actor)
+    _slug_free(consultation, slug)
+    if position is None:
+        last = consultation.pages.order_by("-position").values_list("position", flat=True).first()
+        position = (last or 0) + 1
+    return ProposalPage.objects.create(
+        consultation=consultation,
+        title=title,
+        slug=slug,
+        body=body,
+        position=position,
+        comments_enabled=comments_enabled,
+    )
+
+
+@transaction.atomic
+def page_update(
+    *,
+    actor,
+    page: ProposalPage,
+    title: str,
+    slug: str,
+    body: str,
+    position: int,
+    comments_enabled: bool = True,
+    change_note: str = "",
+) -> ProposalPage:
+    """Edit a page. Once the consultation has opened, a change to the text needs a change note,
+    which is shown to readers with the time of the change."""
+    _require_manager(actor)
+    _slug_free(page.consultation, slug, exclude_pk=page.pk)
+    change_note = (change_note or "").strip()
+    text_changed = title != page.title or body != page.body
+    opened = timezone.now() >= page.consultation.opens_at
+    if opened and text_changed:
+        if not change_note:
+            raise ValidationError(
+                {"change_note": "Say what changed: readers see this note because the "
+                 "consultation has already opened."}
+            )  # fmt: skip
+        page.last_updated_at = timezone.now()
+        page.change_note = change_note[:500]
+    page.title, page.slug, page.body = title, slug, body
+    page.position, page.comments_enabled = position, comments_enabled
+    page.save()
+    return page
+
+
+def pdf_check(uploaded_file) -> int:
+    """Check an upload really is a readable PDF of at most 10 MB; return its page count.
+
+    The content decides, not the file name: it must start with the PDF signature and parse.
+    """
+    size = uploaded_file.size
+    if size == 0:
+        raise ValidationError({"file": "The selected file is empty."})
+    if size > MAX_ATTACHMENT_BYTES:
+        raise ValidationError({"file": "The selected file must be smaller than 10 MB."})
+    uploaded_file.seek(0)
+    data = uploaded_file.read()
+    uploaded_file.seek(0)
+    if not data.startswith(b"%PDF-"):
+        raise ValidationError({"file": "The selected file must be a PDF."})
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise ValidationError({"file": "The selected PDF is password-protected."})
+        pages = len(reader.pages)
+    except ValidationError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError):
+        raise ValidationError({"file": "The selected file is damaged or is not a PDF."}) from None
+    except Exception:  # pypdf raises a wide range of errors on hostile input
+        raise ValidationError({"file": "The selected file is damaged or is not a PDF."}) from None
+    if pages < 1:
+        raise ValidationError({"file": "The selected PDF has no pages."})
+    return pages
+
+
+@transaction.atomic
+def attachment_add(*, actor, page: ProposalPage, title: str, uploaded_file) -> Attachment:
+    """Attach a checked PDF to a proposal page."""
+    _require_manager(actor)
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError({"title": "Enter a title for the document."})
+    page_count = pdf_check(uploaded_file)
+    name = uploaded_file.name.rsplit("/", 1)[-1]
+    if not name.lower().endswith(".pdf"):
+        name = f"{name}.pdf"
+    uploaded_file.name = name
+    return Attachment.objects.create(
+        page=page,
+        title=title,
+        file=uploaded_file,
+        size_bytes=uploaded_file.size,
+        page_count=page_count,
+        uploaded_by=actor,
+    )
+
+
+@transaction.atomic
+def attachment_delete(*, actor, attachment: Attachment) -> None:
+    """Remove an attachment and its file."""
+    _require_manager(actor)
+    attachment.file.delete(save=False)
+    attachment.delete()

@@ -1,0 +1,160 @@
+"""Emails to participants: replies to their comments and the outcome of moderation.
+
+Sent with Django's mail API; the configured backend is the outbox, so delivery goes through
+Celery. Each notification is recorded in NotificationSent so a retried task sends it once.
+"""
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from consultation.house_rules import HOUSE_RULE_DESCRIPTIONS, house_rule_title
+from consultation.models import Comment, ModerationAction, NotificationSent
+from talklondon.models import Profile
+
+UNSUBSCRIBE_SALT = "consultation.unsubscribe.reply"
+
+
+def unsubscribe_token(user) -> str:
+    """A signed token that switches off reply emails for this person, without signing in."""
+    return signing.dumps({"u": user.pk}, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def unsubscribe_user_id(token: str) -> int | None:
+    """The user id in a valid token, or None for a forged or damaged one."""
+    try:
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        return None
+    user_id = data.get("u") if isinstance(data, dict) else None
+    return user_id if isinstance(user_id, int) else None
+
+
+@transaction.atomic
+def reply_emails_unsubscribe(*, token: str) -> bool:
+    """Switch off reply emails for the person in the token. False if the token is not valid."""
+    user_id = unsubscribe_user_id(token)
+    if user_id is None:
+        return False
+    profile, _ = Profile.objects.get_or_create(user_id=user_id)
+    if profile.email_on_reply:
+        profile.email_on_reply = False
+        profile.save(update_fields=["email_on_reply", "updated_at"])
+    return True
+
+
+def _claim(key: str) -> bool:
+    """Record that a notification is being sent; False if it was sent before."""
+    try:
+        with transaction.atomic():
+            NotificationSent.objects.create(key=key)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _profile(user) -> Profile:
+    profile, _ = Profile.objects.get_or_create(user=user)
+    return profile
+
+
+def _comment_url(comment: Comment) -> str:
+    page = comment.page
+    path = reverse("consultation:page", args=[page.consultation.slug, page.slug])
+    return f"{settings.SITE_URL}{path}#comment-{comment.pk}"
+
+
+def _send(*, to: str, subject: str, template: str, context: dict, headers=None) -> None:
+    context = {**context, "site_url": settings.SITE_URL}
+    text = render_to_string(f"consultation/email/{template}.txt", context)
+    html = render_to_string(f"consultation/email/{template}.html", context)
+    message = EmailMultiAlternatives(
+        subject=f"Talk London: {subject}", body=text, to=[to], headers=headers or {}
+    )
+    message.attach_alternative(html, "text/html")
+    message.send()
+
+
+@transaction.atomic
+def reply_notification_send(*, comment_id: int) -> bool:
+    """Email the author of the comment that was replied to. True if an email was sent."""
+    reply = (
+        Comment.objects.select_related("page__consultation", "author", "replied_to__author")
+        .filter(pk=comment_id)
+        .first()
+    )
+    if reply is None or reply.replied_to is None or reply.status != Comment.Status.PUBLISHED:
+        return False
+    recipient = reply.replied_to.author
+    if recipient.pk == reply.author_id or recipient.erased_at or not recipient.is_active:
+        return False
+    if not _profile(recipient).email_on_reply:
+        return False
+    if not _claim(f"reply:{reply.pk}"):
+        return False
+    Comment.objects.filter(pk=reply.pk).update(reply_notified_at=timezone.now())
+    token = unsubscribe_token(recipient)
+    unsubscribe_url = settings.SITE_URL + reverse("consultation:unsubscribe", args=[token])
+    _send(
+        to=recipient.email,
+        subject=f"{reply.author.public_name} replied to your comment",
+        template="reply",
+        context={
+            "recipient": recipient,
+            "reply": reply,
+            "page": reply.page,
+            "comment_url": _comment_url(reply),
+            "unsubscribe_url": unsubscribe_url,
+        },
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+    return True
+
+
+OUTCOME_SUBJECTS = {
+    ModerationAction.Kind.APPROVE: "your comment is published",
+    ModerationAction.Kind.REJECT: "your comment was removed",
+    ModerationAction.Kind.REDACT: "your comment was edited by a moderator",
+}
+
+
+@transaction.atomic
+def moderation_notification_send(*, action_id: int) -> bool:
+    """Email a comment's author what a moderator decided, why, and how to appeal."""
+    action = (
+        ModerationAction.objects.select_related("comment__page__consultation", "comment__author")
+        .filter(pk=action_id)
+        .first()
+    )
+    if action is None or action.comment is None or action.kind not in OUTCOME_SUBJECTS:
+        return False
+    author = action.comment.author
+    if author.erased_at or not author.is_active or not _profile(author).email_on_moderation:
+        return False
+    if not _claim(f"moderation:{action.pk}"):
+        return False
+    _send(
+        to=author.email,
+        subject=OUTCOME_SUBJECTS[action.kind],
+        template="moderation",
+        context={
+            "author": author,
+            "action": action,
+            "comment": action.comment,
+            "page": action.comment.page,
+            "rule_title": house_rule_title(action.reason_code) if action.reason_code else "",
+            "rule_description": HOUSE_RULE_DESCRIPTIONS.get(action.reason_code, ""),
+            "comment_url": _comment_url(action.comment),
+            "house_rules_url": settings.SITE_URL + reverse("house_rules"),
+            "contact_url": settings.SITE_URL + reverse("contact"),
+            "profile_url": settings.SITE_URL + reverse("profile"),
+        },
+    )
+    return True

@@ -1,0 +1,160 @@
+"""Hold rules: reasons to keep a comment back for a moderator, even in post-moderation.
+
+Tunables (read from Django settings, with defaults, so operators can set them without code):
+  COMMENT_HOLD_FIRST_COMMENT      hold the first comment of a new account (default True)
+  COMMENT_NEW_ACCOUNT_DAYS        how young an account counts as new (default 7)
+  COMMENT_BLOCKLIST               words that hold a comment (default: a short list below)
+  COMMENT_SURGE_PER_MINUTE        comments per minute on a consultation that count as a surge
+                                  (default 20)
+"""
+
+import re
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+DEFAULT_BLOCKLIST = ("fuck", "cunt", "viagra", "casino", "crypto giveaway")
+
+# UK vehicle registration marks. Current format (2001–): two letters, two digits, three letters
+# (AB12 CDE). Prefix format (1983–2001): a letter, one to three digits, three letters (A123 BCD).
+# Suffix format (1963–1983): three letters, one to three digits, a letter (ABC 123D).
+# Spaces are optional and case does not matter, because people type plates every which way.
+_VRM_CURRENT = re.compile(r"\b[a-z]{2}[0-9]{2}\s?[a-z]{3}\b", re.IGNORECASE)
+_VRM_PREFIX = re.compile(r"\b[a-z][0-9]{1,3}\s?([a-z]{3})\b", re.IGNORECASE)
+_VRM_SUFFIX = re.compile(r"\b([a-z]{3})\s?[0-9]{1,3}[a-z]\b", re.IGNORECASE)
+# Road names ("the M25 and the A406") would otherwise look like prefix plates: a three-letter
+# group that is a common English word is not treated as a plate.
+_COMMON_WORDS = frozenset(
+    [
+        "and",
+        "the",
+        "for",
+        "are",
+        "but",
+        "not",
+        "you",
+        "all",
+        "was",
+        "has",
+        "out",
+        "off",
+        "per",
+        "via",
+        "its",
+        "our",
+        "who",
+        "how",
+        "why",
+        "can",
+        "did",
+        "had",
+        "her",
+        "his",
+        "may",
+        "now",
+        "one",
+        "own",
+        "say",
+        "see",
+        "she",
+        "too",
+        "two",
+        "use",
+        "way",
+        "yes",
+        "yet",
+        "any",
+        "few",
+        "new",
+        "old",
+        "get",
+        "got",
+        "let",
+        "put",
+        "set",
+        "run",
+        "far",
+        "lot",
+        "end",
+        "day",
+    ]
+)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+# UK numbers: 07700 900123, 020 7946 0018, +44 20 7946 0018, (020) 7946-0018.
+_PHONE = re.compile(r"(?<![\w+])(?:\+44\s?\(?0?\)?\s?|\(?0)\d(?:[\s\-)]?\d){8,9}(?!\d)")
+# Bare domains count as links too, but not the domain part of an email address.
+_LINK = re.compile(
+    r"(https?://|www\.|\]\(|(?<![@\w.-])[a-z0-9-]+\.(com|co\.uk|org|net|uk|io)\b)", re.I
+)
+
+
+def looks_like_vehicle_registration(text: str) -> bool:
+    if _VRM_CURRENT.search(text):
+        return True
+    for pattern in (_VRM_PREFIX, _VRM_SUFFIX):
+        for match in pattern.finditer(text):
+            if match.group(1).lower() not in _COMMON_WORDS:
+                return True
+    return False
+
+
+def blocklist() -> list[str]:
+    words = getattr(settings, "COMMENT_BLOCKLIST", DEFAULT_BLOCKLIST)
+    if isinstance(words, str):
+        words = words.split(",")
+    return [w.strip().lower() for w in words if w.strip()]
+
+
+def contains_blocklisted_word(text: str) -> bool:
+    lowered = text.lower()
+    return any(re.search(rf"\b{re.escape(word)}\b", lowered) for word in blocklist())
+
+
+def text_hold_reasons(text: str) -> list[str]:
+    """Hold reasons that depend on the text alone."""
+    reasons = []
+    if looks_like_vehicle_registration(text):
+        reasons.append("vehicle_registration")
+    if _EMAIL.search(text):
+        reasons.append("email")
+    if _PHONE.search(text):
+        reasons.append("phone")
+    if _LINK.search(text):
+        reasons.append("link")
+    if contains_blocklisted_word(text):
+        reasons.append("blocklist")
+    return reasons
+
+
+def is_new_account_first_comment(user) -> bool:
+    from consultation.models import Comment
+
+    if not getattr(settings, "COMMENT_HOLD_FIRST_COMMENT", True):
+        return False
+    new_for = timedelta(days=getattr(settings, "COMMENT_NEW_ACCOUNT_DAYS", 7))
+    if user.date_joined < timezone.now() - new_for:
+        return False
+    return not Comment.objects.filter(author=user).exists()
+
+
+def is_surge(consultation) -> bool:
+    """More comments on this consultation in the last minute than the surge threshold."""
+    from consultation.models import Comment
+
+    threshold = getattr(settings, "COMMENT_SURGE_PER_MINUTE", 20)
+    recent = Comment.objects.filter(
+        page__consultation=consultation, created_at__gte=timezone.now() - timedelta(minutes=1)
+    ).count()
+    return recent >= threshold
+
+
+def comment_hold_reasons(*, user, consultation, text: str) -> list[str]:
+    """Every hold rule the new comment trips, in a stable order."""
+    reasons = []
+    if is_new_account_first_comment(user):
+        reasons.append("first_comment")
+    reasons.extend(text_hold_reasons(text))
+    if is_surge(consultation):
+        reasons.append("surge")
+    return reasons

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from consultation.surveys.models import SCALE_CHOICES, Condition, Option, Question, Section, Survey
 from talklondon.areas import borough_choices, borough_name
@@ -83,15 +84,20 @@ class Structure:
     question_conditions: dict[int, Condition] = field(default_factory=dict)
     condition_options: dict[int, frozenset[int]] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def questions(self) -> list[Question]:
         return [q for s in self.sections for q in self.questions_by_section.get(s.pk, [])]
 
+    @cached_property
+    def _question_index(self) -> dict[int, Question]:
+        return {q.pk: q for q in self.questions}
+
+    @cached_property
+    def _option_labels(self) -> dict[int, str]:
+        return {o.pk: o.label for options in self.options_by_question.values() for o in options}
+
     def question(self, question_id: int) -> Question | None:
-        for question in self.questions:
-            if question.pk == question_id:
-                return question
-        return None
+        return self._question_index.get(question_id)
 
     def section(self, section_id: int) -> Section | None:
         return next((s for s in self.sections if s.pk == section_id), None)
@@ -105,11 +111,7 @@ class Structure:
         )
 
     def option_label(self, option_id: int) -> str:
-        for options in self.options_by_question.values():
-            for option in options:
-                if option.pk == option_id:
-                    return option.label
-        return ""
+        return self._option_labels.get(option_id, "")
 
 
 # --- Visibility ----------------------------------------------------------------------------

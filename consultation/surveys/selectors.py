@@ -148,6 +148,22 @@ def answers_summary(structure: Structure, answers: dict) -> list[tuple[Section, 
     return grouped
 
 
+def response_snapshot(structure: Structure, answers: dict) -> list[dict]:
+    """A readable copy of the visible answers, kept with each version of a response."""
+    return [
+        {
+            "section": section.title,
+            "question_id": row.question.pk,
+            "question": row.question.text,
+            "type": row.question.type,
+            "answer": row.lines,
+        }
+        for section, rows in answers_summary(structure, answers)
+        for row in rows
+        if row.lines
+    ]
+
+
 # --- Results -------------------------------------------------------------------------------
 
 

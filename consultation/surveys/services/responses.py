@@ -24,6 +24,7 @@ from consultation.surveys.selectors import (
     answers_summary,
     likely_duplicates,
     response_answers,
+    response_snapshot,
     survey_structure,
 )
 from talklondon.permissions import can_manage_consultations, participation_problem
@@ -204,21 +205,6 @@ def survey_section_save(
     return locked
 
 
-def _snapshot(structure: Structure, answers: dict) -> list[dict]:
-    return [
-        {
-            "section": section.title,
-            "question_id": row.question.pk,
-            "question": row.question.text,
-            "type": row.question.type,
-            "answer": row.lines,
-        }
-        for section, rows in answers_summary(structure, answers)
-        for row in rows
-        if row.lines
-    ]
-
-
 def survey_response_submit(
     *, response: Response, user, token: str, changes: dict[int, dict | None] | None = None
 ) -> Response:
@@ -259,7 +245,10 @@ def survey_response_submit(
         stored = {qid: v for qid, v in values.items() if v}
         number = ResponseVersion.objects.filter(response=locked).count() + 1
         ResponseVersion.objects.create(
-            response=locked, number=number, created_at=now, answers=_snapshot(structure, stored)
+            response=locked,
+            number=number,
+            created_at=now,
+            answers=response_snapshot(structure, stored),
         )
         _receipt_send(locked, structure, stored, first_time=first_time)
     return locked
@@ -374,7 +363,10 @@ def survey_response_enter(
                 response.scan.save(f"{response.reference}-{scan.name[-40:]}", scan, save=True)
             _answers_write(response, structure, values)
             ResponseVersion.objects.create(
-                response=response, number=1, created_at=now, answers=_snapshot(structure, stored)
+                response=response,
+                number=1,
+                created_at=now,
+                answers=response_snapshot(structure, stored),
             )
     except IntegrityError:
         # The same form posted twice at once: the token lets one win.

@@ -5,6 +5,7 @@ Running it again changes nothing.
 
 from django.core.management.base import BaseCommand
 
+from consultation.surveys import demo as surveys_demo
 from talklondon.demo import DEMO_PASSWORD, seed_staff
 
 
@@ -27,4 +28,5 @@ class Command(BaseCommand):
             "Staff sign in with a TOTP code: get the current one with\n"
             "  .venv/bin/python manage.py demo_totp <email>"
         )
+        surveys_demo.seed(stdout=self.stdout, historical=historical)
         self.stdout.write(self.style.SUCCESS("Site: http://127.0.0.1:8000"))

@@ -45,3 +45,45 @@ class ConsultationFactory(factory.django.DjangoModelFactory):
     summary = "What we propose and why we are asking."
     opens_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=7))
     closes_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=49))
+
+
+# --- Surveys (consultation.surveys) ---------------------------------------------------------
+
+from consultation.surveys.models import Option, Question, Section, Survey  # noqa: E402
+
+
+class SurveyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Survey
+
+    consultation = factory.SubFactory(ConsultationFactory)
+    title = factory.Sequence(lambda n: f"Survey {n}")
+    slug = factory.Sequence(lambda n: f"survey-{n}")
+
+
+class SectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Section
+
+    survey = factory.SubFactory(SurveyFactory)
+    title = factory.Sequence(lambda n: f"Section {n}")
+    position = factory.Sequence(lambda n: n + 1)
+
+
+class QuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Question
+
+    section = factory.SubFactory(SectionFactory)
+    type = Question.Type.YES_NO
+    text = factory.Sequence(lambda n: f"Question {n}?")
+    position = factory.Sequence(lambda n: n + 1)
+
+
+class OptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Option
+
+    question = factory.SubFactory(QuestionFactory)
+    label = factory.Sequence(lambda n: f"Option {n}")
+    position = factory.Sequence(lambda n: n + 1)

@@ -497,5 +497,7 @@ def answer_display(structure: Structure, question: Question, value: dict | None)
     if t == Type.ORGANISATION:
         if not value["boolean"]:
             return ["As an individual"]
+        if not value.get("text"):
+            return ["On behalf of an organisation"]  # details removed when anonymised
         return [f"On behalf of {value['text']}", f"Role: {value['detail']}"]
     return value["text"].split("\n")

@@ -68,10 +68,21 @@ def section_page_context(
         "form": form,
         "blocks": [_block_fields(form, block) for block in form.blocks],
         "position": index + 1,
-        "count": len(sections),
+        "count": _progress_count(structure, answers),
         "previous": sections[index - 1] if index > 0 else None,
         "next": sections[index + 1] if index + 1 < len(sections) else None,
     }
+
+
+def _progress_count(structure: Structure, answers: dict) -> int:
+    """Sections shown so far, plus those that may still be shown once a question is answered."""
+    shown, _ = visibility(structure, answers)
+    count = 0
+    for section in structure.sections:
+        condition = structure.section_conditions.get(section.pk)
+        if section.pk in shown or (condition and not answers.get(condition.depends_on_id)):
+            count += 1
+    return count
 
 
 def _block_fields(form: AnswersForm, block: dict) -> dict:

@@ -190,7 +190,7 @@ def answer_parse(structure: Structure, question: Question, data) -> tuple[dict |
             return None, [(name, "Select one of the options")]
         return {"option": option, "text": _text(data.get(field_name(qid, "other")))}, problems
     if t == Type.MULTIPLE_CHOICE:
-        raw = data.get(name) or []
+        raw = data.getlist(name) if hasattr(data, "getlist") else (data.get(name) or [])
         if isinstance(raw, str):
             raw = [raw]
         options = [_int(v) for v in raw if v != ""]

@@ -58,6 +58,7 @@ def test_full_survey_through_the_views(
     # Typed rows, one per answer; choices as rows too.
     assert Answer.objects.filter(response=response).count() == 14
     assert AnswerChoice.objects.filter(answer__response=response, rank__isnull=False).count() == 4
+    assert AnswerChoice.objects.filter(answer__question=smap.q[7]).count() == 2  # both picks
     postcode = Answer.objects.get(response=response, question=smap.q[13])
     assert postcode.text == "NW1"
 

@@ -201,3 +201,25 @@ def test_removing_an_option_used_by_a_condition_is_refused(make_staff):
     services.condition_clear(user=manager, question=later)
     services.option_delete(user=manager, option=option)
     assert not Option.objects.filter(pk=option.pk).exists()
+
+
+@pytest.mark.django_db
+def test_every_builder_page_renders(manager_client, smap):
+    client, _ = manager_client
+    question = smap.q[7]
+    pages = [
+        reverse("surveys_staff:list"),
+        reverse("surveys_staff:survey_edit", kwargs={"survey_id": smap.survey.pk}),
+        reverse("surveys_staff:section_edit", kwargs={"section_id": smap.s[0].pk}),
+        reverse("surveys_staff:section_condition", kwargs={"section_id": smap.s[3].pk}),
+        reverse("surveys_staff:question_edit", kwargs={"question_id": question.pk}),
+        reverse("surveys_staff:question_condition", kwargs={"question_id": question.pk}),
+        reverse("surveys_staff:option_create", kwargs={"question_id": question.pk}),
+        reverse("surveys_staff:option_edit", kwargs={"option_id": smap.option(7, 0)}),
+    ]
+    for url in pages:
+        page = client.get(url)
+        assert page.status_code == 200, url
+        assert b"style=" not in page.content and b"<script>" not in page.content
+    condition = client.get(pages[5]).content.decode()
+    assert "‘Before today, did you know" in condition and "checked" in condition

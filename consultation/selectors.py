@@ -49,11 +49,13 @@ def consultation_list_public() -> dict[str, list[Consultation]]:
 def consultation_survey_links(consultation: Consultation) -> list[dict[str, str]]:
     """Where to respond to this consultation's survey(s): [{"title": ..., "url": ...}].
 
-    A hook for the surveys app: it returns nothing until the lead wires it to the surveys'
-    own selector (for example `surveys:start` with the consultation slug). The consultation
-    page shows "Respond to the survey" only when this returns a link.
+    The consultation page shows "Respond to the survey" only when this returns a link.
     """
-    return []
+    from consultation.surveys.selectors import surveys_for_consultation
+
+    return [
+        {"title": link.title, "url": link.url} for link in surveys_for_consultation(consultation)
+    ]
 
 
 def _published_visible() -> Q:

@@ -88,3 +88,45 @@ class CommentFactory(factory.django.DjangoModelFactory):
         lambda o: (o.reply_to.thread or o.reply_to) if o.reply_to else None
     )
     depth = factory.LazyAttribute(lambda o: min(o.reply_to.depth + 1, 2) if o.reply_to else 0)
+
+
+# --- Surveys (consultation.surveys) ---------------------------------------------------------
+
+from consultation.surveys.models import Option, Question, Section, Survey  # noqa: E402
+
+
+class SurveyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Survey
+
+    consultation = factory.SubFactory(ConsultationFactory)
+    title = factory.Sequence(lambda n: f"Survey {n}")
+    slug = factory.Sequence(lambda n: f"survey-{n}")
+
+
+class SectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Section
+
+    survey = factory.SubFactory(SurveyFactory)
+    title = factory.Sequence(lambda n: f"Section {n}")
+    position = factory.Sequence(lambda n: n + 1)
+
+
+class QuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Question
+
+    section = factory.SubFactory(SectionFactory)
+    type = Question.Type.YES_NO
+    text = factory.Sequence(lambda n: f"Question {n}?")
+    position = factory.Sequence(lambda n: n + 1)
+
+
+class OptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Option
+
+    question = factory.SubFactory(QuestionFactory)
+    label = factory.Sequence(lambda n: f"Option {n}")
+    position = factory.Sequence(lambda n: n + 1)

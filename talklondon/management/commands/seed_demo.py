@@ -6,6 +6,7 @@ Running it again changes nothing.
 from django.core.management.base import BaseCommand
 
 from consultation import demo as consultation_demo
+from consultation.surveys import demo as surveys_demo
 from talklondon.demo import DEMO_PASSWORD, seed_staff
 
 
@@ -22,6 +23,7 @@ class Command(BaseCommand):
     def handle(self, *args, historical=False, **options):
         accounts = seed_staff()
         consultation_demo.seed(stdout=self.stdout, historical=historical)
+        surveys_demo.seed(stdout=self.stdout, historical=historical)
         self.stdout.write(self.style.SUCCESS(f"Demo staff accounts (password: {DEMO_PASSWORD}):"))
         for email, role in accounts:
             self.stdout.write(f"  {email:32} {role}")

@@ -1,0 +1,377 @@
+"""Reads for surveys: structure, a person's answers, links for consultation pages, results."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q
+from django.db.models.functions import TruncDate
+from django.urls import reverse
+
+from consultation.surveys.answers import (
+    SCALE_LABELS,
+    Structure,
+    answer_display,
+    visibility,
+)
+from consultation.surveys.models import (
+    SCALE_CHOICES,
+    Answer,
+    AnswerChoice,
+    Condition,
+    Option,
+    Question,
+    Response,
+    Section,
+    Survey,
+)
+from talklondon.areas import borough_choices
+
+Type = Question.Type
+
+
+@dataclass(frozen=True)
+class SurveyLink:
+    title: str
+    slug: str
+    status: str
+    url: str
+
+
+def surveys_for_consultation(consultation) -> list[SurveyLink]:
+    """The consultation's surveys with their public start pages, for the consultation page."""
+    surveys = Survey.objects.filter(consultation=consultation).select_related("consultation")
+    return [
+        SurveyLink(
+            title=s.title,
+            slug=s.slug,
+            status=s.status,
+            url=reverse("surveys:start", kwargs={"slug": s.slug}),
+        )
+        for s in surveys
+    ]
+
+
+def survey_structure(survey: Survey) -> Structure:
+    """Everything needed to show, validate and summarise a survey, in four queries."""
+    sections = list(Section.objects.filter(survey=survey).order_by("position", "pk"))
+    questions = list(
+        Question.objects.filter(section__survey=survey)
+        .order_by("section_id", "position", "pk")
+        .prefetch_related(Prefetch("options", queryset=Option.objects.order_by("position", "pk")))
+    )
+    conditions = list(
+        Condition.objects.filter(
+            Q(section__survey=survey) | Q(question__section__survey=survey)
+        ).prefetch_related("options")
+    )
+    by_section: dict[int, list[Question]] = defaultdict(list)
+    options: dict[int, list[Option]] = {}
+    for question in questions:
+        by_section[question.section_id].append(question)
+        options[question.pk] = list(question.options.all())
+    return Structure(
+        survey=survey,
+        sections=sections,
+        questions_by_section=dict(by_section),
+        options_by_question=options,
+        section_conditions={c.section_id: c for c in conditions if c.section_id},
+        question_conditions={c.question_id: c for c in conditions if c.question_id},
+        condition_options={c.pk: frozenset(o.pk for o in c.options.all()) for c in conditions},
+    )
+
+
+def answer_value(answer: Answer, question_type: str) -> dict:
+    """One stored answer row (with its choices prefetched) as an answer value."""
+    choices = list(answer.choices.all())
+    if question_type == Type.SINGLE_CHOICE:
+        return {"option": answer.option_id, "text": answer.text}
+    if question_type == Type.MULTIPLE_CHOICE:
+        return {"options": [c.option_id for c in choices]}
+    if question_type == Type.AGREEMENT:
+        return {"scale": answer.scale_point}
+    if question_type == Type.MATRIX:
+        return {"scales": [[c.option_id, c.scale_point] for c in choices]}
+    if question_type == Type.RANKING:
+        return {"ranks": [[c.option_id, c.rank] for c in choices]}
+    if question_type == Type.NUMBER:
+        return {"number": answer.number}
+    if question_type == Type.YES_NO:
+        return {"boolean": answer.boolean}
+    if question_type == Type.ORGANISATION:
+        return {"boolean": answer.boolean, "text": answer.text, "detail": answer.detail}
+    return {"text": answer.text}
+
+
+def response_answers(response: Response) -> dict[int, dict]:
+    """The stored answers of a response, keyed by question id."""
+    answers = (
+        Answer.objects.filter(response=response)
+        .select_related("question")
+        .prefetch_related(Prefetch("choices", queryset=AnswerChoice.objects.order_by("pk")))
+    )
+    return {a.question_id: answer_value(a, a.question.type) for a in answers}
+
+
+def response_for_respondent(survey: Survey, user) -> Response | None:
+    """The signed-in person's own online response to this survey, if any."""
+    if user is None or not user.is_authenticated:
+        return None
+    return Response.objects.filter(
+        survey=survey, respondent=user, channel=Response.Channel.ONLINE
+    ).first()
+
+
+@dataclass
+class SummaryRow:
+    section: Section
+    question: Question
+    lines: list[str]
+
+
+def answers_summary(structure: Structure, answers: dict) -> list[tuple[Section, list[SummaryRow]]]:
+    """Visible questions and their answers, section by section, for "Check your answers"."""
+    visible_sections, visible_questions = visibility(structure, answers)
+    grouped = []
+    for section in structure.sections:
+        if section.pk not in visible_sections:
+            continue
+        rows = [
+            SummaryRow(section, q, answer_display(structure, q, answers.get(q.pk)))
+            for q in structure.questions_by_section.get(section.pk, [])
+            if q.pk in visible_questions
+        ]
+        grouped.append((section, rows))
+    return grouped
+
+
+def response_snapshot(structure: Structure, answers: dict) -> list[dict]:
+    """A readable copy of the visible answers, kept with each version of a response."""
+    return [
+        {
+            "section": section.title,
+            "question_id": row.question.pk,
+            "question": row.question.text,
+            "type": row.question.type,
+            "answer": row.lines,
+        }
+        for section, rows in answers_summary(structure, answers)
+        for row in rows
+        if row.lines
+    ]
+
+
+# --- Results -------------------------------------------------------------------------------
+
+
+@dataclass
+class ResultRow:
+    label: str
+    count: int
+    percent: float
+
+
+@dataclass
+class QuestionResult:
+    question: Question
+    answered: int
+    rows: list[ResultRow]
+    # Matrix: one table per statement.
+    statements: list[tuple[str, list[ResultRow]]]
+
+
+def _rows(labels: list[tuple[object, str]], counts: dict, total: int) -> list[ResultRow]:
+    return [
+        ResultRow(
+            label, counts.get(key, 0), round(100 * counts.get(key, 0) / total, 1) if total else 0
+        )
+        for key, label in labels
+    ]
+
+
+def results_summary(survey: Survey, *, channel: str = "") -> dict:
+    """Counts and percentages for every choice question, responses per day and per channel.
+
+    Counts submitted responses only; `channel` filters to one channel. A fixed number of
+    queries whatever the number of responses.
+    """
+    structure = survey_structure(survey)
+    submitted = Response.objects.filter(survey=survey, status=Response.Status.SUBMITTED)
+    by_channel = dict(
+        submitted.values_list("channel").annotate(n=Count("pk")).values_list("channel", "n")
+    )
+    if channel:
+        submitted = submitted.filter(channel=channel)
+    per_day = list(
+        submitted.annotate(day=TruncDate("submitted_at"))
+        .values("day")
+        .annotate(n=Count("pk"))
+        .order_by("day")
+    )
+    answers = Answer.objects.filter(response__in=submitted)
+    answered = dict(
+        answers.values("question_id").annotate(n=Count("pk")).values_list("question_id", "n")
+    )
+    by_option = defaultdict(dict)
+    for qid, option_id, n in (
+        answers.filter(option__isnull=False)
+        .values("question_id", "option_id")
+        .annotate(n=Count("pk"))
+        .values_list("question_id", "option_id", "n")
+    ):
+        by_option[qid][option_id] = n
+    by_scale = defaultdict(dict)
+    for qid, scale, n in (
+        answers.filter(scale_point__isnull=False)
+        .values("question_id", "scale_point")
+        .annotate(n=Count("pk"))
+        .values_list("question_id", "scale_point", "n")
+    ):
+        by_scale[qid][scale] = n
+    by_boolean = defaultdict(dict)
+    for qid, value, n in (
+        answers.filter(boolean__isnull=False)
+        .values("question_id", "boolean")
+        .annotate(n=Count("pk"))
+        .values_list("question_id", "boolean", "n")
+    ):
+        by_boolean[qid][value] = n
+    by_text = defaultdict(dict)
+    for qid, value, n in (
+        answers.filter(question__type=Type.BOROUGH)
+        .values("question_id", "text")
+        .annotate(n=Count("pk"))
+        .values_list("question_id", "text", "n")
+    ):
+        by_text[qid][value] = n
+    choices = AnswerChoice.objects.filter(answer__response__in=submitted)
+    picked = defaultdict(dict)
+    for qid, option_id, n in (
+        choices.values("answer__question_id", "option_id")
+        .annotate(n=Count("pk"))
+        .values_list("answer__question_id", "option_id", "n")
+    ):
+        picked[qid][option_id] = n
+    rated = defaultdict(dict)
+    for option_id, scale, n in (
+        choices.filter(scale_point__isnull=False)
+        .values("option_id", "scale_point")
+        .annotate(n=Count("pk"))
+        .values_list("option_id", "scale_point", "n")
+    ):
+        rated[option_id][scale] = n
+    first_choice = defaultdict(dict)
+    for qid, option_id, n in (
+        choices.filter(rank=1)
+        .values("answer__question_id", "option_id")
+        .annotate(n=Count("pk"))
+        .values_list("answer__question_id", "option_id", "n")
+    ):
+        first_choice[qid][option_id] = n
+
+    results = []
+    for question in structure.questions:
+        qid = question.pk
+        total = answered.get(qid, 0)
+        options = [(o.pk, o.label) for o in structure.options_by_question.get(qid, [])]
+        rows, statements = [], []
+        if question.type == Type.SINGLE_CHOICE:
+            rows = _rows(options, by_option[qid], total)
+        elif question.type == Type.MULTIPLE_CHOICE:
+            rows = _rows(options, picked[qid], total)
+        elif question.type == Type.RANKING:
+            # How often each option was ranked first.
+            rows = _rows(options, first_choice[qid], total)
+        elif question.type == Type.AGREEMENT:
+            rows = _rows(SCALE_CHOICES, by_scale[qid], total)
+        elif question.type in (Type.YES_NO, Type.ORGANISATION):
+            labels = (
+                [(True, "Yes"), (False, "No")]
+                if question.type == Type.YES_NO
+                else [(False, "As an individual"), (True, "On behalf of an organisation")]
+            )
+            rows = _rows(labels, by_boolean[qid], total)
+        elif question.type == Type.BOROUGH:
+            rows = [r for r in _rows(borough_choices(), by_text[qid], total) if r.count]
+        elif question.type == Type.MATRIX:
+            for option_id, label in options:
+                counts = rated[option_id]
+                statements.append((label, _rows(SCALE_CHOICES, counts, sum(counts.values()))))
+        else:
+            continue
+        results.append(QuestionResult(question, total, rows, statements))
+    return {
+        "structure": structure,
+        "total": submitted.count(),
+        "by_channel": [
+            (value, label, by_channel.get(value, 0)) for value, label in Response.Channel.choices
+        ],
+        "per_day": per_day,
+        "questions": results,
+        "scale_labels": SCALE_LABELS,
+    }
+
+
+# --- Likely duplicates ---------------------------------------------------------------------
+
+TEXT_SIMILARITY_THRESHOLD = 0.9
+MIN_TEXT_LENGTH_FOR_SIMILARITY = 40
+
+
+def _normalise(text: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"[^\w\s]", "", text.lower())).strip()
+
+
+@dataclass
+class LikelyDuplicate:
+    response: Response
+    reason: str
+
+
+def likely_duplicates(
+    survey: Survey, *, name: str, district: str, texts: list[str], limit: int = 5
+) -> list[LikelyDuplicate]:
+    """Submitted responses that look like the same person's: same name and postcode district,
+    or free text that is near-identical (normalised similarity of 0.9 or more)."""
+    found: dict[int, LikelyDuplicate] = {}
+    submitted = Response.objects.filter(survey=survey, status=Response.Status.SUBMITTED)
+    norm_name = _normalise(name)
+    if norm_name and district:
+        candidates = (
+            submitted.filter(answers__question__type=Type.POSTCODE_DISTRICT, answers__text=district)
+            .select_related("respondent")
+            .distinct()
+        )
+        for response in candidates:
+            other = response.respondent_name or (
+                response.respondent.display_name if response.respondent else ""
+            )
+            if _normalise(other) == norm_name:
+                found[response.pk] = LikelyDuplicate(
+                    response, f"Same name and postcode district ({district})"
+                )
+    wanted = [_normalise(t) for t in texts if len(_normalise(t)) >= MIN_TEXT_LENGTH_FOR_SIMILARITY]
+    if wanted:
+        rows = Answer.objects.filter(
+            response__in=submitted,
+            question__type__in=[Type.LONG_TEXT, Type.SHORT_TEXT],
+        ).exclude(text="")
+        for response_id, text in rows.values_list("response_id", "text").iterator():
+            if response_id in found:
+                continue
+            other = _normalise(text)
+            for mine in wanted:
+                matcher = difflib.SequenceMatcher(None, mine, other, autojunk=False)
+                if matcher.real_quick_ratio() < TEXT_SIMILARITY_THRESHOLD:
+                    continue
+                if matcher.quick_ratio() < TEXT_SIMILARITY_THRESHOLD:
+                    continue
+                if matcher.ratio() >= TEXT_SIMILARITY_THRESHOLD:
+                    found[response_id] = LikelyDuplicate(
+                        Response.objects.get(pk=response_id), "Near-identical free text"
+                    )
+                    break
+    return list(found.values())[:limit]

@@ -211,9 +211,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Messages live in the session so that the only cookies are sessionid and csrftoken.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_ADAPTER = "talklondon.adapters.AccountAdapter"
+ACCOUNT_FORMS = {"login": "talklondon.forms.LoginForm", "signup": "talklondon.forms.SignupForm"}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -325,6 +328,8 @@ RATELIMIT_VIEW = "talklondon.views.rate_limited"
 
 # --- Product knobs --------------------------------------------------------------------------
 PERSONAL_DATA_RETENTION_MONTHS = env_int("PERSONAL_DATA_RETENTION_MONTHS", 12)
+# Copies of delivered emails (they contain addresses) are deleted after this many days.
+EMAIL_LOG_RETENTION_DAYS = env_int("EMAIL_LOG_RETENTION_DAYS", 30)
 
 LOGGING = {
     "version": 1,

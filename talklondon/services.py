@@ -95,7 +95,9 @@ def profile_update(
     be unique. Raises ValidationError (keyed by field) for bad input, PermissionDenied for an
     erased or deactivated account.
     """
-    if not user.is_authenticated or not user.is_active or user.erased_at:
+    # Read the state from the database: the caller's instance may predate an erasure.
+    current = User.objects.filter(pk=user.pk).values("is_active", "erased_at").first()
+    if current is None or not current["is_active"] or current["erased_at"]:
         raise PermissionDenied("This account cannot be changed.")
     errors: dict[str, list[str]] = {}
     try:

@@ -87,6 +87,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "talklondon.middleware.StaffAccessMiddleware",
+    # Turns django-ratelimit's Ratelimited exception into RATELIMIT_VIEW (our friendly 429 page).
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "talklondon.urls"

@@ -21,7 +21,7 @@ PARTICIPANT = "participant"
 SUPERUSER = "superuser"
 PEOPLE = [ANONYMOUS, PARTICIPANT, *permissions.STAFF_ROLES, SUPERUSER]
 
-EVERY_STAFF_MEMBER = {**{role: 200 for role in permissions.STAFF_ROLES}, SUPERUSER: 200}
+EVERY_STAFF_MEMBER = {**dict.fromkeys(permissions.STAFF_ROLES, 200), SUPERUSER: 200}
 
 # url -> expected status for each kind of person (anonymous people are sent to sign in: 302).
 STAFF_URL_MATRIX: dict[str, dict[str, int]] = {
@@ -30,7 +30,7 @@ STAFF_URL_MATRIX: dict[str, dict[str, int]] = {
     "/django-admin/": {
         ANONYMOUS: 302,
         PARTICIPANT: 302,
-        **{role: 302 for role in permissions.STAFF_ROLES},
+        **dict.fromkeys(permissions.STAFF_ROLES, 302),
         SUPERUSER: 200,
     },
 }

@@ -283,6 +283,8 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = SECURE
+# Links in emails sent without a request (e.g. from tasks) use the Site domain and this scheme.
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SECURE else "http"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SECURE = SECURE

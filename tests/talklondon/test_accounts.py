@@ -83,7 +83,9 @@ def test_wrong_passwords_are_throttled(client, participant):
     for _ in range(5):
         response = sign_in(client, participant.email, "not the password")
         assert response.status_code == 200
-        assert "The email address or password is not correct" in response.content.decode()
+        html = response.content.decode()
+        assert "The email address or password is not correct" in html
+        assert "not the password" not in html  # passwords are never echoed back
     # Even the right password is refused once the limit is reached.
     response = sign_in(client, participant.email)
     assert response.status_code == 200

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install run serve migrate seed test test-browser lint format screenshots frontend bench-quick clean
+.PHONY: totp install run serve migrate seed test test-browser lint format screenshots frontend bench-quick clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ run: seed
 	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 # pytest exits 5 when it collects nothing; that is not a failure of the suite.
+# The current TOTP code of a demo staff account: make totp EMAIL=moderator@demo.talk.london
+totp: install
+	@DEBUG=1 $(BIN)/python manage.py demo_totp $(EMAIL)
+
 test: install
 	TALKLONDON_TESTING=1 $(BIN)/pytest $(PYTEST_ARGS) || [ $$? -eq 5 ]
 

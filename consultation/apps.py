@@ -9,6 +9,9 @@ class ConsultationConfig(AppConfig):
         # Register the Celery tasks so the eager outbox relay (and workers) can find them by name.
         from consultation import tasks  # noqa: F401
 
-        # Celery's lazy autodiscovery does not run before an eager relay looks a task up by
-        # name, so the email delivery task must be registered explicitly too (see report).
-        from talklondon import tasks as site_tasks  # noqa: F401
+        from consultation import personal_data
+        from talklondon import personal_data as registry
+
+        registry.register_exporter("comments", personal_data.comments_export)
+        registry.register_eraser("comments", personal_data.comments_erase)
+        registry.register_participation("comments", personal_data.comment_participation)

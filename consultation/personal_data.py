@@ -6,7 +6,7 @@ The lead registers these with the site's personal-data service:
 """
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.utils import timezone
 
 from consultation.models import Comment, CommentLike, CommentReport, CommentVersion
@@ -103,3 +103,13 @@ def comments_erase(user, *, remove_content: bool) -> int:
         comments.filter(deleted_at__isnull=True).update(deleted_at=timezone.now())
         comments.update(body="", body_html="")
     return count
+
+
+def comment_participation():
+    """(author id, consultation close) for everyone who commented: feeds the retention job."""
+    return (
+        Comment.objects.filter(author__isnull=False)
+        .values("author_id")
+        .annotate(ended_at=Max("page__consultation__closes_at"))
+        .values_list("author_id", "ended_at")
+    )

@@ -4,7 +4,22 @@ from talklondon.models import Profile
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    # allauth's messages, in plain words that tell people what to do next.
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "email_password_mismatch": "The email address or password is not correct",
+        "too_many_login_attempts": (
+            "There have been too many attempts to sign in to this account. Wait 5 minutes and "
+            "try again, or reset your password"
+        ),
+        "email_taken": "An account already exists with this email address. Sign in instead",
+    }
+
     def save_user(self, request, user, form, commit=True):
+        # The sign-up form asks for a display name so that people can take part at once.
+        display_name = getattr(form, "cleaned_data", {}).get("display_name")
+        if display_name:
+            user.display_name = display_name
         user = super().save_user(request, user, form, commit=commit)
         if commit:
             Profile.objects.get_or_create(user=user)

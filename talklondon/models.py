@@ -36,7 +36,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     powers come from group membership (see permissions.py).
     """
 
-    email = models.EmailField("email address", max_length=254)
+    # Stored lower-case, so `unique` and the case-insensitive constraint agree; `unique` also
+    # tells Django's checks that the username field is unique.
+    email = models.EmailField("email address", max_length=254, unique=True)
     display_name = models.CharField(max_length=50, blank=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)

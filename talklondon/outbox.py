@@ -30,7 +30,10 @@ def _publish(task: OutboxTask) -> None:
     from talklondon.celery import app
 
     if settings.CELERY_TASK_ALWAYS_EAGER:
-        # Eager mode: run in-process now (after commit), as a worker would.
+        # Eager mode: run in-process now (after commit), as a worker would. A web process has
+        # not imported the apps' tasks modules (a worker does so at start), so do it once here.
+        if task.task_name not in app.tasks:
+            app.loader.import_default_modules()
         app.tasks[task.task_name].apply(kwargs=task.kwargs, throw=True)
     else:
         app.send_task(task.task_name, kwargs=task.kwargs, retry=False)

@@ -88,6 +88,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "talklondon.middleware.StaffAccessMiddleware",
+    # Turns django-ratelimit's Ratelimited exception into RATELIMIT_VIEW (our friendly 429 page).
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "talklondon.urls"
@@ -212,9 +214,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Messages live in the session so that the only cookies are sessionid and csrftoken.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_ADAPTER = "talklondon.adapters.AccountAdapter"
+ACCOUNT_FORMS = {"login": "talklondon.forms.LoginForm", "signup": "talklondon.forms.SignupForm"}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -279,6 +284,8 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = SECURE
+# Links in emails sent without a request (e.g. from tasks) use the Site domain and this scheme.
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SECURE else "http"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SECURE = SECURE
@@ -326,6 +333,8 @@ RATELIMIT_VIEW = "talklondon.views.rate_limited"
 
 # --- Product knobs --------------------------------------------------------------------------
 PERSONAL_DATA_RETENTION_MONTHS = env_int("PERSONAL_DATA_RETENTION_MONTHS", 12)
+# Copies of delivered emails (they contain addresses) are deleted after this many days.
+EMAIL_LOG_RETENTION_DAYS = env_int("EMAIL_LOG_RETENTION_DAYS", 30)
 
 LOGGING = {
     "version": 1,

@@ -4,6 +4,7 @@ from celery import shared_task
 
 from talklondon.mail import email_deliver
 from talklondon.outbox import outbox_relay_pending
+from talklondon.services import personal_data_retention_erase
 
 
 @shared_task(
@@ -19,3 +20,9 @@ def email_send(email_id: int) -> bool:
 @shared_task(name="talklondon.tasks.outbox_relay")
 def outbox_relay() -> int:
     return outbox_relay_pending()
+
+
+@shared_task(name="talklondon.tasks.personal_data_retention_run")
+def personal_data_retention_run() -> int:
+    """Erase accounts whose participation ended longer ago than the retention period."""
+    return len(personal_data_retention_erase())

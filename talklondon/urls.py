@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from talklondon import views
+from talklondon.house_rules import HOUSE_RULES
 
 staff_patterns = [
     path("", views.staff_home, name="home"),
@@ -16,7 +17,11 @@ urlpatterns = [
         name="accessibility",
     ),
     path("cookies/", views.page("cookies", "Cookies"), name="cookies"),
-    path("house-rules/", views.page("house_rules", "House rules for comments"), name="house_rules"),
+    path(
+        "house-rules/",
+        views.page("house_rules", "House rules for comments", {"rules": HOUSE_RULES}),
+        name="house_rules",
+    ),
     path("contact/", views.page("contact", "Contact us"), name="contact"),
     path("accounts/", include("allauth.urls")),
     path("account/", include("talklondon.account_urls")),
@@ -35,3 +40,5 @@ urlpatterns = [
 
 handler404 = "talklondon.views.error_404"
 handler500 = "talklondon.views.error_500"
+# allauth's rate limits answer with this view, so throttling looks like the rest of the site.
+handler429 = "talklondon.views.rate_limited"

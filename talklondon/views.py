@@ -11,15 +11,23 @@ from talklondon import permissions
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     groups = consultation_list_public()
-    return render(request, "talklondon/home.html", {"groups": groups})
+    problem = (
+        permissions.participation_problem(request.user) if request.user.is_authenticated else None
+    )
+    return render(
+        request,
+        "talklondon/home.html",
+        {"groups": groups, "participation_problem": problem},
+    )
 
 
-def page(template_name: str, title: str):
+def page(template_name: str, title: str, extra: dict | None = None):
     """A fixed information page (privacy, accessibility, cookies, house rules, contact)."""
 
     @require_GET
     def view(request: HttpRequest) -> HttpResponse:
-        return render(request, f"pages/{template_name}.html", {"page_title": title})
+        context = {"page_title": title, **(extra or {})}
+        return render(request, f"pages/{template_name}.html", context)
 
     view.__name__ = f"page_{template_name}"
     return view
@@ -34,6 +42,7 @@ def staff_home(request: HttpRequest) -> HttpResponse:
         "can_view_results": permissions.can_view_results(user),
         "can_export_identified": permissions.can_export_identified(user),
         "can_manage_releases": permissions.can_manage_releases(user),
+        "roles": sorted(user.groups.values_list("name", flat=True)),
     }
     return render(request, "staff/home.html", context)
 

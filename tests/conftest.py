@@ -1,11 +1,71 @@
 """Shared fixtures. Tests run the real outbox path; delivery goes to Django's locmem outbox."""
 
+import logging
+
 import pytest
 from django.contrib.auth.models import Group
 from django.core.cache import cache
+from django.db import transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 from talklondon.celery import app as celery_app
 from tests import factories
+
+logger = logging.getLogger(__name__)
+
+
+# --- on_commit as in production ---------------------------------------------------------------
+# pytest-django wraps each test in transactions that never commit, so `on_commit` callbacks (the
+# outbox relay, and through it every email) would never run. Treat the test's own wrapping blocks
+# as if they were not there: a callback registered outside any block of the code under test runs
+# at once (autocommit), and callbacks registered inside run when its outermost block exits
+# successfully (commit). Tests with `transaction=True` are not wrapped and behave as in production.
+
+
+def _only_test_blocks(connection) -> bool:
+    return connection.in_atomic_block and all(
+        getattr(block, "_from_testcase", False) for block in connection.atomic_blocks
+    )
+
+
+def _run(func, robust: bool) -> None:
+    if not robust:
+        func()
+        return
+    try:
+        func()
+    except Exception:
+        logger.exception("Error calling %s in on_commit()", func)
+
+
+_original_on_commit = BaseDatabaseWrapper.on_commit
+_original_atomic_exit = transaction.Atomic.__exit__
+
+
+def _on_commit(self, func, robust=False):
+    if _only_test_blocks(self):
+        _run(func, robust)
+    else:
+        _original_on_commit(self, func, robust)
+
+
+def _atomic_exit(self, exc_type, exc_value, traceback):
+    connection = transaction.get_connection(self.using)
+    result = _original_atomic_exit(self, exc_type, exc_value, traceback)
+    if (
+        exc_type is None
+        and not self._from_testcase
+        and _only_test_blocks(connection)
+        and not connection.needs_rollback
+    ):
+        pending, connection.run_on_commit = connection.run_on_commit, []
+        for _savepoints, func, robust in pending:
+            _run(func, robust)
+    return result
+
+
+BaseDatabaseWrapper.on_commit = _on_commit
+transaction.Atomic.__exit__ = _atomic_exit
 
 
 @pytest.fixture(autouse=True)

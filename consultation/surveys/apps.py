@@ -5,3 +5,11 @@ class SurveysConfig(AppConfig):
     name = "consultation.surveys"
     label = "surveys"
     verbose_name = "Surveys"
+
+    def ready(self):
+        from consultation.surveys import personal_data
+        from talklondon import personal_data as registry
+
+        registry.register_exporter("survey_responses", personal_data.responses_export)
+        registry.register_eraser("survey_responses", personal_data.responses_erase)
+        registry.register_participation("survey_responses", personal_data.response_participation)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Max
+from django.db.models.functions import Coalesce
 
 from consultation.surveys.models import Answer, Question, Response, ResponseVersion
 from consultation.surveys.selectors import answers_summary, response_answers, survey_structure
@@ -69,3 +71,18 @@ def responses_anonymise(user) -> int:
         version.save(update_fields=["answers"])
     Response.objects.filter(pk__in=kept).update(respondent=None, respondent_name="")
     return len(kept)
+
+
+def response_participation():
+    """(respondent id, survey close) for everyone who responded: feeds the retention job."""
+    return (
+        Response.objects.filter(respondent__isnull=False)
+        .values("respondent_id")
+        .annotate(ended_at=Max(Coalesce("survey__closes_at", "survey__consultation__closes_at")))
+        .values_list("respondent_id", "ended_at")
+    )
+
+
+def responses_erase(*, user, remove_content: bool) -> None:
+    """Eraser for the account-deletion registry: answers stay, unlinked and anonymised."""
+    responses_anonymise(user)

@@ -63,6 +63,8 @@ def govuk_field(bound_field, label_size="s", label_is_heading=False, width=""):
     widget = bound_field.field.widget
     max_length = getattr(bound_field.field, "max_length", None)
     value = bound_field.value()
+    if isinstance(widget, forms.PasswordInput) and not widget.render_value:
+        value = None  # never echo a password back into the page
     if kind == "checkboxes":
         selected = {str(v) for v in (value or [])}
     elif kind == "radios":

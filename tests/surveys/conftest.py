@@ -5,7 +5,6 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-import talklondon.tasks  # noqa: F401 - registers the email task for the eager outbox relay
 from consultation.surveys import demo
 from consultation.surveys.selectors import survey_structure
 from tests.factories import ConsultationFactory

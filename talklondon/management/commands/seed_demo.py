@@ -29,6 +29,6 @@ class Command(BaseCommand):
             self.stdout.write(f"  {email:32} {role}")
         self.stdout.write(
             "Staff sign in with a TOTP code: get the current one with\n"
-            "  .venv/bin/python manage.py demo_totp <email>"
+            "  make totp EMAIL=<email>   (or: DEBUG=1 .venv/bin/python manage.py demo_totp <email>)"
         )
         self.stdout.write(self.style.SUCCESS("Site: http://127.0.0.1:8000"))

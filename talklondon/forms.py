@@ -1,0 +1,136 @@
+"""Forms for accounts: allauth's sign-in and sign-up in our words, the profile, and deletion."""
+
+from allauth.account.forms import LoginForm as AllauthLoginForm
+from allauth.account.forms import SignupForm as AllauthSignupForm
+from django import forms
+
+from talklondon.areas import borough_choices
+from talklondon.models import Profile
+from talklondon.services import DISPLAY_NAME_MAX, display_name_clean
+
+DISPLAY_NAME_HINT = (
+    "Other people see this next to your comments. It does not have to be your real name and "
+    "it does not need to be unique. We never show your email address."
+)
+
+
+def _plain(field: forms.Field, label: str, help_text: str = "", **attrs) -> None:
+    """GOV.UK style: a visible label and hint, no placeholder text."""
+    field.label = label
+    field.help_text = help_text
+    field.widget.attrs.pop("placeholder", None)
+    field.widget.attrs.update(attrs)
+
+
+class LoginForm(AllauthLoginForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _plain(self.fields["login"], "Email address", autocomplete="email", spellcheck="false")
+        _plain(self.fields["password"], "Password", autocomplete="current-password")
+        if "remember" in self.fields:
+            self.fields["remember"].label = "Keep me signed in on this device"
+
+
+class SignupForm(AllauthSignupForm):
+    display_name = forms.CharField(max_length=DISPLAY_NAME_MAX, help_text=DISPLAY_NAME_HINT)
+
+    field_order = ["email", "display_name", "password1", "password2"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _plain(
+            self.fields["email"],
+            "Email address",
+            "We will send you a link to check it is yours.",
+            autocomplete="email",
+            spellcheck="false",
+        )
+        _plain(
+            self.fields["display_name"], "Display name", DISPLAY_NAME_HINT, autocomplete="nickname"
+        )
+        _plain(
+            self.fields["password1"],
+            "Create a password",
+            "Use at least 10 characters. Avoid common words and passwords you use elsewhere.",
+            autocomplete="new-password",
+        )
+        _plain(self.fields["password2"], "Confirm your password", autocomplete="new-password")
+        self.order_fields(self.field_order)
+
+    def clean_display_name(self):
+        return display_name_clean(self.cleaned_data.get("display_name", ""))
+
+
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(
+        label="Display name",
+        max_length=DISPLAY_NAME_MAX,
+        help_text=DISPLAY_NAME_HINT,
+        widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
+    )
+    borough = forms.ChoiceField(
+        label="Where do you live? (optional)",
+        help_text="This helps us see how views differ across London. Nobody else sees it.",
+        choices=[("", "Choose an area")] + borough_choices(),
+        required=False,
+    )
+    age_band = forms.ChoiceField(
+        label="What is your age? (optional)",
+        choices=Profile.AgeBand.choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    gender = forms.ChoiceField(
+        label="How would you describe your gender? (optional)",
+        choices=Profile.Gender.choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    ethnicity = forms.ChoiceField(
+        label="What is your ethnic group? (optional)",
+        choices=Profile.Ethnicity.choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    disability = forms.ChoiceField(
+        label=(
+            "Do you have a physical or mental health condition or illness lasting or expected "
+            "to last 12 months or more? (optional)"
+        ),
+        choices=Profile.Disability.choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    email_on_reply = forms.BooleanField(
+        label="Email me when someone replies to my comment", required=False
+    )
+    email_on_moderation = forms.BooleanField(
+        label="Email me if a moderator changes or removes one of my comments", required=False
+    )
+    email_news = forms.BooleanField(label="Email me when a new consultation opens", required=False)
+
+
+class AccountDeleteForm(forms.Form):
+    password = forms.CharField(
+        label="Enter your password to confirm",
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        strip=False,
+    )
+    remove_content = forms.BooleanField(
+        label="Also remove my comments",
+        help_text=(
+            "If you leave this unticked, your comments stay on the site under the name "
+            "“Deleted account”, so that discussions still make sense."
+        ),
+        required=False,
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self):
+        password = self.cleaned_data.get("password", "")
+        if not self.user.has_usable_password() or not self.user.check_password(password):
+            raise forms.ValidationError("The password is not correct")
+        return password

@@ -1,0 +1,138 @@
+"""With Redis configured but down, signing up still works; the email waits in the outbox and is
+delivered by a real Celery worker once Redis is back."""
+
+import os
+import time
+
+import pytest
+import redis
+from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
+from django.core import mail
+from django.db import connections
+from django.urls import reverse
+from kombu import pools as kombu_pools
+
+from talklondon.celery import app as celery_app
+from talklondon.models import OutboxTask, OutgoingEmail, User
+from talklondon.outbox import outbox_relay_pending
+
+REAL_REDIS = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/2"
+STOPPED_REDIS = "redis://127.0.0.1:6399/2"  # nothing listens on 6399
+
+
+def redis_answers() -> bool:
+    try:
+        return bool(redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=0.5).ping())
+    except redis.RedisError:
+        return False
+
+
+pytestmark = pytest.mark.skipif(
+    not redis_answers(),
+    reason="No Redis server answers on 127.0.0.1:6379; start one (see .ci/run) to run this test",
+)
+
+
+def celery_connect_to(url: str) -> None:
+    """Point the Celery app at another broker, dropping pooled connections to the old one."""
+    # kombu keeps pools in a process-wide registry; empty it rather than closing a pool that
+    # the registry would hand out again.
+    kombu_pools.reset()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+    celery_app.conf.broker_url = url
+
+
+@pytest.fixture
+def celery_broker():
+    saved = {
+        "broker_url": celery_app.conf.broker_url,
+        "task_always_eager": celery_app.conf.task_always_eager,
+        "worker_hijack_root_logger": celery_app.conf.worker_hijack_root_logger,
+    }
+    celery_app.conf.task_always_eager = False
+    celery_app.conf.worker_hijack_root_logger = False
+    yield celery_connect_to
+    celery_connect_to(saved["broker_url"])
+    celery_app.conf.task_always_eager = saved["task_always_eager"]
+    celery_app.conf.worker_hijack_root_logger = saved["worker_hijack_root_logger"]
+
+
+def _close_worker_db_connections(**_kwargs):
+    # The worker thread opened its own database connections; close them so the test database
+    # can be flushed and dropped afterwards.
+    connections.close_all()
+
+
+def wait_for(condition, timeout: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sign_up_survives_a_redis_outage_and_the_email_is_sent_once_redis_is_back(
+    client, settings, celery_broker
+):
+    # Redis is configured but stopped: broker and cache both point at a port nobody listens on.
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CELERY_BROKER_URL = STOPPED_REDIS
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "talklondon.cache.ResilientRedisCache",
+            "LOCATION": STOPPED_REDIS,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    celery_broker(STOPPED_REDIS)
+
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "email": "during.outage@example.org",
+            "display_name": "Patient Peckham",
+            "password1": "a long enough passphrase",
+            "password2": "a long enough passphrase",
+        },
+    )
+    assert response.status_code == 302  # no 500: the person is signed up
+    assert User.objects.filter(email="during.outage@example.org").exists()
+
+    email = OutgoingEmail.objects.get()
+    assert email.to == ["during.outage@example.org"]
+    assert email.sent_at is None
+    task = OutboxTask.objects.get()
+    assert task.task_name == "talklondon.tasks.email_send"
+    assert task.relayed_at is None and task.attempts == 1 and task.last_error
+    assert mail.outbox == []
+
+    # A beat tick during the outage relays nothing and loses nothing.
+    assert outbox_relay_pending() == 0
+    assert OutboxTask.objects.filter(relayed_at__isnull=True).count() == 1
+
+    # Redis is back: the relay publishes the waiting task and a real worker delivers the email.
+    settings.CELERY_BROKER_URL = REAL_REDIS
+    celery_broker(REAL_REDIS)
+    celery_app.control.purge()  # leftovers from earlier runs on this Redis database
+    assert outbox_relay_pending() == 1  # beat's next tick: the task is now queued in Redis
+    task_postrun.connect(_close_worker_db_connections)
+    try:
+        with start_worker(celery_app, perform_ping_check=False, shutdown_timeout=20):
+            # Watch the mailbox, not the database: on SQLite a reader here could lock the
+            # worker's write out.
+            delivered = wait_for(lambda: len(mail.outbox) == 1)
+    finally:
+        task_postrun.disconnect(_close_worker_db_connections)
+
+    assert delivered, "the worker did not deliver the waiting email"
+    email.refresh_from_db()
+    assert email.sent_at is not None
+    task.refresh_from_db()
+    assert task.relayed_at is not None
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["during.outage@example.org"]
+    assert "/accounts/confirm-email/" in mail.outbox[0].body

@@ -7,9 +7,10 @@ class ConsultationConfig(AppConfig):
 
     def ready(self):
         # Register the Celery tasks so the eager outbox relay (and workers) can find them by name.
-        from consultation import tasks  # noqa: F401
-
-        from consultation import personal_data
+        from consultation import (
+            personal_data,
+            tasks,  # noqa: F401
+        )
         from talklondon import personal_data as registry
 
         registry.register_exporter("comments", personal_data.comments_export)

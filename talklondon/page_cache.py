@@ -30,6 +30,9 @@ Rules, all chosen so that nobody ever sees somebody else's page or a stale one f
 - Stored pages are keyed by the version of each namespace, the scheme, host, full path and the
   `Accept` headers (the API negotiates its format on `Accept`). `page_cache_invalidate` bumps the
   version, so every page in the namespace is re-rendered on its next request.
+- Each process also keeps the pages and namespace versions it has seen for up to 1 s
+  (`PAGE_CACHE_LOCAL_SECONDS`), so most hits cost no round trip to Redis; an invalidation made
+  by another process shows there within that second.
 - Entries live at most `MAX_TIMEOUT` (5) seconds and served copies say how many of those seconds
   are left, so even a change nobody invalidates (a consultation opening at its time) shows within
   5 s, and a shared cache in front adds no more than that.
@@ -38,7 +41,9 @@ Rules, all chosen so that nobody ever sees somebody else's page or a stale one f
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from functools import partial, wraps
 
@@ -58,6 +63,17 @@ KEY_HEADERS = ("HTTP_ACCEPT", "HTTP_ACCEPT_LANGUAGE")
 KNOWN_VARY = {"cookie", "accept", "accept-language", "accept-encoding"}
 # Headers set per request by middleware, never replayed from the cache.
 UNSTORED_HEADERS = {"set-cookie", "vary", "cache-control", "expires", "age", "date"}
+
+# Each process keeps the pages and namespace versions it saw for up to this long (setting
+# PAGE_CACHE_LOCAL_SECONDS), so that a hit costs no round trip to Redis. An invalidation made
+# in another process is therefore seen up to this much later: still well inside 5 s. Off under
+# tests by default, where the shared cache is cleared between tests and the local copy is not.
+DEFAULT_LOCAL_SECONDS = 1
+LOCAL_MAX_PAGES = 512
+
+_local_lock = threading.Lock()
+_local_pages: OrderedDict[str, tuple] = OrderedDict()
+_local_versions: dict[str, tuple[int, float]] = {}
 
 Namespace = str | Iterable[str]
 NamespaceSpec = Namespace | Callable[..., Namespace]
@@ -81,17 +97,57 @@ def _namespaces(spec: NamespaceSpec, request: HttpRequest, args, kwargs) -> list
     return names
 
 
-def _versions(namespaces: list[str]) -> list[int]:
-    keys = [_version_key(name) for name in namespaces]
-    found = cache.get_many(keys)
-    versions = []
-    for key in keys:
-        version = found.get(key)
-        if version is None:
-            cache.add(key, _fresh_version(), timeout=None)
-            version = cache.get(key)
-        versions.append(version)
-    return versions
+def _local_seconds() -> float:
+    default = 0 if getattr(settings, "TESTING", False) else DEFAULT_LOCAL_SECONDS
+    return getattr(settings, "PAGE_CACHE_LOCAL_SECONDS", default)
+
+
+def page_cache_local_clear() -> None:
+    """Forget this process's copies (tests that turn the local layer on call it)."""
+    with _local_lock:
+        _local_pages.clear()
+        _local_versions.clear()
+
+
+def _versions(namespaces: list[str], local_seconds: float) -> list[int]:
+    now = time.monotonic()
+    known: dict[str, int] = {}
+    if local_seconds:
+        with _local_lock:
+            for name in namespaces:
+                memo = _local_versions.get(name)
+                if memo is not None and now - memo[1] < local_seconds:
+                    known[name] = memo[0]
+    missing = [name for name in namespaces if name not in known]
+    if missing:
+        found = cache.get_many([_version_key(name) for name in missing])
+        for name in missing:
+            key = _version_key(name)
+            version = found.get(key)
+            if version is None:
+                cache.add(key, _fresh_version(), timeout=None)
+                version = cache.get(key)
+            known[name] = version
+            if local_seconds and version is not None:
+                with _local_lock:
+                    _local_versions[name] = (version, now)
+    return [known[name] for name in namespaces]
+
+
+def _local_get(key: str, timeout: int) -> tuple | None:
+    with _local_lock:
+        entry = _local_pages.get(key)
+    if entry is not None and time.time() - entry[0] < timeout:
+        return entry
+    return None
+
+
+def _local_put(key: str, entry: tuple) -> None:
+    with _local_lock:
+        _local_pages[key] = entry
+        _local_pages.move_to_end(key)
+        while len(_local_pages) > LOCAL_MAX_PAGES:
+            _local_pages.popitem(last=False)
 
 
 def page_cache_invalidate(namespace: Namespace) -> None:
@@ -109,6 +165,8 @@ def page_cache_invalidate(namespace: Namespace) -> None:
 
 def _bump(namespaces: list[str]) -> None:
     for name in namespaces:
+        with _local_lock:
+            _local_versions.pop(name, None)
         key = _version_key(name)
         try:
             cache.incr(key)
@@ -187,8 +245,15 @@ def cache_anonymous_page(namespace: NamespaceSpec, timeout: int = DEFAULT_TIMEOU
                 return response
 
             namespaces = _namespaces(namespace, request, args, kwargs)
-            key = _page_key(request, _versions(namespaces), namespaces)
-            entry = cache.get(key)
+            local_seconds = _local_seconds()
+            key = _page_key(request, _versions(namespaces, local_seconds), namespaces)
+            entry = _local_get(key, timeout) if local_seconds else None
+            if entry is None:
+                entry = cache.get(key)
+                if entry is not None and time.time() - entry[0] >= timeout:
+                    entry = None  # never older than promised, whatever the cache's clock says
+                if entry is not None and local_seconds:
+                    _local_put(key, entry)
             if entry is not None:
                 return _replay(entry, timeout)
 
@@ -208,7 +273,10 @@ def cache_anonymous_page(namespace: NamespaceSpec, timeout: int = DEFAULT_TIMEOU
                     _mark_private(rendered)
                     return rendered
                 _mark_public(rendered, timeout)
-                cache.set(key, _entry(rendered), timeout)
+                entry = _entry(rendered)
+                cache.set(key, entry, timeout)
+                if local_seconds:
+                    _local_put(key, entry)
                 return rendered
 
             if getattr(response, "is_rendered", True) is False:

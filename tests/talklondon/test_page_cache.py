@@ -14,7 +14,12 @@ from django.core.cache import cache
 from redis import Redis
 from redis.exceptions import RedisError
 
-from talklondon.page_cache import MAX_TIMEOUT, cache_anonymous_page, page_cache_invalidate
+from talklondon.page_cache import (
+    MAX_TIMEOUT,
+    cache_anonymous_page,
+    page_cache_invalidate,
+    page_cache_local_clear,
+)
 from tests.talklondon import page_cache_urls as views
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/8")
@@ -48,11 +53,14 @@ def page_cache_backend(request, settings):
             }
         }
     settings.ROOT_URLCONF = "tests.talklondon.page_cache_urls"
+    settings.PAGE_CACHE_LOCAL_SECONDS = 0
+    page_cache_local_clear()
     cache.clear()
     views.CALLS.clear()
     views.CONTENT.clear()
     views.CONTENT["board"] = "first"
     yield request.param
+    page_cache_local_clear()
     cache.clear()
 
 
@@ -332,3 +340,51 @@ def test_redis_outage_degrades_to_rendering_every_time(settings, client, page_ca
     second = client.get("/t/board/")
     assert first.status_code == second.status_code == 200
     assert calls("board") == 2
+
+
+# --- The per-process layer: hits without a round trip, invalidation seen within 1 s -------------
+
+
+@pytest.fixture
+def local_layer(settings, page_cache_backend):
+    settings.PAGE_CACHE_LOCAL_SECONDS = 1
+    page_cache_local_clear()
+    yield
+    page_cache_local_clear()
+
+
+@pytest.mark.usefixtures("local_layer")
+def test_local_layer_serves_hits_without_the_shared_cache(client):
+    client.get("/t/board/")
+    cache.clear()  # the shared cache is gone (a Redis restart); this process still has the page
+    response = client.get("/t/board/")
+    assert response.content == b"<p>first</p>"
+    assert calls("board") == 1
+
+
+@pytest.mark.usefixtures("local_layer")
+def test_local_layer_sees_its_own_invalidation_at_once(client):
+    client.get("/t/board/")
+    views.CONTENT["board"] = "new"
+    page_cache_invalidate("board")
+    assert client.get("/t/board/").content == b"<p>new</p>"
+
+
+@pytest.mark.usefixtures("local_layer")
+def test_local_layer_sees_another_processs_invalidation_within_a_second(client):
+    client.get("/t/board/")
+    views.CONTENT["board"] = "new"
+    cache.incr("page-cache:ns:board")  # what page_cache_invalidate does in another process
+    assert client.get("/t/board/").content == b"<p>first</p>"
+    time.sleep(1.05)
+    assert client.get("/t/board/").content == b"<p>new</p>"
+
+
+@pytest.mark.usefixtures("local_layer")
+def test_local_layer_keeps_the_same_expiry(client):
+    with time_machine.travel(1_900_000_000, tick=False) as traveller:
+        client.get("/t/board/")
+        views.CONTENT["board"] = "later"
+        traveller.shift(MAX_TIMEOUT)
+        response = client.get("/t/board/")
+    assert response.content == b"<p>later</p>"

@@ -421,6 +421,12 @@ class WrkResult:
     p99_ms: float
     non2xx: int
     socket_errors: int
+    error_kinds: dict = field(default_factory=dict)
+
+    @property
+    def socket_errors_text(self) -> str:
+        kinds = ", ".join(f"{kind} {n}" for kind, n in self.error_kinds.items() if n)
+        return f"{self.socket_errors} ({kinds})" if kinds else str(self.socket_errors)
 
     @property
     def errors(self) -> int:
@@ -451,6 +457,7 @@ def wrk(url: str, load: Load, *, headers: dict | None = None) -> WrkResult:
         p99_ms=data["p99_us"] / 1000,
         non2xx=data["non2xx"],
         socket_errors=sum(data["errors"].values()),
+        error_kinds=data["errors"],
     )
 
 

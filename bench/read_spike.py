@@ -119,7 +119,7 @@ def report(
             r = results[page.name][config]
             lines.append(
                 f"| {page.name} | {config} | {r.rps:,.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} "
-                f"| {r.non2xx} | {r.socket_errors} |"
+                f"| {r.non2xx} | {r.socket_errors_text} |"
             )
     lines += [
         "",
@@ -284,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
                 common.log(
                     f"{page.name:18} {config:15} {result.rps:9,.0f} req/s  "
                     f"p50 {result.p50_ms:6.1f} ms  p99 {result.p99_ms:6.1f} ms  "
-                    f"non-2xx {result.non2xx}  socket errors {result.socket_errors}"
+                    f"non-2xx {result.non2xx}  socket errors {result.socket_errors_text}"
                 )
             common.http_get(urls["nginx-cache"])
             _, headers, _ = common.http_get(urls["nginx-cache"])

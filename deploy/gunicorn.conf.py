@@ -24,9 +24,11 @@ threads = _int("GUNICORN_THREADS", 4)
 worker_class = "gthread" if threads > 1 else "sync"
 # Load the app once in the master, then fork: faster start and copy-on-write memory.
 preload_app = os.environ.get("GUNICORN_PRELOAD", "1") not in {"0", "false", "no"}
-# Recycle workers now and then (jittered so they do not all restart together).
-max_requests = _int("GUNICORN_MAX_REQUESTS", 5000)
-max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 500)
+# Worker recycling is off: a recycled gthread worker drops its idle keep-alive connections, and
+# a request racing onto one fails (the read spike measured read errors with it on). Turn it on
+# (e.g. 5000, jitter 500) only to contain a memory leak.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 0)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 0)
 timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 # nginx keeps connections to us open between requests.

@@ -1,0 +1,309 @@
+"""Short-lived caching of anonymous pages, with invalidation by namespace.
+
+Launch-day traffic is mostly people who are not signed in reading the same few pages. Those
+pages are rendered once, kept in the Django cache for a few seconds and served to every other
+anonymous visitor; a shared cache in front of the site (nginx's micro-cache, a CDN) may keep them
+for the same few seconds because of the `Cache-Control` header.
+
+Usage, in a url module or on a view::
+
+    from talklondon.page_cache import cache_anonymous_page, page_cache_invalidate
+
+    path("", cache_anonymous_page("consultations")(views.home), name="home")
+
+    @cache_anonymous_page(lambda request, slug: ["consultations", f"consultation:{slug}"])
+    def consultation_detail(request, slug): ...
+
+    # in the service that publishes a comment:
+    page_cache_invalidate(f"consultation:{consultation.slug}")
+
+Rules, all chosen so that nobody ever sees somebody else's page or a stale one for long:
+
+- Only GET and HEAD requests that carry no session cookie (and no pending-messages cookie) are
+  served from the cache. Anyone with a session, signed in or not, gets a freshly rendered page
+  marked `Cache-Control: private, no-store`, because it may hold their name, their messages or a
+  CSRF token bound to their cookie.
+- A response is stored only if it is a plain 200 that sets no cookie, used no CSRF token, queued
+  no message, used no CSP nonce and did not choose its own `Cache-Control`. An anonymous page that
+  contains a form therefore renders afresh each time and is marked `private, no-store`, so the
+  CSRF cookie it sets always matches the token in its form.
+- Stored pages are keyed by the version of each namespace, the scheme, host, full path and the
+  `Accept` headers (the API negotiates its format on `Accept`). `page_cache_invalidate` bumps the
+  version, so every page in the namespace is re-rendered on its next request.
+- Each process also keeps the pages and namespace versions it has seen for up to 1 s
+  (`PAGE_CACHE_LOCAL_SECONDS`), so most hits cost no round trip to Redis; an invalidation made
+  by another process shows there within that second.
+- Entries live at most `MAX_TIMEOUT` (5) seconds and served copies say how many of those seconds
+  are left, so even a change nobody invalidates (a consultation opening at its time) shows within
+  5 s, and a shared cache in front adds no more than that.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from functools import partial, wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import cc_delim_re, patch_vary_headers
+
+MAX_TIMEOUT = 5
+DEFAULT_TIMEOUT = 5
+CACHEABLE_METHODS = ("GET", "HEAD")
+MESSAGES_COOKIE_NAME = "messages"
+# Request headers that can change a page's bytes without changing its URL.
+KEY_HEADERS = ("HTTP_ACCEPT", "HTTP_ACCEPT_LANGUAGE")
+# What a stored page may vary on: Cookie is handled by only caching cookieless requests.
+KNOWN_VARY = {"cookie", "accept", "accept-language", "accept-encoding"}
+# Headers set per request by middleware, never replayed from the cache.
+UNSTORED_HEADERS = {"set-cookie", "vary", "cache-control", "expires", "age", "date"}
+
+# Each process keeps the pages and namespace versions it saw for up to this long (setting
+# PAGE_CACHE_LOCAL_SECONDS), so that a hit costs no round trip to Redis. An invalidation made
+# in another process is therefore seen up to this much later: still well inside 5 s. Off under
+# tests by default, where the shared cache is cleared between tests and the local copy is not.
+DEFAULT_LOCAL_SECONDS = 1
+LOCAL_MAX_PAGES = 512
+
+_local_lock = threading.Lock()
+_local_pages: OrderedDict[str, tuple] = OrderedDict()
+_local_versions: dict[str, tuple[int, float]] = {}
+
+Namespace = str | Iterable[str]
+NamespaceSpec = Namespace | Callable[..., Namespace]
+
+
+def _version_key(namespace: str) -> str:
+    return f"page-cache:ns:{namespace}"
+
+
+def _fresh_version() -> int:
+    # Time-based so that a version key lost to eviction or a Redis restart never comes back
+    # with a number that old entries were stored under.
+    return time.time_ns() // 1000
+
+
+def _namespaces(spec: NamespaceSpec, request: HttpRequest, args, kwargs) -> list[str]:
+    value = spec(request, *args, **kwargs) if callable(spec) else spec
+    names = [value] if isinstance(value, str) else list(value)
+    if not names or not all(isinstance(name, str) and name for name in names):
+        raise ValueError("A page cache namespace must be a non-empty string or list of them.")
+    return names
+
+
+def _local_seconds() -> float:
+    default = 0 if getattr(settings, "TESTING", False) else DEFAULT_LOCAL_SECONDS
+    return getattr(settings, "PAGE_CACHE_LOCAL_SECONDS", default)
+
+
+def page_cache_local_clear() -> None:
+    """Forget this process's copies (tests that turn the local layer on call it)."""
+    with _local_lock:
+        _local_pages.clear()
+        _local_versions.clear()
+
+
+def _versions(namespaces: list[str], local_seconds: float) -> list[int]:
+    now = time.monotonic()
+    known: dict[str, int] = {}
+    if local_seconds:
+        with _local_lock:
+            for name in namespaces:
+                memo = _local_versions.get(name)
+                if memo is not None and now - memo[1] < local_seconds:
+                    known[name] = memo[0]
+    missing = [name for name in namespaces if name not in known]
+    if missing:
+        found = cache.get_many([_version_key(name) for name in missing])
+        for name in missing:
+            key = _version_key(name)
+            version = found.get(key)
+            if version is None:
+                cache.add(key, _fresh_version(), timeout=None)
+                version = cache.get(key)
+            known[name] = version
+            if local_seconds and version is not None:
+                with _local_lock:
+                    _local_versions[name] = (version, now)
+    return [known[name] for name in namespaces]
+
+
+def _local_get(key: str, timeout: int) -> tuple | None:
+    with _local_lock:
+        entry = _local_pages.get(key)
+    if entry is not None and time.time() - entry[0] < timeout:
+        return entry
+    return None
+
+
+def _local_put(key: str, entry: tuple) -> None:
+    with _local_lock:
+        _local_pages[key] = entry
+        _local_pages.move_to_end(key)
+        while len(_local_pages) > LOCAL_MAX_PAGES:
+            _local_pages.popitem(last=False)
+
+
+def page_cache_invalidate(namespace: Namespace) -> None:
+    """Make every cached page in these namespaces stale, now and again after commit.
+
+    Call it from the service that changes what the pages show (for example after a comment is
+    published). Bumping now makes the change visible at once where there is no transaction; the
+    second bump, after the transaction commits, throws away any page rendered from the old data
+    between the first bump and the commit.
+    """
+    names = [namespace] if isinstance(namespace, str) else list(namespace)
+    _bump(names)
+    transaction.on_commit(partial(_bump, names))
+
+
+def _bump(namespaces: list[str]) -> None:
+    for name in namespaces:
+        with _local_lock:
+            _local_versions.pop(name, None)
+        key = _version_key(name)
+        try:
+            cache.incr(key)
+        except ValueError:
+            # No version yet (never cached, or evicted): any fresh one differs from the old.
+            cache.set(key, _fresh_version(), timeout=None)
+
+
+def _is_anonymous_request(request: HttpRequest) -> bool:
+    cookies = request.COOKIES
+    return settings.SESSION_COOKIE_NAME not in cookies and MESSAGES_COOKIE_NAME not in cookies
+
+
+def _page_key(request: HttpRequest, versions: list[int], namespaces: list[str]) -> str:
+    parts = [
+        request.scheme or "",
+        request.get_host(),
+        request.get_full_path(),
+        *(request.META.get(header, "") for header in KEY_HEADERS),
+    ]
+    digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    stamp = ".".join(
+        f"{name}={version}" for name, version in zip(namespaces, versions, strict=True)
+    )
+    return f"page-cache:page:{hashlib.sha256(stamp.encode()).hexdigest()[:16]}:{digest}"
+
+
+def _is_personal(request: HttpRequest, response: HttpResponse) -> bool:
+    """True when the response must never be shared: it carries per-person state."""
+    if response.cookies:
+        return True
+    if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+        return True  # a CSRF token was rendered; it only matches this visitor's cookie
+    session = getattr(request, "session", None)
+    if session is not None and session.modified:
+        return True  # the session middleware is about to set a cookie
+    storage = getattr(request, "_messages", None)
+    if storage is not None and (storage.added_new or len(storage)):
+        return True
+    return isinstance(getattr(request, "_csp_nonce", None), str)
+
+
+def _varies_unknown(response: HttpResponse) -> bool:
+    vary = {name.lower() for name in cc_delim_re.split(response.headers.get("Vary", "")) if name}
+    return bool(vary - KNOWN_VARY)
+
+
+def _mark_private(response: HttpResponse) -> None:
+    response.headers["Cache-Control"] = "private, no-store"
+
+
+def _mark_public(response: HttpResponse, seconds: int) -> None:
+    response.headers["Cache-Control"] = f"public, max-age={seconds}, s-maxage={seconds}"
+
+
+def cache_anonymous_page(namespace: NamespaceSpec, timeout: int = DEFAULT_TIMEOUT):
+    """Serve anonymous GETs of the decorated view from the cache for up to `timeout` seconds.
+
+    `namespace` is a string, a list of strings, or a callable taking the view's arguments
+    `(request, *args, **kwargs)` and returning either; `page_cache_invalidate` with any of
+    those names makes the page re-render.
+    """
+    if not isinstance(timeout, int) or not 1 <= timeout <= MAX_TIMEOUT:
+        raise ValueError(f"Page cache timeout must be between 1 and {MAX_TIMEOUT} seconds.")
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs):
+            if request.method not in CACHEABLE_METHODS:
+                return view(request, *args, **kwargs)
+            if not _is_anonymous_request(request):
+                response = view(request, *args, **kwargs)
+                patch_vary_headers(response, ("Cookie",))
+                if not response.has_header("Cache-Control"):
+                    _mark_private(response)
+                return response
+
+            namespaces = _namespaces(namespace, request, args, kwargs)
+            local_seconds = _local_seconds()
+            key = _page_key(request, _versions(namespaces, local_seconds), namespaces)
+            entry = _local_get(key, timeout) if local_seconds else None
+            if entry is None:
+                entry = cache.get(key)
+                if entry is not None and time.time() - entry[0] >= timeout:
+                    entry = None  # never older than promised, whatever the cache's clock says
+                if entry is not None and local_seconds:
+                    _local_put(key, entry)
+            if entry is not None:
+                return _replay(entry, timeout)
+
+            response = view(request, *args, **kwargs)
+            patch_vary_headers(response, ("Cookie",))
+            if response.has_header("Cache-Control"):
+                return response  # the view decided for itself
+            if _is_personal(request, response):
+                _mark_private(response)
+                return response
+            if response.status_code != 200 or response.streaming or _varies_unknown(response):
+                return response
+
+            def store(rendered):
+                # Checked again after rendering: a lazily rendered template may use a token.
+                if _is_personal(request, rendered):
+                    _mark_private(rendered)
+                    return rendered
+                _mark_public(rendered, timeout)
+                entry = _entry(rendered)
+                cache.set(key, entry, timeout)
+                if local_seconds:
+                    _local_put(key, entry)
+                return rendered
+
+            if getattr(response, "is_rendered", True) is False:
+                response.add_post_render_callback(store)
+                return response
+            return store(response)
+
+        return wrapper
+
+    return decorator
+
+
+def _entry(response: HttpResponse) -> tuple:
+    headers = [
+        (name, value)
+        for name, value in response.headers.items()
+        if name.lower() not in UNSTORED_HEADERS
+    ]
+    return (time.time(), response.status_code, headers, response.content)
+
+
+def _replay(entry: tuple, timeout: int) -> HttpResponse:
+    stored_at, status, headers, content = entry
+    response = HttpResponse(content, status=status)
+    for name, value in headers:
+        response.headers[name] = value
+    remaining = max(0, timeout - int(time.time() - stored_at))
+    _mark_public(response, remaining)
+    patch_vary_headers(response, ("Cookie",))
+    return response

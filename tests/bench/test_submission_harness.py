@@ -1,0 +1,88 @@
+"""The submission-spike harness pieces that do not need the survey: respondents and sessions,
+the arithmetic of the report, and the clear exit while the survey app is not there."""
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from bench import submission_spike as spike
+from talklondon.models import User
+from talklondon.permissions import can_participate
+
+REPO = Path(__file__).resolve().parent.parent.parent
+
+
+@pytest.mark.django_db
+def test_respondents_are_signed_in_and_can_take_part(client):
+    pairs = spike.respondents_create(3, prefix="t")
+    assert len(pairs) == 3
+    user_id, session_key = pairs[1]
+    user = User.objects.get(pk=user_id)
+    assert can_participate(user)
+
+    client.cookies["sessionid"] = session_key
+    response = client.get(reverse("profile"))
+    assert response.status_code == 200
+    assert response.wsgi_request.user == user
+
+
+@pytest.mark.django_db
+def test_creating_respondents_twice_reuses_them():
+    first = spike.respondents_create(2, prefix="again")
+    second = spike.respondents_create(2, prefix="again")
+    assert first == second
+    assert User.objects.filter(email__startswith="again-").count() == 2
+
+
+def _outcome(started, seconds, acknowledged, status=303, error=""):
+    return spike.Outcome(
+        respondent=0,
+        user_id=1,
+        started=started,
+        seconds=seconds,
+        status=status,
+        acknowledged=acknowledged,
+        error=error,
+    )
+
+
+def test_recovery_is_timed_from_the_end_of_the_fault():
+    window = spike.FaultWindow("Redis stopped", start=10.0, end=20.0)
+    outcomes = [
+        _outcome(19.0, 0.1, True),
+        _outcome(20.5, 0.1, False, status=0, error="ConnectionRefusedError"),
+        _outcome(22.0, 0.1, True),
+        _outcome(23.0, 0.1, True),
+    ]
+    assert spike.recovery_seconds(outcomes, window) == pytest.approx(2.0)
+    assert spike.recovery_seconds(outcomes[:2], window) is None
+
+
+def test_percentile():
+    values = [i / 100 for i in range(1, 101)]
+    assert spike.percentile(values, 0.99) == pytest.approx(1.0)
+    assert spike.percentile(values, 0.5) == pytest.approx(0.51)
+    assert spike.percentile([], 0.99) == 0.0
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec(spike.ADAPTER_MODULE) is not None,
+    reason="the survey adapter exists: BENCH_SMOKE runs the real thing",
+)
+def test_quick_run_explains_that_the_survey_is_missing():
+    env = {key: value for key, value in os.environ.items() if key != "TALKLONDON_TESTING"}
+    result = subprocess.run(
+        [sys.executable, "bench/submission_spike.py", "--quick"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "survey app not present" in result.stdout
+    assert result.returncode == 0

@@ -22,9 +22,14 @@ logger = logging.getLogger(__name__)
 # successfully (commit). Tests with `transaction=True` are not wrapped and behave as in production.
 
 
+_simulate_commits = {"on": True}
+
+
 def _only_test_blocks(connection) -> bool:
-    return connection.in_atomic_block and all(
-        getattr(block, "_from_testcase", False) for block in connection.atomic_blocks
+    return (
+        _simulate_commits["on"]
+        and connection.in_atomic_block
+        and all(getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
     )
 
 
@@ -66,6 +71,14 @@ def _atomic_exit(self, exc_type, exc_value, traceback):
 
 BaseDatabaseWrapper.on_commit = _on_commit
 transaction.Atomic.__exit__ = _atomic_exit
+
+
+@pytest.fixture
+def on_commit_deferred():
+    """Leave on_commit callbacks queued, as pytest-django does, so a test can capture them."""
+    _simulate_commits["on"] = False
+    yield
+    _simulate_commits["on"] = True
 
 
 @pytest.fixture(autouse=True)

@@ -11,3 +11,6 @@ class AnalysisConfig(AppConfig):
         from consultation.analysis.exports.profiles import ParticipantProfilesDataset
 
         register_dataset(ParticipantProfilesDataset.key, ParticipantProfilesDataset)
+        # Register the tasks in every process, not only in workers (Celery autodiscovery runs
+        # there): eager mode and the outbox look tasks up by name in the web process too.
+        from consultation.analysis import tasks  # noqa: F401

@@ -19,9 +19,11 @@ def text_search(queryset: QuerySet, *, fields: list[str], query: str) -> QuerySe
     if connection.vendor == "postgresql":
         vector = SearchVector(*fields, config=SEARCH_CONFIG)
         search = SearchQuery(query, config=SEARCH_CONFIG, search_type="websearch")
+        # Filter with the match operator (@@): ts_rank is never exactly 0, even for no match.
         return (
-            queryset.annotate(search_rank=SearchRank(vector, search))
-            .filter(search_rank__gt=0)
+            queryset.annotate(search_document=vector)
+            .filter(search_document=search)
+            .annotate(search_rank=SearchRank(vector, search))
             .order_by("-search_rank", "pk")
         )
     condition = Q()

@@ -415,3 +415,32 @@ def test_background_build_is_idempotent(staff_client, settings, django_capture_o
     record.refresh_from_db()
     assert record.status == ExportRecord.Status.READY
     assert len(list((Path(settings.MEDIA_ROOT) / "exports").iterdir())) == 1
+
+
+@pytest.mark.parametrize(
+    "value",
+    [None, 0, -3, 2.5, True, False, "", "plain", "=x", "-1", "\rx", "👍🏽", "مرحبا"],
+)
+def test_fast_csv_row_matches_the_reference_conversion(value):
+    from consultation.analysis.exports.writers import csv_row, csv_value
+
+    fast = csv_row([value])[0]
+    assert ("" if fast is None else str(fast)) == csv_value(value)
+
+
+def test_csv_stream_reports_progress_in_chunks():
+    from consultation.analysis.exports.writers import WriteStats, csv_stream
+
+    seen = []
+    stats = WriteStats()
+    chunks = list(
+        csv_stream(
+            header=["a"],
+            rows=([i] for i in range(5)),
+            stats=stats,
+            on_progress=seen.append,
+            chunk_rows=2,
+        )
+    )
+    assert len(chunks) == 3 and chunks[0].startswith("\ufeff".encode())
+    assert stats.rows_written == 5 and seen[-1] == 5

@@ -137,6 +137,14 @@ class Dataset(Protocol):
       int, float, Decimal, bool, date, datetime or None. RESPONDENT columns carry the account id.
     - `count(filters)`: how many rows `rows(filters)` will yield (used to choose delivery).
     - `codebook(filters)`: the codebook rows (questions, options, conditions).
+
+    Optional fast path for large CSV exports on PostgreSQL: a method
+    `copy_select(filters) -> (sql, params) | None` returning a SELECT with one column per
+    Column, in order, whose text is what the CSV should say (format timestamps with to_char in
+    London time, booleans as 'yes'/'no'; RESPONDENT columns give the account id). The engine
+    wraps it so that PostgreSQL itself pseudonymises (HMAC-SHA256, the same ids as in Python)
+    and neutralises formulas, and streams it with COPY (exports/pgcopy.py): about as fast as
+    COPY alone. Note that the SQL neutralisation also prefixes negative numbers.
     """
 
     key: str

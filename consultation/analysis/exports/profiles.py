@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db.models import Case, CharField, F, Func, Value, When
 
 from consultation.analysis.exports.datasets import (
     FILTER_BOROUGH,
@@ -85,6 +86,31 @@ class ParticipantProfilesDataset(BaseDataset):
                 ages.get(age_band, age_band),
                 *identity,
             )
+
+    def copy_select(self, filters: ExportFilters) -> tuple[str, list]:
+        """The same rows as rows(), formatted by PostgreSQL, for the COPY fast path."""
+        labels = [When(borough=code, then=Value(name)) for code, name in borough_choices()]
+        ages = [When(age_band=value, then=Value(label)) for value, label in Profile.AgeBand.choices]
+        fields = ["user_id", "joined_month", "borough", "borough_label", "age_label"]
+        if self.identified:
+            fields += ["user__display_name", "user__email"]
+        queryset = (
+            self._queryset(filters)
+            .order_by("user_id")
+            .annotate(
+                joined_month=Func(
+                    F("user__date_joined"),
+                    template=f"to_char(%(expressions)s AT TIME ZONE '{settings.TIME_ZONE}', "
+                    "'YYYY-MM')",
+                    output_field=CharField(),
+                ),
+                borough_label=Case(*labels, default=Value(""), output_field=CharField()),
+                age_label=Case(*ages, default=F("age_band"), output_field=CharField()),
+            )
+            .values_list(*fields)
+        )
+        sql, params = queryset.query.sql_with_params()
+        return sql, list(params)
 
     def count(self, filters: ExportFilters) -> int:
         return self._queryset(filters).count()

@@ -17,6 +17,13 @@ class Pseudonymiser:
         self._salt = salt if salt is not None else secrets.token_bytes(32)
         self._cache: dict[object, str] = {}
 
+    def hmac_pads(self) -> tuple[bytes, bytes]:
+        """The (inner, outer) padded keys of HMAC-SHA256 (RFC 2104), so that PostgreSQL can
+        compute exactly the same pseudonyms: sha256(outer || sha256(inner || message))."""
+        key = self._salt if len(self._salt) <= 64 else hashlib.sha256(self._salt).digest()
+        key = key.ljust(64, b"\0")
+        return bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
+
     def __call__(self, account_id) -> str:
         if account_id is None:
             return ""

@@ -150,6 +150,7 @@ def worker(mode: str, rows: int) -> dict:
     from types import SimpleNamespace
 
     from django.db import connection
+    from django.utils import timezone
 
     from consultation.analysis.exports import register_dataset
     from consultation.analysis.services.exports import _Plan
@@ -158,7 +159,20 @@ def worker(mode: str, rows: int) -> dict:
     baseline = peak_rss_mb()
     register_dataset("bench-wide", bench_dataset(rows))
     # The engine's own export plan (what export_build_run uses), minus the ExportRecord.
-    plan = _Plan(SimpleNamespace(dataset_key="bench-wide", identified=False, filters={}))
+    record = SimpleNamespace(
+        pk=0,
+        dataset_key="bench-wide",
+        dataset_title="Benchmark table (anonymised)",
+        identified=False,
+        kind_label="anonymised",
+        filters={},
+        file_format=mode if mode == "xlsx" else "csv",
+        file_name=f"bench.{mode}",
+        purpose="",
+        requested_by=SimpleNamespace(email="bench@example.org"),
+        requested_at=timezone.now(),
+    )
+    plan = _Plan(record)
 
     with tempfile.NamedTemporaryFile(suffix=f".{mode}", delete=True) as handle:
         started = time.perf_counter()

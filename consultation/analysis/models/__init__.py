@@ -1,0 +1,4 @@
+from consultation.analysis.models.exports import ExportRecord
+from consultation.analysis.models.themes import Theme, ThemeTag
+
+__all__ = ["ExportRecord", "Theme", "ThemeTag"]

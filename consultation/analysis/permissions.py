@@ -1,0 +1,17 @@
+"""Who may use the analysis tools. Views call these; services call them again."""
+
+from talklondon.permissions import can_export_anonymised, can_export_identified, can_view_results
+
+
+def can_request_export(user, *, identified: bool) -> bool:
+    """Anonymised exports need the Analyst permission; identified ones the Personal-data one."""
+    return can_export_identified(user) if identified else can_export_anonymised(user)
+
+
+def can_use_exports(user) -> bool:
+    """May see the export pages at all (either kind of export)."""
+    return can_export_anonymised(user) or can_export_identified(user)
+
+
+def can_analyse_text(user) -> bool:
+    return can_view_results(user)

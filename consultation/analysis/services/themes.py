@@ -1,0 +1,115 @@
+"""The codebook of themes per open question, and people tagging answers with them.
+
+Suggestions (text/themes.py) are never stored or applied by themselves: a person accepts one
+(optionally renaming it), and a person tags each answer. Every function checks the Analyst
+permission again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+
+from consultation.analysis.models import Theme, ThemeTag
+from consultation.analysis.permissions import can_analyse_text
+from consultation.analysis.text.themes import ThemeSuggestion
+
+
+def _check(user) -> None:
+    if not can_analyse_text(user):
+        raise PermissionDenied("You cannot manage themes.")
+
+
+def _clean_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationError({"name": "Enter a name for the theme."})
+    if len(name) > 120:
+        raise ValidationError({"name": "The theme name must be 120 characters or fewer."})
+    return name
+
+
+def theme_create(
+    *,
+    user,
+    dataset_key: str,
+    question_key: str,
+    name: str,
+    description: str = "",
+    suggestion: ThemeSuggestion | None = None,
+) -> Theme:
+    """Add a theme to a question's codebook, written by hand or accepted from a suggestion."""
+    _check(user)
+    name = _clean_name(name)
+    try:
+        with transaction.atomic():
+            return Theme.objects.create(
+                dataset_key=dataset_key,
+                question_key=str(question_key),
+                name=name,
+                description=description.strip(),
+                origin=Theme.Origin.SUGGESTED if suggestion else Theme.Origin.MANUAL,
+                suggested_terms=list(suggestion.terms) if suggestion else [],
+                created_by=user,
+            )
+    except IntegrityError:
+        raise ValidationError(
+            {"name": "This question already has a theme with that name."}
+        ) from None
+
+
+def theme_accept_suggestion(
+    *, user, dataset_key: str, question_key: str, suggestion: ThemeSuggestion, name: str = ""
+) -> Theme:
+    """Accept a suggested theme, under the person's chosen name (default: its top terms)."""
+    return theme_create(
+        user=user,
+        dataset_key=dataset_key,
+        question_key=question_key,
+        name=name or suggestion.label,
+        suggestion=suggestion,
+    )
+
+
+def theme_rename(*, user, theme: Theme, name: str, description: str | None = None) -> Theme:
+    _check(user)
+    theme.name = _clean_name(name)
+    fields = ["name"]
+    if description is not None:
+        theme.description = description.strip()
+        fields.append("description")
+    try:
+        with transaction.atomic():
+            theme.save(update_fields=fields)
+    except IntegrityError:
+        raise ValidationError(
+            {"name": "This question already has a theme with that name."}
+        ) from None
+    return theme
+
+
+def theme_delete(*, user, theme: Theme) -> None:
+    """Remove a theme and its tags from the codebook."""
+    _check(user)
+    theme.delete()
+
+
+def theme_tag_add(*, user, theme: Theme, item_ids: Iterable[int]) -> int:
+    """Tag items with a theme (a person's decision). Returns how many new tags were made."""
+    _check(user)
+    ids = sorted({int(i) for i in item_ids})
+    with transaction.atomic():
+        existing = set(
+            ThemeTag.objects.filter(theme=theme, item_id__in=ids).values_list("item_id", flat=True)
+        )
+        new = [ThemeTag(theme=theme, item_id=i, tagged_by=user) for i in ids if i not in existing]
+        ThemeTag.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)
+
+
+def theme_tag_remove(*, user, theme: Theme, item_ids: Iterable[int]) -> int:
+    _check(user)
+    deleted, _ = ThemeTag.objects.filter(theme=theme, item_id__in=list(item_ids)).delete()
+    return deleted

@@ -1,0 +1,140 @@
+"""Staff pages for exports: request, "My exports", status, download. Thin: form → service."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+from django_ratelimit.decorators import ratelimit
+
+from consultation.analysis import selectors
+from consultation.analysis.forms import KIND_IDENTIFIED, ExportRequestForm
+from consultation.analysis.models import ExportRecord
+from consultation.analysis.permissions import can_request_export, can_use_exports
+from consultation.analysis.services.exports import (
+    ExportFailed,
+    export_file_open,
+    export_manifest_get,
+    export_request,
+    export_stream_response,
+    stream_max_rows,
+)
+from talklondon.permissions import can_export_anonymised, can_export_identified
+
+
+def _require_exports(user) -> None:
+    if not can_use_exports(user):
+        raise Http404
+
+
+def _form_errors_from(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, messages in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@require_http_methods(["GET", "POST"])
+@ratelimit(key="user_or_ip", rate="10/m", method="POST", block=True)
+def export_create(request):
+    user = request.user
+    _require_exports(user)
+    form = ExportRequestForm(
+        request.POST or None,
+        can_anonymised=can_export_anonymised(user),
+        can_identified=can_export_identified(user),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            record = export_request(
+                user=user,
+                dataset_key=data["dataset"],
+                file_format=data["file_format"],
+                filters=form.export_filters(),
+                identified=data["kind"] == KIND_IDENTIFIED,
+                purpose=data.get("purpose") or "",
+            )
+        except PermissionDenied:
+            raise Http404 from None
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+        else:
+            if record.delivery == ExportRecord.Delivery.STREAM:
+                try:
+                    return export_stream_response(user=user, export_id=record.pk)
+                except ExportFailed:
+                    pass
+            return redirect("analysis_staff:export_detail", pk=record.pk)
+    return render(
+        request,
+        "analysis/export_form.html",
+        {"form": form, "datasets": form.datasets.values(), "stream_max_rows": stream_max_rows()},
+    )
+
+
+@require_GET
+def export_list(request):
+    _require_exports(request.user)
+    exports = selectors.export_list_for_requester(user=request.user)
+    return render(request, "analysis/export_list.html", {"exports": exports})
+
+
+def _own_export(request, pk: int) -> ExportRecord:
+    record = selectors.export_get_for_requester(user=request.user, export_id=pk)
+    if record is None or not can_request_export(request.user, identified=record.identified):
+        raise Http404
+    return record
+
+
+@require_GET
+def export_detail(request, pk: int):
+    _require_exports(request.user)
+    record = _own_export(request, pk)
+    return render(request, "analysis/export_detail.html", {"export": record})
+
+
+@require_GET
+def export_status(request, pk: int):
+    """Progress as JSON, for the status page's polling script."""
+    _require_exports(request.user)
+    record = _own_export(request, pk)
+    return JsonResponse(
+        {
+            "status": record.status,
+            "status_label": record.get_status_display(),
+            "rows_written": record.rows_written,
+            "rows_total": record.rows_total,
+            "percent": record.progress_percent,
+            "finished": record.is_finished,
+        }
+    )
+
+
+@require_GET
+def export_download(request, pk: int):
+    _require_exports(request.user)
+    try:
+        handle, record = export_file_open(user=request.user, export_id=pk)
+    except PermissionDenied:
+        raise Http404 from None
+    content_type = (
+        "text/csv; charset=utf-8"
+        if record.file_format == ExportRecord.Format.CSV
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    return FileResponse(
+        handle, as_attachment=True, filename=record.file_name, content_type=content_type
+    )
+
+
+@require_GET
+def export_manifest(request, pk: int):
+    _require_exports(request.user)
+    try:
+        record, body = export_manifest_get(user=request.user, export_id=pk)
+    except PermissionDenied:
+        raise Http404 from None
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{record.manifest_file_name}"'
+    return response

@@ -1,0 +1,1 @@
+"""Free-text analysis: theme suggestions, campaign detection and search. Pure and deterministic."""

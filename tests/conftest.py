@@ -1,12 +1,14 @@
 """Shared fixtures. Tests run the real outbox path; delivery goes to Django's locmem outbox."""
 
 import logging
+from contextlib import contextmanager
 
 import pytest
 from django.contrib.auth.models import Group
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.test import TestCase
 
 from talklondon.celery import app as celery_app
 from tests import factories
@@ -69,16 +71,24 @@ def _atomic_exit(self, exc_type, exc_value, traceback):
     return result
 
 
+_original_capture = TestCase.__dict__["captureOnCommitCallbacks"].__func__
+
+
+@contextmanager
+def _capture(cls, *, using=DEFAULT_DB_ALIAS, execute=False):
+    # A test that captures callbacks (django_capture_on_commit_callbacks) wants them queued,
+    # not run at once.
+    previous, _simulate_commits["on"] = _simulate_commits["on"], False
+    try:
+        with _original_capture(cls, using=using, execute=execute) as callbacks:
+            yield callbacks
+    finally:
+        _simulate_commits["on"] = previous
+
+
 BaseDatabaseWrapper.on_commit = _on_commit
 transaction.Atomic.__exit__ = _atomic_exit
-
-
-@pytest.fixture
-def on_commit_deferred():
-    """Leave on_commit callbacks queued, as pytest-django does, so a test can capture them."""
-    _simulate_commits["on"] = False
-    yield
-    _simulate_commits["on"] = True
+TestCase.captureOnCommitCallbacks = classmethod(_capture)
 
 
 @pytest.fixture(autouse=True)

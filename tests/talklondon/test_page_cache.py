@@ -191,9 +191,7 @@ def test_invalidating_a_namespace_nobody_cached_yet_is_harmless(client):
     assert client.get("/t/board/").status_code == 200
 
 
-def test_invalidation_is_repeated_after_commit(
-    client, django_capture_on_commit_callbacks, on_commit_deferred
-):
+def test_invalidation_is_repeated_after_commit(client, django_capture_on_commit_callbacks):
     # A page rendered between the first bump and the commit would hold the old data;
     # the bump after commit throws it away.
     client.get("/t/board/")

@@ -256,3 +256,6 @@ class Observation(models.Model):
                 fields=["measure", "table", "is_latest", "period"], name="anpr_obs_lookup"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.measure}/{self.table} {self.period} {self.dims}"

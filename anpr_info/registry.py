@@ -425,7 +425,7 @@ MEASURES: dict[str, Measure] = {
             "month",
             "A",
             "records",
-            "3sf",
+            "exact",
             (Table("by_status", "Due and deleted", ("status",), additive=False),),
         ),
         Measure(
@@ -495,7 +495,8 @@ def measure(code: str) -> Measure:
 
 def table(measure_code: str, table_code: str) -> Table:
     if table_code == ANNUAL_TABLE:
-        return Table(ANNUAL_TABLE, "Annual, London-wide (sensitive categories)", ("category",))
+        first = MEASURES[measure_code].tables[0]
+        return Table(ANNUAL_TABLE, "Annual, London-wide (sensitive categories)", first.rows[:1])
     return next(t for t in MEASURES[measure_code].tables if t.code == table_code)
 
 

@@ -38,8 +38,9 @@ def release_announce(*, period: str, announced_at: dt.datetime, actor, notes: st
     _check(actor)
     if not registry.period_valid(period, "month"):
         raise ValidationError({"period": "Enter a month as YYYY-MM, for example 2025-03."})
-    if registry.period_bounds(period)[1] >= timezone.localdate():
-        raise ValidationError({"period": "A release can only cover a month that has ended."})
+    month_end = registry.period_bounds(period)[1]
+    if timezone.localtime(announced_at).date() <= month_end:
+        raise ValidationError({"announced_at": "Announce a time after the end of the month."})
     if Release.objects.filter(period=period).exclude(status=Release.Status.PUBLISHED).exists():
         raise ValidationError({"period": "A release for this month is already on the calendar."})
     latest = Release.objects.filter(period=period).order_by("-version").first()
@@ -282,6 +283,8 @@ def release_prepare(*, release: Release, actor) -> Release:
     release = _locked(release)
     if release.status != Release.Status.DRAFT:
         raise ValidationError("Only a draft can be prepared. Return it to draft first.")
+    if registry.period_bounds(release.period)[1] >= timezone.localdate():
+        raise ValidationError("The month has not ended yet.")
     tables, used, missing = release_tables_build(release)
     if not tables:
         raise ValidationError("No returns have been received for this month yet.")

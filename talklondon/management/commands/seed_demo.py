@@ -5,6 +5,7 @@ Running it again changes nothing.
 
 from django.core.management.base import BaseCommand
 
+from anpr_info import demo as anpr_demo
 from talklondon.demo import DEMO_PASSWORD, seed_staff
 
 
@@ -23,6 +24,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo staff accounts (password: {DEMO_PASSWORD}):"))
         for email, role in accounts:
             self.stdout.write(f"  {email:32} {role}")
+        anpr_demo.seed(stdout=self.stdout, historical=historical)
         self.stdout.write(
             "Staff sign in with a TOTP code: get the current one with\n"
             "  .venv/bin/python manage.py demo_totp <email>"

@@ -32,6 +32,7 @@ from anpr_info.services.ingest import (
     idempotency_begin,
     idempotency_finish,
     request_authenticate,
+    signature_remember,
     submission_receive,
 )
 from anpr_info.signing import (
@@ -466,6 +467,12 @@ def ingest_returns(request: HttpRequest) -> HttpResponse:
             return _problem_response(problem.status, problem.as_dict())
         if stored is not None:
             return _problem_response(stored[0], stored[1], replayed=True)
+    try:
+        signature_remember(signature=request.headers.get(SIGNATURE_HEADER, ""))
+    except Problem as problem:
+        if idempotency_key:
+            idempotency_abandon(source=source, key=idempotency_key)
+        return _problem_response(problem.status, problem.as_dict())
     try:
         status, payload = submission_receive(
             source=source, body=body, content_type=request.content_type, params=params

@@ -6,5 +6,8 @@ class AnprInfoConfig(AppConfig):
     verbose_name = "ANPR transparency"
 
     def ready(self):
-        # Connects the beat schedule hook before Celery finalises its app (see tasks.py).
+        # Register this app's tasks and beat hook before Celery finalises its app (tasks.py).
+        # Celery's autodiscovery runs only when a worker starts, so in eager mode (local runs,
+        # tests) the site's email task must be imported too, or the outbox cannot find it.
         from anpr_info import tasks  # noqa: F401
+        from talklondon import tasks as site_tasks  # noqa: F401

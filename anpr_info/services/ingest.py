@@ -65,8 +65,8 @@ class Problem(Exception):
 def request_authenticate(
     *, key: str, timestamp: str, signature: str, method: str, path: str, body: bytes, now=None
 ) -> ApiKey:
-    """Check the key, the timestamp window and the signature, then remember the signature so
-    that the same request cannot be replayed. Raises Problem(401) on any failure."""
+    """Check the key, the timestamp window and the signature. Raises Problem(401) on any
+    failure. The caller then calls `signature_remember` so that it cannot be replayed."""
     now = now or timezone.now()
     prefix = key_prefix(key or "")
     api_key = (
@@ -100,15 +100,20 @@ def request_authenticate(
             "Bad signature",
             f"{SIGNATURE_HEADER} does not match the body, timestamp, method and path.",
         )
+    ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+    return api_key
+
+
+def signature_remember(*, signature: str, now=None) -> None:
+    """Accept each signature once: a second use is a replay. (A retry that carries an
+    Idempotency-Key already answered gets the stored answer before this check.)"""
     try:
         with transaction.atomic():
-            UsedSignature.objects.create(signature=signature[-64:], seen_at=now)
+            UsedSignature.objects.create(signature=signature[-64:], seen_at=now or timezone.now())
     except IntegrityError:
         raise Problem(
             401, "replayed", "Replayed request", "This signed request was already received."
         ) from None
-    ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
-    return api_key
 
 
 def used_signatures_purge(*, now=None) -> int:

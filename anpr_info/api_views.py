@@ -62,6 +62,12 @@ class CachedAPIView(APIView):
     def build(self, request, *args, **kwargs):  # pragma: no cover - overridden
         raise NotImplementedError
 
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        # The shared handler sets the header, but DRF's renderer would overwrite it.
+        response.content_type = "application/problem+json"
+        return response
+
 
 # --- Serializers (they document the responses) ----------------------------------------------
 

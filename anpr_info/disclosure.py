@@ -322,6 +322,14 @@ def protect_table(
                 cells[(r, c)] = Published(None, "z")
             elif r in sensitive_rows or c in sensitive_cols:
                 cells[(r, c)] = Published(None, "c")
+    if additive and len(cols) > 1:
+        # Rows left out of the grid still get a row total, flagged like their cells.
+        col_total = total_key(len(cols[0]))
+        for r in rows:
+            if r in na_rows:
+                cells[(r, col_total)] = Published(None, "z")
+            elif r in sensitive_rows:
+                cells[(r, col_total)] = Published(None, "c")
     if sensitive_rows or sensitive_cols:
         notes.append(
             "[c] marks sensitive categories, published only as annual London-wide figures; totals leave them out."

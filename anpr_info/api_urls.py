@@ -1,1 +1,29 @@
-urlpatterns: list = []
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView
+
+from anpr_info import api_views
+
+app_name = "anpr_api"
+urlpatterns = [
+    path("v1/measures/", api_views.MeasureList.as_view(), name="measure_list"),
+    path("v1/measures/<slug:code>/", api_views.MeasureDetail.as_view(), name="measure_detail"),
+    path("v1/releases/", api_views.ReleaseList.as_view(), name="release_list"),
+    path("v1/releases/<str:slug>/", api_views.ReleaseDetail.as_view(), name="release_detail"),
+    path(
+        "v1/releases/<str:slug>/manifest/",
+        api_views.ReleaseManifest.as_view(),
+        name="release_manifest",
+    ),
+    path(
+        "v1/releases/<str:slug>/tables/<slug:measure>/<slug:table>/<str:period>/",
+        api_views.ReleaseTableView.as_view(),
+        name="release_table",
+    ),
+    path("v1/chain/", api_views.Chain.as_view(), name="chain"),
+    path("v1/observations/", api_views.ObservationList.as_view(), name="observation_list"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", api_views.api_docs, name="docs"),
+    path("ingest/v1/returns/", api_views.ingest_returns, name="ingest_returns"),
+    path("ingest/v1/schema/", api_views.ingest_schema_index, name="ingest_schema_index"),
+    path("ingest/v1/schema/<slug:dataset>.json", api_views.ingest_schema, name="ingest_schema"),
+]

@@ -5,4 +5,20 @@ from anpr_info import views
 app_name = "anpr_info"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("measures/<slug:code>/", views.measure_detail, name="measure"),
+    path("measures/<slug:code>/spec.json", views.chart_spec, name="chart_spec"),
+    path("measures/<slug:code>/chart.svg", views.chart_svg, name="chart_svg"),
+    path("measures/<slug:code>/chart.png", views.chart_png, name="chart_png"),
+    path("measures/<slug:code>/data.csv", views.chart_csv, name="chart_csv"),
+    path("measures/<slug:code>/data.json", views.chart_json, name="chart_json"),
+    path("methodology/", views.methodology, name="methodology"),
+    path("methodology/anpr_verify.py", views.verify_script, name="verify_script"),
+    path("releases/", views.release_list, name="release_list"),
+    path("releases/feed/", views.ReleaseFeed(), name="release_feed"),
+    path("releases/<str:slug>/", views.release_detail, name="release_detail"),
+    path(
+        "releases/<str:slug>/tables/<slug:measure>/<slug:table>/<str:period>/",
+        views.release_table,
+        name="release_table",
+    ),
 ]

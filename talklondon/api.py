@@ -20,5 +20,6 @@ def problem_exception_handler(exc, context):
         problem["detail"] = "The request was not valid."
         problem["errors"] = detail
     response.data = problem
-    response["Content-Type"] = "application/problem+json"
+    # DRF picks the header from `content_type` when it renders; setting the header would be lost.
+    response.content_type = "application/problem+json"
     return response

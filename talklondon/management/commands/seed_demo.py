@@ -5,6 +5,7 @@ Running it again changes nothing.
 
 from django.core.management.base import BaseCommand
 
+from anpr_info import demo as anpr_demo
 from consultation import demo as consultation_demo
 from consultation.surveys import demo as surveys_demo
 from talklondon.demo import DEMO_PASSWORD, seed_staff
@@ -24,6 +25,7 @@ class Command(BaseCommand):
         accounts = seed_staff()
         consultation_demo.seed(stdout=self.stdout, historical=historical)
         surveys_demo.seed(stdout=self.stdout, historical=historical)
+        anpr_demo.seed(stdout=self.stdout, historical=historical)
         self.stdout.write(self.style.SUCCESS(f"Demo staff accounts (password: {DEMO_PASSWORD}):"))
         for email, role in accounts:
             self.stdout.write(f"  {email:32} {role}")

@@ -1,0 +1,1 @@
+"""Every write of the ANPR module goes through a service here (sources, ingestion, releases)."""

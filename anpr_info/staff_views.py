@@ -1,0 +1,250 @@
+"""Staff pages for Statistics publishers: sources and keys, returns and quarantine, the release
+calendar, preparation, approval (two-person rule) and embargo."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_ratelimit.decorators import ratelimit
+
+from anpr_info import registry, selectors
+from anpr_info.models import ApiKey, QuarantinedBatch, Source
+from anpr_info.services import releases as release_services
+from anpr_info.services.ingest import quarantine_mark_reviewed
+from anpr_info.services.sources import api_key_create, api_key_revoke, api_key_rotate, source_create
+from talklondon.permissions import can_manage_releases
+
+WRITE_RATE = "30/m"
+
+
+def publisher_required(view):
+    """Staff pages are private: without the role, answer 404 as if they did not exist."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not can_manage_releases(request.user):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _errors(exc: ValidationError | PermissionDenied) -> list[str]:
+    if isinstance(exc, PermissionDenied):
+        return [str(exc) or "You cannot do that."]
+    if hasattr(exc, "message_dict"):
+        return [m for messages_ in exc.message_dict.values() for m in messages_]
+    return list(exc.messages)
+
+
+class SourceForm(forms.Form):
+    name = forms.CharField(label="Name of the source", max_length=120)
+
+
+class AnnounceForm(forms.Form):
+    period = forms.CharField(
+        label="Month the figures cover", help_text="For example, 2025-03", max_length=7
+    )
+    announced_at = forms.DateTimeField(
+        label="Publication date and time",
+        help_text="London time, for example 2025-04-15 09:30",
+        input_formats=["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"],
+    )
+    notes = forms.CharField(
+        label="Notes (required for a revision of a published month)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
+
+
+@require_GET
+@publisher_required
+def home(request: HttpRequest) -> HttpResponse:
+    context = {
+        "sources": selectors.sources_with_keys(),
+        "submissions": selectors.submissions_recent(20),
+        "quarantine": selectors.quarantine_list(10),
+        "releases": selectors.releases_calendar()[:30],
+        "source_form": SourceForm(),
+        "announce_form": AnnounceForm(),
+    }
+    return render(request, "anpr_info/staff/home.html", context)
+
+
+@require_POST
+@publisher_required
+@ratelimit(key="user", rate=WRITE_RATE, method="POST", block=True)
+def source_add(request: HttpRequest) -> HttpResponse:
+    form = SourceForm(request.POST)
+    if form.is_valid():
+        try:
+            source_create(name=form.cleaned_data["name"], actor=request.user)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(request, "Source added. Issue it a key next.")
+            return redirect("anpr_staff:home")
+    context = {
+        "sources": selectors.sources_with_keys(),
+        "submissions": selectors.submissions_recent(20),
+        "quarantine": selectors.quarantine_list(10),
+        "releases": selectors.releases_calendar()[:30],
+        "source_form": form,
+        "announce_form": AnnounceForm(),
+    }
+    return render(request, "anpr_info/staff/home.html", context, status=400)
+
+
+@require_POST
+@publisher_required
+@ratelimit(key="user", rate=WRITE_RATE, method="POST", block=True)
+def key_issue(request: HttpRequest, source_id: int) -> HttpResponse:
+    source = get_object_or_404(Source, pk=source_id)
+    service = api_key_rotate if request.POST.get("rotate") else api_key_create
+    try:
+        record, key = service(source=source, actor=request.user)
+    except (ValidationError, PermissionDenied) as exc:
+        for message in _errors(exc):
+            messages.error(request, message)
+        return redirect("anpr_staff:home")
+    # Shown once, on this response only; never stored in plain text.
+    response = render(
+        request, "anpr_info/staff/key_issued.html", {"source": source, "record": record, "key": key}
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@publisher_required
+@ratelimit(key="user", rate=WRITE_RATE, method="POST", block=True)
+def key_revoke(request: HttpRequest, key_id: int) -> HttpResponse:
+    api_key = get_object_or_404(ApiKey, pk=key_id)
+    api_key_revoke(api_key=api_key, actor=request.user)
+    messages.success(request, f"Key {api_key.prefix} revoked.")
+    return redirect("anpr_staff:home")
+
+
+@require_GET
+@publisher_required
+def quarantine(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "anpr_info/staff/quarantine.html", {"batches": selectors.quarantine_list(200)}
+    )
+
+
+@require_POST
+@publisher_required
+@ratelimit(key="user", rate=WRITE_RATE, method="POST", block=True)
+def quarantine_reviewed(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = get_object_or_404(QuarantinedBatch, pk=batch_id)
+    quarantine_mark_reviewed(batch=batch, actor=request.user)
+    messages.success(request, "Marked as reviewed.")
+    return redirect("anpr_staff:quarantine")
+
+
+@require_http_methods(["POST"])
+@publisher_required
+@ratelimit(key="user", rate=WRITE_RATE, method="POST", block=True)
+def release_add(request: HttpRequest) -> HttpResponse:
+    form = AnnounceForm(request.POST)
+    if form.is_valid():
+        try:
+            release = release_services.release_announce(
+                period=form.cleaned_data["period"],
+                announced_at=form.cleaned_data["announced_at"],
+                notes=form.cleaned_data["notes"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(request, f"Release for {release.period} announced.")
+            return redirect("anpr_staff:release", release.pk)
+    context = {
+        "sources": selectors.sources_with_keys(),
+        "submissions": selectors.submissions_recent(20),
+        "quarantine": selectors.quarantine_list(10),
+        "releases": selectors.releases_calendar()[:30],
+        "source_form": SourceForm(),
+        "announce_form": form,
+    }
+    return render(request, "anpr_info/staff/home.html", context, status=400)
+
+
+@require_GET
+@publisher_required
+def release_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    release = selectors.release_staff_get(pk)
+    tables = [
+        {
+            "table": t,
+            "measure": registry.MEASURES[t.measure],
+            "definition": registry.table(t.measure, t.table),
+            "rows": [
+                {
+                    "label": selectors.cell_label(t.payload, (tuple(r), tuple(c))),
+                    "display": f"[{f}]" if v is None else f"{v:,}",
+                }
+                for r, c, v, f in t.payload["cells"]
+            ],
+        }
+        for t in release.tables.all()
+    ]
+    user = request.user
+    uploaded = release.submissions.filter(uploaded_by=user).exists()
+    context = {
+        "release": release,
+        "tables": tables,
+        "can_approve": release.status == release.Status.DRAFT
+        and release.prepared_by_id is not None
+        and release.prepared_by_id != user.pk
+        and not uploaded,
+        "is_preparer": release.prepared_by_id == user.pk or uploaded,
+        "period_label": registry.period_label(release.period),
+    }
+    return render(request, "anpr_info/staff/release.html", context)
+
+
+@require_POST
+@publisher_required
+@ratelimit(key="user", rate=WRITE_RATE, method="POST", block=True)
+def release_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    release = selectors.release_staff_get(pk)
+    actions = {
+        "prepare": lambda: release_services.release_prepare(release=release, actor=request.user),
+        "approve": lambda: release_services.release_approve(
+            release=release,
+            actor=request.user,
+            content_sha256=request.POST.get("content_sha256", ""),
+        ),
+        "embargo": lambda: release_services.release_embargo(release=release, actor=request.user),
+        "reopen": lambda: release_services.release_reopen(release=release, actor=request.user),
+    }
+    if action not in actions:
+        raise Http404
+    try:
+        actions[action]()
+    except (ValidationError, PermissionDenied) as exc:
+        for message in _errors(exc):
+            messages.error(request, message)
+    else:
+        done = {
+            "prepare": "Tables prepared. Another Statistics publisher must now check and approve them.",
+            "approve": "Approved. Put it under embargo to have it published at the announced time.",
+            "embargo": "Under embargo: it will be published automatically at the announced time.",
+            "reopen": "Back to draft.",
+        }
+        messages.success(request, done[action])
+    return redirect("anpr_staff:release", release.pk)

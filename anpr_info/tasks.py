@@ -1,0 +1,33 @@
+"""Celery tasks of the ANPR module, and their beat schedule.
+
+The project's CELERY_BEAT_SCHEDULE belongs to the settings owner, so this module adds its own
+periodic task when the Celery app is finalised: every minute, publish the embargoed releases whose
+announced time has come. Publication is idempotent, so a missed or doubled beat is harmless.
+"""
+
+from celery import shared_task
+from django.conf import settings
+
+from talklondon.celery import app
+
+
+def publish_interval() -> float:
+    return float(getattr(settings, "ANPR_PUBLISH_CHECK_SECONDS", 60))
+
+
+@shared_task(name="anpr_info.tasks.releases_publish_due")
+def releases_publish_due() -> list[str]:
+    from anpr_info.services.ingest import used_signatures_purge
+    from anpr_info.services.releases import releases_publish_due as publish_due
+
+    used_signatures_purge()
+    return [release.slug for release in publish_due()]
+
+
+@app.on_after_finalize.connect
+def setup_periodic_tasks(sender, **kwargs):
+    sender.add_periodic_task(
+        publish_interval(),
+        releases_publish_due.s(),
+        name="anpr-publish-due-releases",
+    )

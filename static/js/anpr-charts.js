@@ -1,0 +1,89 @@
+// ANPR charts: progressive enhancement of the server-rendered SVG charts.
+// Uses the vendored vega, vega-lite and vega-embed (loaded as deferred classic scripts before
+// this module). The CSP forbids eval and inline styles, so Vega runs its expression
+// interpreter (ast: true) and vega-embed adds no stylesheet (defaultStyle: false).
+
+const EMBED_OPTIONS = {
+  ast: true,
+  defaultStyle: false,
+  actions: false,
+  renderer: "svg",
+  tooltip: { disableDefaultStyle: true },
+};
+
+function updateQueryLinks(query) {
+  document.querySelectorAll("[data-anpr-downloads] a").forEach((link) => {
+    const url = new URL(link.href, window.location.href);
+    url.search = query;
+    link.href = url.toString();
+  });
+  const permalink = document.querySelector("[data-anpr-permalink]");
+  if (permalink) {
+    const url = new URL(permalink.value);
+    url.search = query;
+    permalink.value = url.toString();
+  }
+  const embed = document.querySelector("[data-anpr-embed]");
+  if (embed) {
+    embed.value = embed.value.replace(/\?[^"]*"/g, `?${query}"`);
+  }
+}
+
+function rebuildTable(records, isDay, title) {
+  const wrapper = document.querySelector("[data-anpr-table]");
+  if (!wrapper) return;
+  const caption = wrapper.querySelector("caption");
+  if (caption) caption.textContent = title;
+  const body = wrapper.querySelector("tbody");
+  body.replaceChildren();
+  records.forEach((record) => {
+    const row = document.createElement("tr");
+    row.className = "govuk-table__row";
+    [isDay ? record.x : record.period, record.series_label, record.display].forEach((text, index) => {
+      const cell = document.createElement("td");
+      cell.className = index === 2 ? "govuk-table__cell govuk-table__cell--numeric" : "govuk-table__cell";
+      cell.textContent = text;
+      row.appendChild(cell);
+    });
+    body.appendChild(row);
+  });
+}
+
+async function draw(container, query) {
+  const response = await fetch(`${container.dataset.specUrl}?${query}`, {
+    headers: { Accept: "application/json" },
+  });
+  if (!response.ok) throw new Error(`Chart data: ${response.status}`);
+  const body = await response.json();
+  if (!body.spec.data.values.length) return body;
+  const target = document.createElement("div");
+  await window.vegaEmbed(target, body.spec, EMBED_OPTIONS);
+  container.replaceChildren(target);
+  return body;
+}
+
+function init() {
+  const container = document.querySelector("[data-anpr-chart]");
+  if (!container || typeof window.vegaEmbed !== "function") return;
+  draw(container, container.dataset.query).catch(() => {
+    // Keep the server-rendered SVG: it shows the same data.
+  });
+  const form = document.querySelector("[data-anpr-controls]");
+  if (!form) return;
+  form.addEventListener("change", async () => {
+    const query = new URLSearchParams(new FormData(form));
+    if (!query.get("period")) query.delete("period");
+    try {
+      const body = await draw(container, query.toString());
+      const caption = document.getElementById("chart-caption");
+      if (caption) caption.textContent = body.title;
+      rebuildTable(body.records, query.get("breakdown") === "day", body.title);
+      updateQueryLinks(body.query);
+      window.history.replaceState(null, "", `${form.action}?${body.query}`);
+    } catch (error) {
+      form.submit();
+    }
+  });
+}
+
+init();

@@ -1,0 +1,43 @@
+"""The simulated police back end and the demo seed."""
+
+import io
+
+import pytest
+
+from anpr_info import demo
+from anpr_info.models import Release, Submission
+from anpr_info.simulator import Simulator
+from talklondon.demo import seed_staff
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_simulator_is_at_london_scale():
+    simulator = Simulator()
+    owners = [s.owner for s in simulator.sites]
+    assert owners.count("tfl_ruc") == 1500
+    assert owners.count("met_fixed") + owners.count("met_mobile") == 1000
+    returns = simulator.month("2025-03")
+    daily = sum(row[5] for row in returns["site_reads"]) / 31
+    assert 12_000_000 < daily < 18_000_000
+    assert len(returns["site_reads"]) == len(simulator.sites) * 31
+    assert "audit" in returns  # March closes a quarter
+    small = [r for r in returns["outcomes"] if r["count"] < 10]
+    assert small, "a few small cells must need suppressing"
+
+
+def test_the_demo_seed_publishes_history_and_is_idempotent(monkeypatch):
+    seed_staff()
+    monkeypatch.setattr(demo, "MONTHS", 3)
+    monkeypatch.setattr(demo, "REVISED_OFFSET", 2)
+    monkeypatch.setattr(demo, "Simulator", lambda: Simulator(scale=0.02))
+    out = io.StringIO()
+    demo.seed(stdout=out)
+    published = Release.objects.filter(status=Release.Status.PUBLISHED)
+    assert published.count() >= 3
+    assert {r.approved_by.email for r in published} == {demo.APPROVER}
+    assert {r.prepared_by.email for r in published} == {demo.PREPARER}
+    assert published.filter(version=2).exists()
+    counts = (Release.objects.count(), Submission.objects.count())
+    demo.seed(stdout=out)
+    assert (Release.objects.count(), Submission.objects.count()) == counts

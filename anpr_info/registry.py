@@ -320,11 +320,11 @@ class Measure:
         return any(v.sensitive for d in self.dimensions for v in DIMENSIONS[d].values)
 
     @property
-    @property
     def grain_label(self) -> str:
         """How often the finest figures come: "Daily", "Monthly" or "Quarterly"."""
         return {"day": "Daily", "month": "Monthly", "quarter": "Quarterly"}[self.grain]
 
+    @property
     def period_grain(self) -> str:
         """The period one release covers for this measure (a day grain is released monthly)."""
         return "month" if self.grain == "day" else self.grain

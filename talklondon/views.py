@@ -1,6 +1,6 @@
 """Site pages: home, the fixed information pages, the staff home and friendly error pages."""
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -56,9 +56,23 @@ def rate_limited(request: HttpRequest, exception=None) -> HttpResponse:
     return render(request, "errors/rate_limited.html", status=429)
 
 
+def _api_problem(request: HttpRequest, status: int, title: str) -> HttpResponse | None:
+    """API clients get JSON problem details (RFC 9457) even for URLs no view answers."""
+    if not request.path.startswith("/api/"):
+        return None
+    return JsonResponse(
+        {"type": "about:blank", "title": title, "status": status},
+        status=status,
+        content_type="application/problem+json",
+    )
+
+
 def error_404(request: HttpRequest, exception=None) -> HttpResponse:
-    return render(request, "errors/404.html", status=404)
+    return _api_problem(request, 404, "Not found") or render(request, "errors/404.html", status=404)
 
 
 def error_500(request: HttpRequest) -> HttpResponse:
+    problem = _api_problem(request, 500, "Internal server error")
+    if problem is not None:
+        return problem
     return render(request, "errors/500.html", status=500)

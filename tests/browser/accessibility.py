@@ -129,10 +129,21 @@ def assert_page_structure(page) -> None:
 
 _FOCUS_JS = """
 (() => {
-  const PROPS = ['outline-style', 'outline-width', 'outline-color', 'box-shadow',
-                 'background-color', 'color', 'border-color', 'text-decoration-line',
-                 'text-decoration-thickness', 'clip-path', 'clip', 'position'];
-  const sig = (el) => {
+  // A change of colour or underline alone is not enough (WCAG 1.4.1): GOV.UK focus states
+  // add an outline, a box-shadow or the yellow background; the skip link appears.
+  const STRONG = ['box-shadow', 'background-color', 'clip-path', 'clip', 'position'];
+  const WEAK = ['color', 'text-decoration-line', 'text-decoration-thickness'];
+  // Outline and border colours default to the text colour: they count only when drawn.
+  const drawn = (style) => {
+    const outline = style.outlineStyle === 'none' || parseFloat(style.outlineWidth) === 0
+      ? 'no outline' : `${style.outlineStyle} ${style.outlineWidth} ${style.outlineColor}`;
+    const border = ['Top', 'Right', 'Bottom', 'Left'].map(side =>
+      style[`border${side}Style`] === 'none' || parseFloat(style[`border${side}Width`]) === 0
+        ? '-' : `${style[`border${side}Width`]} ${style[`border${side}Color`]}`).join(' ');
+    return `${outline}|${border}`;
+  };
+  const sig = (el) => ({strong: sigOf(el, STRONG, true), weak: sigOf(el, WEAK, false)});
+  const sigOf = (el, PROPS, withLines) => {
     const parts = [];
     const targets = [el];
     // GOV.UK radios and checkboxes draw their focus ring on the label's pseudo-elements.
@@ -143,7 +154,8 @@ _FOCUS_JS = """
     for (const target of targets) {
       for (const pseudo of [null, '::before', '::after']) {
         const style = getComputedStyle(target, pseudo);
-        parts.push(PROPS.map(p => style.getPropertyValue(p)).join('|'));
+        parts.push(PROPS.map(p => style.getPropertyValue(p)).join('|') +
+                   (withLines ? '|' + drawn(style) : ''));
       }
     }
     return parts.join('||');
@@ -168,7 +180,8 @@ _FOCUS_JS = """
       const base = this.baseline.get(el);
       return {
         description: describe(el),
-        changed: base === undefined ? null : base !== sig(el),
+        changed: base === undefined ? null : base.strong !== sig(el).strong,
+        weakOnly: base !== undefined && base.strong === sig(el).strong && base.weak !== sig(el).weak,
         visible: rect.width > 0 && rect.height > 0 &&
                  rect.bottom > 0 && rect.top < window.innerHeight,
         key: describe(el) + '@' + Math.round(rect.left + scrollX) + ',' + Math.round(rect.top + scrollY),
@@ -184,9 +197,10 @@ _FOCUS_JS = """
 def assert_visible_focus(page, *, max_tabs: int = 150) -> list[str]:
     """Tab through the page; every element that takes focus must change how it looks.
 
-    Compares each element's computed outline, box-shadow, colours and underline (and those of
+    Compares each element's computed outline, box-shadow, background and border (and those of
     its label's pseudo-elements, where GOV.UK draws the ring for radios and checkboxes) while
-    focused against the same element before any focus. Returns the elements visited in order.
+    focused against the same element before any focus; a change of text colour or underline
+    alone does not count. Returns the elements visited in order.
     """
     page.mouse.move(0, 0)
     page.evaluate(_FOCUS_JS)
@@ -204,6 +218,8 @@ def assert_visible_focus(page, *, max_tabs: int = 150) -> list[str]:
         visited.append(state["description"])
         if state["changed"] is None:
             problems.append(f"{state['description']} takes focus but is not an interactive element")
+        elif state["weakOnly"]:
+            problems.append(f"{state['description']} shows focus by colour or underline alone")
         elif not state["changed"]:
             problems.append(f"{state['description']} shows no visible change when focused")
         if not state["visible"]:

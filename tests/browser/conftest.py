@@ -50,6 +50,14 @@ DEFAULT_TIMEOUT_MS = 10_000
 _failed_folders: list[Path] = []
 
 
+def pytest_configure(config):
+    # pytest-playwright empties its --output folder (default test-results/) at the start of
+    # every pytest session, even one without browser tests; point it at a folder of its own so
+    # that a later run of the normal suite does not delete our failure artefacts.
+    if config.getoption("--output", default=None) == "test-results":
+        config.option.output = str(ARTEFACTS_ROOT.parent / "playwright")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _celery_tasks_registered():
     """Register every app's tasks, as a Celery worker does when it starts.

@@ -47,29 +47,20 @@ def mark_javascript_disabled(page) -> None:
 
 @contextmanager
 def _scriptable_copy(page):
-    """axe needs JavaScript. For a page without it, load the very same HTML in a twin context
-    that may run axe but fetches none of the page's own scripts, so the DOM is the one a
-    visitor without JavaScript gets."""
+    """axe needs JavaScript. For a page without it, load the very same HTML, minus the page's
+    own scripts, in a twin context that may run axe, so the DOM is the one a visitor without
+    JavaScript gets."""
     if id(page) not in _javascript_disabled:
         yield page
         return
-    html, url = page.content(), page.url
-    context = page.context.browser.new_context(
-        base_url=url, viewport=page.viewport_size, java_script_enabled=True
-    )
+    html = re.sub(r"<script\b[^>]*>.*?</script>", "", page.content(), flags=re.S | re.I)
+    # What <noscript> holds is what this visitor sees, so it must not stay hidden in the twin.
+    html = re.sub(r"</?noscript\b[^>]*>", "", html, flags=re.I)
+    html = re.sub(r"(<head[^>]*>)", rf'\1<base href="{page.url}">', html, count=1, flags=re.I)
+    context = page.context.browser.new_context(viewport=page.viewport_size)
     try:
         twin = context.new_page()
-
-        def serve(route):
-            if route.request.resource_type == "script":
-                route.abort()
-            elif route.request.url == url:
-                route.fulfill(status=200, content_type="text/html; charset=utf-8", body=html)
-            else:
-                route.continue_()
-
-        twin.route("**/*", serve)
-        twin.goto(url)
+        twin.set_content(html)
         yield twin
     finally:
         context.close()

@@ -44,6 +44,9 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+screenshots: install
+	$(BIN)/python tests/browser/screenshots.py
+
 frontend:
 	npm --prefix frontend ci && npm --prefix frontend run build
 

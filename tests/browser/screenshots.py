@@ -1,0 +1,278 @@
+"""Regenerate docs/screenshots/*.png and the README's Screenshots section: `make screenshots`.
+
+Seeds a fresh SQLite database with `seed_demo` (or, with --current-db, uses the database the
+environment selects), serves the site with `runserver` on a free port, and photographs the main
+pages in Debian's Chromium. A page that does not exist yet (404, or nothing seeded for it) is
+skipped with a note, so each screenshot appears as soon as its feature lands: just run it again.
+
+To add or fix a page, edit SHOTS: each entry lists candidate addresses, tried in order.
+"""
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT = ROOT / "docs" / "screenshots"
+README = ROOT / "README.md"
+START, END = "<!-- screenshots:start -->", "<!-- screenshots:end -->"
+MAX_HEIGHT = 2400  # long pages are cut here; the top of a page is what a reader needs
+
+
+@dataclass
+class Shot:
+    name: str  # file name, without .png
+    caption: str
+    candidates: list  # callables returning a path (or None when there is nothing to show)
+    staff_email: str = ""  # sign in as this demo staff account (password + TOTP) first
+    mobile: bool = False
+    notes: list = field(default_factory=list)
+
+
+def _reverse(name, **kwargs):
+    from django.urls import reverse
+
+    return lambda: reverse(name, kwargs=kwargs or None)
+
+
+def _object_url(model_label, *, filters=None, suffix=""):
+    """The get_absolute_url() of the first object of a model, if the model and an object exist."""
+
+    def resolve():
+        from django.apps import apps
+
+        model = apps.get_model(model_label)
+        obj = model.objects.filter(**(filters or {})).order_by("pk").first()
+        return obj.get_absolute_url() + suffix if obj else None
+
+    return resolve
+
+
+def _consultation_url(suffix=""):
+    def resolve():
+        from django.urls import reverse
+
+        from consultation.models import Consultation
+
+        consultation = Consultation.objects.order_by("pk").first()
+        if consultation is None:
+            return None
+        return reverse("consultation:detail", kwargs={"slug": consultation.slug}) + suffix
+
+    return resolve
+
+
+def _path(path):
+    return lambda: path
+
+
+SHOTS = [
+    Shot("home", "Home page", [_reverse("home")]),
+    Shot("home-mobile", "Home page on a phone (390 px)", [_reverse("home")], mobile=True),
+    Shot("consultation", "The ANPR consultation", [_consultation_url()]),
+    Shot(
+        "proposal-with-comments",
+        "A proposal with comments",
+        [_object_url("consultation.Proposal"), _consultation_url("proposals/")],
+    ),
+    Shot(
+        "survey-page",
+        "A page of the survey",
+        [_object_url("surveys.Survey"), _consultation_url("survey/")],
+    ),
+    Shot(
+        "check-answers",
+        "Check your answers",
+        [
+            _object_url("surveys.Survey", suffix="check-answers/"),
+            _consultation_url("survey/check/"),
+        ],
+    ),
+    Shot(
+        "moderators-desk",
+        "The moderator's desk",
+        [_path("/staff/moderation/"), _path("/staff/consultations/moderation/")],
+        staff_email="moderator@demo.talk.london",
+    ),
+    Shot(
+        "analysis-dashboard",
+        "The analysis dashboard",
+        [_path("/staff/analysis/"), _path("/staff/consultations/analysis/")],
+        staff_email="analyst@demo.talk.london",
+    ),
+    Shot(
+        "transparency-dashboard",
+        "The ANPR transparency dashboard",
+        [_reverse("anpr_info:dashboard")],
+    ),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_until_serving(url: str, server: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"runserver exited with {server.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=2)  # noqa: S310 - our own local server
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"runserver did not answer on {url}")
+
+
+def _manage(*args, env):
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def _resolve(shot: Shot, page) -> str | None:
+    """The first candidate address that exists and answers 200."""
+    for candidate in shot.candidates:
+        try:
+            path = candidate()
+        except Exception as exc:  # a feature's model or url name not merged yet
+            shot.notes.append(f"{exc.__class__.__name__}: {exc}")
+            continue
+        if not path:
+            shot.notes.append("nothing seeded for it yet")
+            continue
+        response = page.goto(path)
+        if response is not None and response.status == 200 and path in page.url:
+            return path
+        shot.notes.append(f"{path} answered {response.status if response else '?'}")
+    return None
+
+
+def _photograph(browser, base_url: str) -> list[Shot]:
+    from talklondon.demo import DEMO_PASSWORD, totp_current_code
+    from talklondon.models import User
+    from tests.browser.conftest import DESKTOP, MOBILE
+    from tests.browser.helpers import sign_in
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    taken = []
+    for shot in SHOTS:
+        options = {**(MOBILE if shot.mobile else DESKTOP), "base_url": base_url, "locale": "en-GB"}
+        options.pop("device_scale_factor", None)
+        # Device pixels 1:1 keeps the PNGs small enough to live in git.
+        context = browser.new_context(**options, reduced_motion="reduce", device_scale_factor=1)
+        page = context.new_page()
+        try:
+            if shot.staff_email:
+                user = User.objects.get(email=shot.staff_email)
+                sign_in(page, user.email, DEMO_PASSWORD, totp=lambda u=user: totp_current_code(u))
+            path = _resolve(shot, page)
+            if path is None:
+                print(f"  skipped {shot.name}: " + "; ".join(shot.notes))
+                (OUT / f"{shot.name}.png").unlink(missing_ok=True)  # never show a stale page
+                continue
+            page.wait_for_load_state("networkidle")
+            height = min(page.evaluate("document.documentElement.scrollHeight"), MAX_HEIGHT)
+            width = options["viewport"]["width"]
+            page.screenshot(
+                path=str(OUT / f"{shot.name}.png"),
+                full_page=True,
+                clip={"x": 0, "y": 0, "width": width, "height": height},
+                animations="disabled",
+                caret="hide",
+            )
+            print(f"  saved docs/screenshots/{shot.name}.png  ({path})")
+            taken.append(shot)
+        finally:
+            context.close()
+    return taken
+
+
+def _update_readme(taken: list[Shot]) -> None:
+    lines = [
+        START,
+        "",
+        "Regenerate with `make screenshots` (seeded demo data, Debian Chromium).",
+        "",
+    ]
+    for shot in taken:
+        lines += [
+            f"**{shot.caption}**",
+            "",
+            f"![{shot.caption}](docs/screenshots/{shot.name}.png)",
+            "",
+        ]
+    missing = [shot.caption for shot in SHOTS if shot not in taken]
+    if missing:
+        lines += ["Not shown yet (not in this build): " + "; ".join(missing) + ".", ""]
+    lines.append(END)
+    text = README.read_text()
+    if START in text and END in text:
+        before, rest = text.split(START, 1)
+        text = before + "\n".join(lines) + rest.split(END, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n## Screenshots\n\n" + "\n".join(lines) + "\n"
+    README.write_text(text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--current-db", action="store_true", help="use DATABASE_URL as set")
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+
+    env = {**os.environ, "DEBUG": "1", "TALKLONDON_TESTING": ""}
+    workdir = tempfile.TemporaryDirectory(prefix="tl-screens-")
+    if not args.current_db:
+        env["DATABASE_URL"] = f"sqlite:///{workdir.name}/screenshots.sqlite3"
+        env.pop("REDIS_URL", None)
+    os.environ.update(env)
+    print("Seeding the demo…")
+    _manage("migrate", "--noinput", "-v", "0", env=env)
+    _manage("seed_demo", env=env)
+
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(  # noqa: S603 - fixed arguments
+        [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_until_serving(base_url + "/", server)
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "talklondon.settings")
+        import django
+
+        django.setup()
+        from playwright.sync_api import sync_playwright
+
+        from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+
+        print(f"Photographing {base_url}…")
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+            )
+            taken = _photograph(browser, base_url)
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        workdir.cleanup()
+    _update_readme(taken)
+    print(f"{len(taken)} screenshot(s) in docs/screenshots/; README.md updated.")
+
+
+if __name__ == "__main__":
+    main()

@@ -92,15 +92,15 @@ def results_seed(survey: Survey, manager, stdout) -> None:
     ):
         return
     summary = results_summary(survey)
-    questions = {r.question.pk: (n, r) for n, r in enumerate(summary["questions"], start=1)}
-    ordered = [q for q in summary["structure"].questions]
+    questions = {r.question.pk: r for r in summary["questions"]}
+    ordered = list(summary["structure"].questions)
     numbers = {q.pk: n for n, q in enumerate(ordered, start=1)}
     agreement_q = next(q for q in ordered if q.type == Question.Type.AGREEMENT)
     retention_q = next(q for q in ordered if q.type == Question.Type.SINGLE_CHOICE)
     open_q = _open_question(survey)
-    agree, _ = _share(questions[agreement_q.pk][1].rows, {"Agree", "Strongly agree"})
+    agree, _ = _share(questions[agreement_q.pk].rows, {"Agree", "Strongly agree"})
     short, _ = _share(
-        questions[retention_q.pk][1].rows, {"Not at all", "Up to 30 days", "Up to 90 days"}
+        questions[retention_q.pk].rows, {"Not at all", "Up to 30 days", "Up to 90 days"}
     )
     a, r, o = numbers[agreement_q.pk], numbers[retention_q.pk], numbers.get(open_q.pk)
     results_page_save(
@@ -152,7 +152,7 @@ def seed(*, stdout, historical: bool = False) -> None:
     if survey is None:
         stdout.write("No demo survey: run the surveys demo first.")
         return
-    if not User.objects.filter(email__in=[DEMO_ANALYST, DEMO_MANAGER]).count() == 2:
+    if User.objects.filter(email__in=[DEMO_ANALYST, DEMO_MANAGER]).count() != 2:
         seed_staff()
     analyst = User.objects.get(email=DEMO_ANALYST)
     manager = User.objects.get(email=DEMO_MANAGER)

@@ -315,3 +315,26 @@ def test_hostile_free_text_in_survey_answers_exports_intact_and_safe(staff_clien
     cells = [row[text_column] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert cells[0] == "'=1+1" and cells[6] == "Thumbs up 👍🏽 and 🚓"
     assert all(not isinstance(c, str) or not c.startswith(("=", "+", "-", "@")) for c in cells)
+
+
+@pytest.mark.django_db
+def test_large_survey_export_is_built_in_the_background_with_the_same_rows(
+    staff_client, settings, django_capture_on_commit_callbacks, mailoutbox
+):
+    from django.urls import reverse
+
+    survey = survey_with_responses(count=12)
+    client, analyst = staff_client(ROLE_ANALYST)
+    data = form_data(dataset=survey_dataset_key(survey.pk))
+    streamed_rows = csv_rows(streamed(client.post(CREATE, data)))
+
+    settings.EXPORT_STREAM_MAX_ROWS = 5
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(CREATE, data)
+    record = ExportRecord.objects.filter(delivery=ExportRecord.Delivery.BACKGROUND).get()
+    assert response["Location"] == reverse("analysis_staff:export_detail", args=[record.pk])
+    assert record.status == ExportRecord.Status.READY and record.row_count == 12
+    download = client.get(reverse("analysis_staff:export_download", args=[record.pk]))
+    built = csv_rows(b"".join(download.streaming_content))
+    assert [row[1:] for row in built] == [row[1:] for row in streamed_rows]
+    assert [m.to for m in mailoutbox] == [[analyst.email]]

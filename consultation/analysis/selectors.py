@@ -115,15 +115,19 @@ def question_texts(question) -> list[tuple[int, str]]:
     return list(text_answers(question).prefetch_related(None).values_list("pk", "text"))
 
 
-def campaigns_for_question(question):
-    """Groups of near-identical answers (campaigns and duplicates), cached while unchanged."""
+def campaigns_for_question(question, *, compute: bool = True):
+    """Groups of near-identical answers (campaigns and duplicates), cached while unchanged.
+
+    With `compute=False`, only what is already cached (None otherwise): the answers page shows
+    the groups without making every visit pay for MinHash over all the answers.
+    """
     from django.core.cache import cache
 
     from consultation.analysis.text.campaigns import campaign_groups
 
     key = _texts_key(question, "campaigns")
     groups = cache.get(key)
-    if groups is None:
+    if groups is None and compute:
         groups = campaign_groups(question_texts(question))
         cache.set(key, groups, FREE_TEXT_CACHE_SECONDS)
     return groups

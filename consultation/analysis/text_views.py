@@ -84,16 +84,16 @@ def text_answers(request, question_id: int):
         theme_filter = next((t for t, _ in themes if t.pk == int(theme_id)), None)
         if theme_filter is not None:
             answers = answers.filter(theme_tags__theme=theme_filter)
-    groups = selectors.campaigns_for_question(question)
     campaign = request.GET.get("campaign", "")
+    groups = selectors.campaigns_for_question(question, compute=campaign.isdigit())
     campaign_group = None
-    if campaign.isdigit() and 1 <= int(campaign) <= len(groups):
+    if groups and campaign.isdigit() and 1 <= int(campaign) <= len(groups):
         campaign_group = groups[int(campaign) - 1]
         answers = answers.filter(pk__in=campaign_group.item_ids)
     answers = text_search(answers, fields=["text"], query=query)
     page = Paginator(answers, PAGE_SIZE).get_page(request.GET.get("page"))
     filters = {k: v for k, v in (("q", query), ("theme", theme_id), ("campaign", campaign)) if v}
-    in_campaigns = sum(g.size for g in groups)
+    in_campaigns = sum(g.size for g in groups) if groups else 0
     return render(
         request,
         "analysis/text_answers.html",
@@ -105,7 +105,7 @@ def text_answers(request, question_id: int):
             theme_filter=theme_filter,
             campaign_group=campaign_group,
             campaign_number=campaign if campaign_group else "",
-            campaign_count=len(groups),
+            campaign_count=len(groups) if groups is not None else None,
             in_campaigns=in_campaigns,
             filters_query=urlencode(filters),
             next_url=request.get_full_path(),

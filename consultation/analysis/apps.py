@@ -7,10 +7,22 @@ class AnalysisConfig(AppConfig):
     verbose_name = "Analysis and exports"
 
     def ready(self):
-        from consultation.analysis.exports import register_dataset
+        from consultation.analysis.exports import register_dataset, register_dataset_family
+        from consultation.analysis.exports.discussion import CommentsDataset, ModerationLogDataset
         from consultation.analysis.exports.profiles import ParticipantProfilesDataset
+        from consultation.analysis.exports.surveys import (
+            PREFIX,
+            survey_dataset_choices,
+            survey_dataset_factory,
+        )
 
         register_dataset(ParticipantProfilesDataset.key, ParticipantProfilesDataset)
+        register_dataset(CommentsDataset.key, CommentsDataset)
+        register_dataset(ModerationLogDataset.key, ModerationLogDataset)
+        # One "survey responses" dataset per survey: keys survey-responses-<survey id>.
+        register_dataset_family(
+            PREFIX, choices=survey_dataset_choices, factory=survey_dataset_factory
+        )
         # Register the tasks in every process, not only in workers (Celery autodiscovery runs
         # there): eager mode and the outbox look tasks up by name in the web process too.
         from consultation.analysis import tasks  # noqa: F401

@@ -124,3 +124,141 @@ class ExportRequestForm(forms.Form):
             borough=data.get("borough") or "",
             include_drafts=data.get("include_drafts") == DRAFTS_ALL,
         )
+
+
+class CrossTabForm(forms.Form):
+    """Which choice question to cross-tabulate, and by what (a GET form)."""
+
+    question = forms.ChoiceField(
+        label="Question",
+        error_messages={
+            "required": "Choose a question to cross-tabulate.",
+            "invalid_choice": "Choose a question from the list.",
+        },
+    )
+    by = forms.ChoiceField(
+        label="By",
+        error_messages={
+            "required": "Choose what to cross-tabulate by.",
+            "invalid_choice": "Choose borough, channel or a question from the list.",
+        },
+    )
+
+    def __init__(self, *args, questions, by_choices, numbers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["question"].choices = [
+            (str(q.pk), f"Q{numbers[q.pk]}. {q.text}") for q in questions
+        ]
+        self.fields["by"].choices = by_choices
+
+    def clean(self):
+        data = super().clean()
+        if data.get("question") and data.get("by") == f"q{data['question']}":
+            self.add_error("by", "Choose a different question to cross-tabulate by.")
+        return data
+
+
+class ThemeForm(forms.Form):
+    """Add a theme to a question's codebook, or rename one."""
+
+    name = forms.CharField(
+        label="Theme name",
+        max_length=120,
+        error_messages={
+            "required": "Enter a name for the theme.",
+            "max_length": "The theme name must be 120 characters or fewer.",
+        },
+    )
+    description = forms.CharField(
+        label="Description (optional)",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class SuggestionAcceptForm(forms.Form):
+    """Accept a suggested theme, under its top terms or a better name."""
+
+    name = forms.CharField(label="Theme name", max_length=120, required=False)
+    terms = forms.CharField(max_length=2000, widget=forms.HiddenInput)
+    label = forms.CharField(max_length=300, widget=forms.HiddenInput)
+
+    def clean_terms(self):
+        terms = [t.strip() for t in self.cleaned_data["terms"].split("|") if t.strip()]
+        if not terms or len(terms) > 20 or any(len(t) > 80 for t in terms):
+            raise forms.ValidationError("That suggestion could not be read. Try again.")
+        return terms
+
+
+class IdListField(forms.Field):
+    """Several whole numbers from checkboxes of the same name (the service checks them)."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def to_python(self, value):
+        if not value:
+            return []
+        if isinstance(value, str):
+            value = [value]
+        try:
+            return sorted({int(v) for v in value})
+        except (TypeError, ValueError):
+            raise forms.ValidationError("Select answers from the list.") from None
+
+
+class TagForm(forms.Form):
+    """Tag (or untag) the selected answers with one theme."""
+
+    theme = forms.ChoiceField(
+        label="Theme",
+        error_messages={
+            "required": "Choose a theme.",
+            "invalid_choice": "Choose a theme from this question's codebook.",
+        },
+    )
+    answers = IdListField(error_messages={"required": "Select at least one answer."})
+    action = forms.ChoiceField(
+        choices=[("add", "Tag"), ("remove", "Remove the tag")],
+        initial="add",
+        error_messages={"invalid_choice": "Choose to tag or to remove the tag."},
+    )
+
+    def __init__(self, *args, themes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["theme"].choices = [(str(t.pk), t.name) for t in themes]
+
+
+class ResultsPageForm(forms.Form):
+    """The manager's text for the published results page (Markdown)."""
+
+    summary = forms.CharField(
+        label="Summary",
+        help_text="A short introduction shown above the headline figures. Markdown allowed.",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    we_asked = forms.CharField(
+        label="We asked",
+        help_text="What the consultation asked, and why. Markdown allowed.",
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": "Enter what we asked."},
+    )
+    you_said = forms.CharField(
+        label="You said",
+        help_text="What people told us. Link each statement to the figures or themes behind "
+        "it, for example [see the figures](#question-2) or [themes](#themes-6). Markdown "
+        "allowed.",
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        error_messages={"required": "Enter what people said."},
+    )
+    we_did = forms.CharField(
+        label="We did",
+        help_text="What MOPAC decided and will do. Markdown allowed.",
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        error_messages={"required": "Enter what MOPAC decided and will do."},
+    )

@@ -1,6 +1,11 @@
 """Who may use the analysis tools. Views call these; services call them again."""
 
-from talklondon.permissions import can_export_anonymised, can_export_identified, can_view_results
+from talklondon.permissions import (
+    can_export_anonymised,
+    can_export_identified,
+    can_manage_consultations,
+    can_view_results,
+)
 
 
 def can_request_export(user, *, identified: bool) -> bool:
@@ -15,3 +20,8 @@ def can_use_exports(user) -> bool:
 
 def can_analyse_text(user) -> bool:
     return can_view_results(user)
+
+
+def can_use_analysis(user) -> bool:
+    """May open the analysis landing page: analysts, exporters and consultation managers."""
+    return can_view_results(user) or can_use_exports(user) or can_manage_consultations(user)

@@ -23,3 +23,128 @@ def theme_counts(*, dataset_key: str, question_key: str) -> list[tuple[Theme, in
         .order_by("-tag_count", "name")
     )
     return [(theme, theme.tag_count) for theme in themes]
+
+
+def consultations_with_surveys():
+    """Consultations, newest first, with their surveys prefetched (the analysis landing page)."""
+    from django.db.models import Prefetch
+
+    from consultation.models import Consultation
+    from consultation.surveys.models import Survey
+
+    return Consultation.objects.prefetch_related(
+        Prefetch("surveys", queryset=Survey.objects.order_by("pk"))
+    ).order_by("-opens_at")
+
+
+def text_questions(structure, numbers: dict[int, int]) -> list[dict]:
+    """A survey's open (free-text) questions with how many submitted answers each has."""
+    from consultation.surveys.models import Answer, Question, Response
+
+    questions = [
+        q
+        for q in structure.questions
+        if q.type in (Question.Type.SHORT_TEXT, Question.Type.LONG_TEXT)
+    ]
+    counts = dict(
+        Answer.objects.filter(question__in=questions, response__status=Response.Status.SUBMITTED)
+        .exclude(text="")
+        .order_by()
+        .values("question_id")
+        .annotate(n=Count("pk"))
+        .values_list("question_id", "n")
+    )
+    return [
+        {"question": q, "number": numbers.get(q.pk), "answers": counts.get(q.pk, 0)}
+        for q in questions
+    ]
+
+
+# --- Free text ------------------------------------------------------------------------------
+
+TEXT_DATASET = "survey-answers"
+SUGGESTION_SAMPLE = 5000
+FREE_TEXT_CACHE_SECONDS = 300
+
+
+def text_question_get(question_id: int):
+    """An open (short or long text) survey question with its survey, or None."""
+    from consultation.surveys.models import Question
+
+    return (
+        Question.objects.select_related("section__survey__consultation")
+        .filter(pk=question_id, type__in=[Question.Type.SHORT_TEXT, Question.Type.LONG_TEXT])
+        .first()
+    )
+
+
+def text_answers(question):
+    """The non-empty answers to an open question in submitted responses, oldest first, with
+    their response and theme tags loaded (two queries per page, however many tags)."""
+    from django.db.models import Prefetch
+
+    from consultation.analysis.models import ThemeTag
+    from consultation.surveys.models import Answer, Response
+
+    return (
+        Answer.objects.filter(question=question, response__status=Response.Status.SUBMITTED)
+        .exclude(text="")
+        .select_related("response")
+        .prefetch_related(Prefetch("theme_tags", queryset=ThemeTag.objects.select_related("theme")))
+        .order_by("pk")
+    )
+
+
+def question_themes(question) -> list[tuple[Theme, int]]:
+    return theme_counts(dataset_key=TEXT_DATASET, question_key=str(question.pk))
+
+
+def _texts_key(question, what: str) -> str:
+    """A cache key that changes whenever an answer is added, removed or edited."""
+    from django.db.models import Max
+
+    from consultation.surveys.models import Response
+
+    answers = text_answers(question).filter(response__status=Response.Status.SUBMITTED)
+    stats = answers.aggregate(n=Count("pk"), last=Max("pk"), edited=Max("response__updated_at"))
+    edited = stats["edited"].timestamp() if stats["edited"] else 0
+    return f"analysis:{what}:{question.pk}:{stats['n']}:{stats['last']}:{edited}"
+
+
+def question_texts(question) -> list[tuple[int, str]]:
+    return list(text_answers(question).prefetch_related(None).values_list("pk", "text"))
+
+
+def campaigns_for_question(question, *, compute: bool = True):
+    """Groups of near-identical answers (campaigns and duplicates), cached while unchanged.
+
+    With `compute=False`, only what is already cached (None otherwise): the answers page shows
+    the groups without making every visit pay for MinHash over all the answers.
+    """
+    from django.core.cache import cache
+
+    from consultation.analysis.text.campaigns import campaign_groups
+
+    key = _texts_key(question, "campaigns")
+    groups = cache.get(key)
+    if groups is None and compute:
+        groups = campaign_groups(question_texts(question))
+        cache.set(key, groups, FREE_TEXT_CACHE_SECONDS)
+    return groups
+
+
+def suggestions_for_question(question, *, n_themes: int = 6):
+    """Candidate themes (TF-IDF + NMF, fixed seed) from up to SUGGESTION_SAMPLE answers spread
+    evenly over all of them; cached while the answers are unchanged."""
+    from django.core.cache import cache
+
+    from consultation.analysis.text.themes import suggest_themes
+
+    key = _texts_key(question, f"suggestions{n_themes}")
+    suggestions = cache.get(key)
+    if suggestions is None:
+        texts = question_texts(question)
+        step = max(1, len(texts) // SUGGESTION_SAMPLE)
+        suggestions = suggest_themes(texts[::step], n_themes=n_themes, random_state=0)
+        cache.set(key, suggestions, FREE_TEXT_CACHE_SECONDS)
+    return suggestions

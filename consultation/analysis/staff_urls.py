@@ -1,11 +1,35 @@
 from django.urls import path
-from django.views.generic import RedirectView
 
-from consultation.analysis import staff_views
+from consultation.analysis import dashboard_views, results_views, staff_views, text_views
 
 app_name = "analysis_staff"
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="analysis_staff:export_list"), name="index"),
+    path("", dashboard_views.index, name="index"),
+    path("surveys/<int:survey_id>/", dashboard_views.survey_dashboard, name="survey_dashboard"),
+    path("questions/<int:question_id>/answers/", text_views.text_answers, name="text_answers"),
+    path("questions/<int:question_id>/tag/", text_views.text_tag, name="text_tag"),
+    path("questions/<int:question_id>/themes/", text_views.text_themes, name="text_themes"),
+    path(
+        "questions/<int:question_id>/suggestions/",
+        text_views.text_suggestions,
+        name="text_suggestions",
+    ),
+    path(
+        "questions/<int:question_id>/campaigns/", text_views.text_campaigns, name="text_campaigns"
+    ),
+    path("themes/<int:theme_id>/edit/", text_views.theme_edit, name="theme_edit"),
+    path("themes/<int:theme_id>/delete/", text_views.theme_remove, name="theme_delete"),
+    path("results/<int:consultation_id>/", results_views.results_edit, name="results_edit"),
+    path(
+        "results/<int:consultation_id>/publish/",
+        results_views.results_publish,
+        name="results_publish",
+    ),
+    path(
+        "results/<int:consultation_id>/unpublish/",
+        results_views.results_unpublish,
+        name="results_unpublish",
+    ),
     path("exports/", staff_views.export_list, name="export_list"),
     path("exports/new/", staff_views.export_create, name="export_create"),
     path("exports/<int:pk>/", staff_views.export_detail, name="export_detail"),

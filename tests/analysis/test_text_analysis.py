@@ -102,12 +102,28 @@ def test_shingles_normalise_case_and_punctuation():
     assert shingles("  ") == set()
 
 
+def _text_answers(count):
+    """A survey whose long-text question has `count` answers; (question key, answer ids)."""
+    from consultation.surveys.models import Answer
+    from tests.analysis.surveydata import Type, online_response, survey_with_responses
+    from tests.factories import UserFactory
+
+    survey = survey_with_responses(count=0)
+    for n in range(count):
+        online_response(survey, UserFactory(), text=f"Answer number {n}")
+    answers = Answer.objects.filter(
+        response__survey=survey, question__type=Type.LONG_TEXT
+    ).order_by("pk")
+    return str(answers[0].question_id), [a.pk for a in answers]
+
+
 @pytest.mark.django_db
 def test_codebook_accept_rename_tag_and_count(make_staff):
     analyst = make_staff(ROLE_ANALYST)
+    key, ids = _text_answers(5)
     suggestion = suggest_themes(ANSWERS, n_themes=3)[0]
     accepted = theme_accept_suggestion(
-        user=analyst, dataset_key="survey-answers", question_key="12", suggestion=suggestion
+        user=analyst, dataset_key="survey-answers", question_key=key, suggestion=suggestion
     )
     assert accepted.origin == Theme.Origin.SUGGESTED
     assert accepted.name == suggestion.label
@@ -116,39 +132,43 @@ def test_codebook_accept_rename_tag_and_count(make_staff):
 
     renamed = theme_rename(user=analyst, theme=accepted, name="  Privacy   and retention ")
     assert renamed.name == "Privacy and retention"
-    other = theme_create(user=analyst, dataset_key="survey-answers", question_key="12", name="Cost")
+    other = theme_create(user=analyst, dataset_key="survey-answers", question_key=key, name="Cost")
     with pytest.raises(ValidationError):
-        theme_create(user=analyst, dataset_key="survey-answers", question_key="12", name="cost")
+        theme_create(user=analyst, dataset_key="survey-answers", question_key=key, name="cost")
     with pytest.raises(ValidationError):
         theme_rename(user=analyst, theme=renamed, name="")
     # The same name is fine for another question.
-    theme_create(user=analyst, dataset_key="survey-answers", question_key="13", name="Cost")
+    theme_create(user=analyst, dataset_key="survey-answers", question_key="999", name="Cost")
 
-    assert theme_tag_add(user=analyst, theme=renamed, item_ids=[100, 101, 102]) == 3
-    assert theme_tag_add(user=analyst, theme=renamed, item_ids=[101, 103]) == 1
-    assert theme_tag_add(user=analyst, theme=other, item_ids=[112]) == 1
+    assert theme_tag_add(user=analyst, theme=renamed, answer_ids=ids[:3]) == 3
+    assert theme_tag_add(user=analyst, theme=renamed, answer_ids=[ids[1], ids[3]]) == 1
+    assert theme_tag_add(user=analyst, theme=other, answer_ids=[ids[4]]) == 1
     assert ThemeTag.objects.filter(tagged_by=analyst).count() == 5
     assert [
-        (t.name, n) for t, n in theme_counts(dataset_key="survey-answers", question_key="12")
+        (t.name, n) for t, n in theme_counts(dataset_key="survey-answers", question_key=key)
     ] == [
         ("Privacy and retention", 4),
         ("Cost", 1),
     ]
-    assert theme_tag_remove(user=analyst, theme=renamed, item_ids=[100]) == 1
+    # Only answers to the theme's own question can be tagged with it.
+    with pytest.raises(ValidationError):
+        theme_tag_add(user=analyst, theme=renamed, answer_ids=[ids[0] + 10_000])
+    assert theme_tag_remove(user=analyst, theme=renamed, answer_ids=[ids[0]]) == 1
     theme_delete(user=analyst, theme=other)
-    assert not ThemeTag.objects.filter(item_id=112).exists()
+    assert not ThemeTag.objects.filter(answer_id=ids[4]).exists()
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", [r for r in STAFF_ROLES if r != ROLE_ANALYST])
 def test_only_analysts_manage_themes(make_staff, participant, role):
+    key, ids = _text_answers(1)
     for user in (make_staff(role), participant):
         with pytest.raises(PermissionDenied):
-            theme_create(user=user, dataset_key="survey-answers", question_key="1", name="X")
+            theme_create(user=user, dataset_key="survey-answers", question_key=key, name="X")
     analyst = make_staff(ROLE_ANALYST)
-    theme = theme_create(user=analyst, dataset_key="survey-answers", question_key="1", name="X")
+    theme = theme_create(user=analyst, dataset_key="survey-answers", question_key=key, name="X")
     with pytest.raises(PermissionDenied):
-        theme_tag_add(user=make_staff(role), theme=theme, item_ids=[1])
+        theme_tag_add(user=make_staff(role), theme=theme, answer_ids=ids)
 
 
 @pytest.mark.django_db

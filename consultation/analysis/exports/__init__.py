@@ -25,6 +25,7 @@ from consultation.analysis.exports.datasets import (
     dataset_get,
     dataset_has_identified_variant,
     register_dataset,
+    register_dataset_family,
     sql_rows,
     unregister_dataset,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "dataset_get",
     "dataset_has_identified_variant",
     "register_dataset",
+    "register_dataset_family",
     "sql_rows",
     "unregister_dataset",
 ]

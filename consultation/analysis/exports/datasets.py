@@ -197,8 +197,17 @@ DatasetFactory = Callable[..., Dataset]
 
 
 @dataclass
+class _Family:
+    """Datasets made per subject (e.g. one per survey), keyed `<prefix>-<subject>`."""
+
+    choices: Callable[[], Sequence[tuple[str, str]]]
+    factory: Callable[..., Dataset]
+
+
+@dataclass
 class _Registry:
     factories: dict[str, DatasetFactory] = field(default_factory=dict)
+    families: dict[str, _Family] = field(default_factory=dict)
 
 
 _registry = _Registry()
@@ -212,18 +221,38 @@ def register_dataset(key: str, factory: DatasetFactory) -> None:
     _registry.factories[key] = factory
 
 
+def register_dataset_family(
+    prefix: str,
+    *,
+    choices: Callable[[], Sequence[tuple[str, str]]],
+    factory: Callable[..., Dataset],
+) -> None:
+    """Register a dataset per subject, such as one "survey responses" dataset per survey.
+
+    `choices()` lists the current subjects as (subject, label) pairs (it may query: it is
+    called when the export form is built); the dataset for a subject has the key
+    `f"{prefix}-{subject}"` and is made by `factory(subject, identified=bool)`, which raises
+    UnknownDataset when the subject does not exist (any more).
+    """
+    _registry.families[prefix] = _Family(choices=choices, factory=factory)
+
+
 def unregister_dataset(key: str) -> None:
-    """Remove a dataset (tests and benchmarks register temporary ones)."""
+    """Remove a dataset or a family (tests and benchmarks register temporary ones)."""
     _registry.factories.pop(key, None)
+    _registry.families.pop(key, None)
 
 
 def dataset_get(key: str, *, identified: bool = False) -> Dataset:
     """The dataset registered under `key`; raises UnknownDataset or NoIdentifiedVariant."""
-    try:
-        factory = _registry.factories[key]
-    except KeyError:
-        raise UnknownDataset(key) from None
-    return factory(identified=identified)
+    factory = _registry.factories.get(key)
+    if factory is not None:
+        return factory(identified=identified)
+    for prefix, family in _registry.families.items():
+        subject = key.removeprefix(f"{prefix}-")
+        if subject != key and subject:
+            return family.factory(subject, identified=identified)
+    raise UnknownDataset(key)
 
 
 def dataset_has_identified_variant(key: str) -> bool:
@@ -235,11 +264,15 @@ def dataset_has_identified_variant(key: str) -> bool:
 
 
 def dataset_all() -> list[Dataset]:
-    """Every registered dataset (anonymised variants), by title."""
-    return sorted(
-        (factory(identified=False) for factory in _registry.factories.values()),
-        key=lambda d: d.title,
-    )
+    """Every registered dataset (anonymised variants), by title; families give one per subject."""
+    datasets = [factory(identified=False) for factory in _registry.factories.values()]
+    for family in _registry.families.values():
+        for subject, _label in family.choices():
+            try:
+                datasets.append(family.factory(subject, identified=False))
+            except UnknownDataset:
+                continue
+    return sorted(datasets, key=lambda d: d.title)
 
 
 def sql_rows(

@@ -1,4 +1,5 @@
 from consultation.analysis.models.exports import ExportRecord
+from consultation.analysis.models.results import ResultsPage
 from consultation.analysis.models.themes import Theme, ThemeTag
 
-__all__ = ["ExportRecord", "Theme", "ThemeTag"]
+__all__ = ["ExportRecord", "ResultsPage", "Theme", "ThemeTag"]

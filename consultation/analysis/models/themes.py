@@ -1,10 +1,9 @@
 """Codebooks of themes for open questions, and the tags people put on answers.
 
-Both are keyed generically so that they work for any free-text source without a foreign key
-to models other apps own: a theme belongs to `(dataset_key, question_key)` (for survey answers:
-`("survey-answers", str(question.pk))`), and a tag points at `item_id`, the primary key of the
-tagged item in that source (for survey answers, the Answer id). The lead can later turn
-`item_id` into a real foreign key without moving data (see README, "Themes").
+A theme belongs to `(dataset_key, question_key)` (for survey answers:
+`("survey-answers", str(question.pk))`), and a tag points at the survey `Answer` it was put on
+(a real foreign key, in the column `item_id` that the first version used for a plain id), so
+that a tag goes when its answer goes (for example when a respondent's account is erased).
 """
 
 from django.conf import settings
@@ -52,9 +51,8 @@ class ThemeTag(models.Model):
     """A person's decision that one item (e.g. a survey answer) expresses a theme."""
 
     theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="tags")
-    item_id = models.BigIntegerField(
-        help_text="Primary key of the tagged item in the theme's dataset (for survey answers, "
-        "the Answer id)."
+    answer = models.ForeignKey(
+        "surveys.Answer", on_delete=models.CASCADE, related_name="theme_tags", db_column="item_id"
     )
     tagged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -63,9 +61,8 @@ class ThemeTag(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["theme", "item_id"], name="theme_tag_once_per_item"),
+            models.UniqueConstraint(fields=["theme", "answer"], name="theme_tag_once_per_answer"),
         ]
-        indexes = [models.Index(fields=["item_id"], name="theme_tag_item_idx")]
 
     def __str__(self) -> str:
-        return f"{self.theme} on item {self.item_id}"
+        return f"{self.theme} on answer {self.answer_id}"

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from consultation.analysis.models import Theme, ThemeTag
 from consultation.analysis.permissions import can_analyse_text
 from consultation.analysis.text.themes import ThemeSuggestion
+from consultation.surveys.models import Answer
 
 
 def _check(user) -> None:
@@ -96,20 +97,41 @@ def theme_delete(*, user, theme: Theme) -> None:
     theme.delete()
 
 
-def theme_tag_add(*, user, theme: Theme, item_ids: Iterable[int]) -> int:
-    """Tag items with a theme (a person's decision). Returns how many new tags were made."""
-    _check(user)
-    ids = sorted({int(i) for i in item_ids})
-    with transaction.atomic():
-        existing = set(
-            ThemeTag.objects.filter(theme=theme, item_id__in=ids).values_list("item_id", flat=True)
+def _answer_ids(theme: Theme, answer_ids: Iterable[int]) -> list[int]:
+    """The ids, checked to be answers to the theme's own question."""
+    try:
+        ids = sorted({int(i) for i in answer_ids})
+    except (TypeError, ValueError):
+        raise ValidationError({"answers": "Choose answers from the list."}) from None
+    if not ids:
+        raise ValidationError({"answers": "Select at least one answer."})
+    found = set(
+        Answer.objects.filter(pk__in=ids, question_id=int(theme.question_key)).values_list(
+            "pk", flat=True
         )
-        new = [ThemeTag(theme=theme, item_id=i, tagged_by=user) for i in ids if i not in existing]
+    )
+    if found != set(ids):
+        raise ValidationError({"answers": "Choose answers to this question only."})
+    return ids
+
+
+def theme_tag_add(*, user, theme: Theme, answer_ids: Iterable[int]) -> int:
+    """Tag answers with a theme (a person's decision). Returns how many new tags were made."""
+    _check(user)
+    with transaction.atomic():
+        ids = _answer_ids(theme, answer_ids)
+        existing = set(
+            ThemeTag.objects.filter(theme=theme, answer_id__in=ids).values_list(
+                "answer_id", flat=True
+            )
+        )
+        new = [ThemeTag(theme=theme, answer_id=i, tagged_by=user) for i in ids if i not in existing]
         ThemeTag.objects.bulk_create(new, ignore_conflicts=True)
     return len(new)
 
 
-def theme_tag_remove(*, user, theme: Theme, item_ids: Iterable[int]) -> int:
+def theme_tag_remove(*, user, theme: Theme, answer_ids: Iterable[int]) -> int:
+    """Take a theme off answers (a person's decision). Returns how many tags went."""
     _check(user)
-    deleted, _ = ThemeTag.objects.filter(theme=theme, item_id__in=list(item_ids)).delete()
+    deleted, _ = ThemeTag.objects.filter(theme=theme, answer_id__in=list(answer_ids)).delete()
     return deleted

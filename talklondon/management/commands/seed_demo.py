@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand
 
 from anpr_info import demo as anpr_demo
 from consultation import demo as consultation_demo
+from consultation.analysis import demo as analysis_demo
 from consultation.surveys import demo as surveys_demo
 from talklondon.demo import DEMO_PASSWORD, seed_staff
 
@@ -25,6 +26,7 @@ class Command(BaseCommand):
         accounts = seed_staff()
         consultation_demo.seed(stdout=self.stdout, historical=historical)
         surveys_demo.seed(stdout=self.stdout, historical=historical)
+        analysis_demo.seed(stdout=self.stdout, historical=historical)
         anpr_demo.seed(stdout=self.stdout, historical=historical)
         self.stdout.write(self.style.SUCCESS(f"Demo staff accounts (password: {DEMO_PASSWORD}):"))
         for email, role in accounts:

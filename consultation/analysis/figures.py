@@ -1,0 +1,404 @@
+"""Selectors for the figures: dashboard charts, cross-tabulations and the published tables.
+
+Everything is counted in the database (values().annotate(Count)) with a fixed number of
+queries per page: the per-question counts come from the surveys app's `results_summary`
+(a constant number of queries whatever the number of questions), and a cross-tabulation is
+one or two queries. Bars are drawn as inline SVG (attributes, not style=, so the CSP holds).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count
+
+from consultation.surveys.models import (
+    SCALE_CHOICES,
+    Answer,
+    AnswerChoice,
+    Question,
+    Response,
+    Survey,
+)
+from consultation.surveys.selectors import results_summary
+from talklondon.areas import borough_choices
+
+Type = Question.Type
+# Questions that can be cross-tabulated (answers from a fixed list).
+CROSSTAB_TYPES = (
+    Type.SINGLE_CHOICE,
+    Type.MULTIPLE_CHOICE,
+    Type.AGREEMENT,
+    Type.YES_NO,
+    Type.ORGANISATION,
+)
+BY_BOROUGH = "borough"
+BY_CHANNEL = "channel"
+TEXT_TYPES = (Type.SHORT_TEXT, Type.LONG_TEXT)
+
+
+def survey_figures(survey: Survey, *, channel: str = "") -> dict:
+    """Responses per day and by channel, and counts per answer for every choice question.
+
+    Adds to `results_summary` the per-day column chart geometry and a question number.
+    """
+    summary = results_summary(survey, channel=channel)
+    numbers = {q.pk: n for n, q in enumerate(summary["structure"].questions, start=1)}
+    for result in summary["questions"]:
+        result.number = numbers[result.question.pk]
+    summary["day_chart"] = column_chart([(d["day"], d["n"]) for d in summary["per_day"]])
+    summary["numbers"] = numbers
+    return summary
+
+
+@dataclass(frozen=True)
+class Column:
+    label: object
+    value: int
+    x: float
+    y: float
+    height: float
+
+
+def column_chart(points: list[tuple[object, int]], *, height: float = 100.0) -> dict:
+    """Geometry for an SVG column chart of `points` (label, value): a viewBox and one bar each."""
+    peak = max((value for _, value in points), default=0) or 1
+    step = 10.0
+    bars = []
+    for index, (label, value) in enumerate(points):
+        bar_height = round(height * value / peak, 2)
+        bars.append(
+            Column(label, value, index * step + 1, round(height - bar_height, 2), bar_height)
+        )
+    return {
+        "width": max(len(points), 1) * step,
+        "height": height,
+        "bars": bars,
+        "bar_width": step - 2,
+        "peak": peak,
+    }
+
+
+# --- Cross-tabulation -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Source:
+    """Where a choice question's answers are, relative to a base queryset of rows."""
+
+    model: type
+    field: str  # the value, on the row model
+    response: str  # path from the row model to the Response
+    labels: list[tuple[object, str]]
+
+
+def _source(question: Question, options: list) -> _Source:
+    labels = [(o.pk, o.label) for o in options]
+    if question.type == Type.MULTIPLE_CHOICE:
+        return _Source(AnswerChoice, "option_id", "answer__response", labels)
+    if question.type == Type.SINGLE_CHOICE:
+        return _Source(Answer, "option_id", "response", labels)
+    if question.type == Type.AGREEMENT:
+        return _Source(Answer, "scale_point", "response", list(SCALE_CHOICES))
+    if question.type == Type.YES_NO:
+        return _Source(Answer, "boolean", "response", [(True, "Yes"), (False, "No")])
+    if question.type == Type.ORGANISATION:
+        return _Source(
+            Answer, "boolean", "response", [(False, "As an individual"), (True, "Organisation")]
+        )
+    raise ValueError(f"Question {question.pk} cannot be cross-tabulated.")
+
+
+def _question_field(question: Question) -> str:
+    """The value of an answer to `question`, as a path from Answer."""
+    return {
+        Type.MULTIPLE_CHOICE: "choices__option_id",
+        Type.SINGLE_CHOICE: "option_id",
+        Type.AGREEMENT: "scale_point",
+        Type.YES_NO: "boolean",
+        Type.ORGANISATION: "boolean",
+        Type.BOROUGH: "text",
+    }[question.type]
+
+
+@dataclass
+class CrossTab:
+    """Counts of answers (columns) within groups (rows), with each group's respondents."""
+
+    question: Question
+    by_label: str
+    columns: list[tuple[object, str]]
+    rows: list[tuple[object, str]]
+    counts: dict[tuple[object, object], int]
+    answered: dict[object, int]
+
+    @property
+    def table(self) -> list[dict]:
+        """Rows for templates: label, cells [(count, percent of the group)], group total."""
+        result = []
+        for key, label in self.rows:
+            total = self.answered.get(key, 0)
+            cells = [
+                (
+                    self.counts.get((key, column), 0),
+                    round(100 * self.counts.get((key, column), 0) / total, 1) if total else 0,
+                )
+                for column, _ in self.columns
+            ]
+            result.append({"key": key, "label": label, "cells": cells, "total": total})
+        return result
+
+    def as_mapping(self) -> dict[str, dict[str, int]]:
+        """{group label: {answer label: count}}, for the suppressed published tables."""
+        return {
+            label: {
+                column_label: self.counts.get((key, column), 0)
+                for column, column_label in self.columns
+            }
+            for key, label in self.rows
+        }
+
+
+def crosstab_choices(structure) -> tuple[list[Question], list[tuple[str, str]]]:
+    """(questions that can be cross-tabulated, the "by" choices) for a survey's structure."""
+    questions = [q for q in structure.questions if q.type in CROSSTAB_TYPES]
+    by = []
+    if any(q.type == Type.BOROUGH for q in structure.questions):
+        by.append((BY_BOROUGH, "Borough"))
+    by.append((BY_CHANNEL, "Channel"))
+    numbers = {q.pk: n for n, q in enumerate(structure.questions, start=1)}
+    by += [(f"q{q.pk}", f"Q{numbers[q.pk]}. {q.text}") for q in questions]
+    return questions, by
+
+
+def crosstab(
+    survey: Survey,
+    structure,
+    *,
+    question: Question,
+    by: str,
+    channel: str = "",
+    all_groups: bool = False,
+) -> CrossTab:
+    """Cross-tabulate a choice question by borough, channel or another choice question.
+
+    Counts submitted responses; a respondent who picked several options of a multiple-choice
+    question counts once in each. Two queries: the counts, and each group's respondents.
+    Raises ValueError for a question or grouping that cannot be used.
+    """
+    options = structure.options_by_question
+    source = _source(question, options.get(question.pk, []))
+    response = source.response
+    rows_base = source.model.objects.filter(
+        **{
+            f"{response}__survey": survey,
+            f"{response}__status": Response.Status.SUBMITTED,
+            ("answer__question" if source.model is AnswerChoice else "question"): question,
+        }
+    )
+    answered_base = Answer.objects.filter(
+        question=question, response__survey=survey, response__status=Response.Status.SUBMITTED
+    )
+    if channel:
+        rows_base = rows_base.filter(**{f"{response}__channel": channel})
+        answered_base = answered_base.filter(response__channel=channel)
+
+    if by == BY_CHANNEL:
+        group_rows = list(Response.Channel.choices)
+        group_path, answered_path = f"{response}__channel", "response__channel"
+        by_label = "Channel"
+    else:
+        if by == BY_BOROUGH:
+            other = next((q for q in structure.questions if q.type == Type.BOROUGH), None)
+            if other is None:
+                raise ValueError("This survey has no borough question.")
+            group_rows = borough_choices()
+            by_label = "Borough"
+        else:
+            other_id = int(by[1:]) if by.startswith("q") and by[1:].isdigit() else None
+            other = structure.question(other_id) if other_id else None
+            if other is None or other.type not in CROSSTAB_TYPES or other.pk == question.pk:
+                raise ValueError("Choose another choice question.")
+            group_rows = _source(other, options.get(other.pk, [])).labels
+            numbers = {q.pk: n for n, q in enumerate(structure.questions, start=1)}
+            by_label = f"Q{numbers[other.pk]}. {other.text}"
+        field = _question_field(other)
+        # filter() and values() on the same relation share one join: the other answer of the
+        # same response.
+        rows_base = rows_base.filter(**{f"{response}__answers__question": other})
+        answered_base = answered_base.filter(response__answers__question=other)
+        group_path = f"{response}__answers__{field}"
+        answered_path = f"response__answers__{field}"
+
+    counts = {
+        (group, value): n
+        for value, group, n in rows_base.order_by()
+        .values(source.field, group_path)
+        .annotate(n=Count("pk"))
+        .values_list(source.field, group_path, "n")
+    }
+    answered = dict(
+        answered_base.order_by()
+        .values(answered_path)
+        .annotate(n=Count("response_id", distinct=True))
+        .values_list(answered_path, "n")
+    )
+    if by == BY_BOROUGH and not all_groups:
+        group_rows = [(code, name) for code, name in group_rows if answered.get(code)]
+    return CrossTab(
+        question=question,
+        by_label=by_label,
+        columns=source.labels,
+        rows=group_rows,
+        counts=counts,
+        answered=answered,
+    )
+
+
+# --- Published results ------------------------------------------------------------------
+
+
+@dataclass
+class PublishedRow:
+    label: str
+    count: str  # a number, or SUPPRESSED
+    percent: str
+    width: float | None  # bar width (0-100), None when hidden
+
+
+@dataclass
+class PublishedTable:
+    caption: str
+    rows: list[PublishedRow]
+    suppressed: bool
+
+
+def _published_table(counts: dict[str, int], *, caption: str, label: str = "Answer"):
+    from consultation.analysis.suppression import suppress_counts
+
+    table = suppress_counts(counts, title=caption, label=label)
+    rows = []
+    for name, count, percent in table.rows:
+        width = None
+        if percent.endswith("%"):
+            width = float(percent[:-1])
+        rows.append(PublishedRow(name, count, percent, width))
+    return table, PublishedTable(caption, rows, bool(table.suppressed_cells))
+
+
+def question_counts(result) -> list[tuple[str, dict[str, int]]]:
+    """(caption, {answer: count}) tables of one question result: one, or one per statement."""
+    if result.statements:
+        return [(label, {r.label: r.count for r in rows}) for label, rows in result.statements]
+    return [("", {r.label: r.count for r in result.rows})]
+
+
+def published_figures(consultation) -> list[dict]:
+    """Per survey: totals, responses by channel and per-question tables, with every count
+    under 10 hidden (suppression.py), plus theme counts for open questions. The numbers behind
+    the published results page and its CSV downloads."""
+    from consultation.analysis.models import Theme
+
+    surveys = list(Survey.objects.filter(consultation=consultation).order_by("pk"))
+    themes_by_question: dict[str, list[tuple[Theme, int]]] = {}
+    for theme in (
+        Theme.objects.filter(
+            dataset_key="survey-answers",
+            question_key__in=[
+                str(pk)
+                for pk in Question.objects.filter(section__survey__in=surveys).values_list(
+                    "pk", flat=True
+                )
+            ],
+        )
+        .annotate(tag_count=Count("tags"))
+        .order_by("-tag_count", "name")
+    ):
+        themes_by_question.setdefault(theme.question_key, []).append((theme, theme.tag_count))
+    result = []
+    for index, survey in enumerate(surveys):
+        prefix = "" if index == 0 else f"survey-{survey.pk}-"
+        figures = survey_figures(survey)
+        structure = figures["structure"]
+        _, channels = _published_table(
+            {label: count for _value, label, count in figures["by_channel"]},
+            caption="Responses by channel",
+            label="Channel",
+        )
+        questions = []
+        for question_result in figures["questions"]:
+            number = question_result.number
+            tables = [
+                _published_table(counts, caption=caption)[1]
+                for caption, counts in question_counts(question_result)
+            ]
+            questions.append(
+                {
+                    "question": question_result.question,
+                    "number": number,
+                    "anchor": f"{prefix}question-{number}",
+                    "tables": tables,
+                    "answered": question_result.answered,
+                    "by_borough": question_result.question.type in CROSSTAB_TYPES
+                    and any(q.type == Type.BOROUGH for q in structure.questions),
+                }
+            )
+        theme_tables = []
+        for number, question in enumerate(structure.questions, start=1):
+            themes = themes_by_question.get(str(question.pk))
+            if question.type in TEXT_TYPES and themes:
+                _, table = _published_table(
+                    {theme.name: count for theme, count in themes},
+                    caption="Answers that expressed each theme",
+                    label="Theme",
+                )
+                theme_tables.append(
+                    {
+                        "question": question,
+                        "number": number,
+                        "anchor": f"{prefix}themes-{number}",
+                        "table": table,
+                    }
+                )
+        result.append(
+            {
+                "survey": survey,
+                "total": figures["total"],
+                "channels": channels,
+                "questions": questions,
+                "themes": theme_tables,
+            }
+        )
+    return result
+
+
+def published_question_table(survey: Survey, number: int, *, by_borough: bool = False):
+    """The suppressed SummaryTable for question `number` of a survey (counts per answer, or a
+    cross-tabulation by borough); None if there is no such table."""
+    from consultation.analysis.suppression import suppress_crosstab
+
+    figures = survey_figures(survey)
+    structure = figures["structure"]
+    question_result = next((q for q in figures["questions"] if q.number == number), None)
+    if question_result is None:
+        return None
+    question = question_result.question
+    title = f"Q{number}. {question.text}"
+    if by_borough:
+        if question.type not in CROSSTAB_TYPES:
+            return None
+        try:
+            table = crosstab(survey, structure, question=question, by=BY_BOROUGH, all_groups=True)
+        except ValueError:
+            return None
+        return suppress_crosstab(
+            table.as_mapping(),
+            columns=[label for _, label in table.columns],
+            title=f"{title} – by borough",
+            row_label="Borough",
+        )
+    tables = question_counts(question_result)
+    if len(tables) == 1:
+        return _published_table(tables[0][1], caption=title)[0]
+    columns = list(tables[0][1])
+    return suppress_crosstab(dict(tables), columns=columns, title=title, row_label="Statement")

@@ -1,0 +1,106 @@
+"""Staff: write, preview, publish and unpublish a consultation's results page (managers)."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+from django_ratelimit.decorators import ratelimit
+
+from consultation.analysis.figures import published_figures
+from consultation.analysis.forms import ResultsPageForm
+from consultation.analysis.models import ResultsPage
+from consultation.analysis.services.results import (
+    results_page_publish,
+    results_page_save,
+    results_page_unpublish,
+)
+from consultation.models import Consultation
+from talklondon.permissions import can_manage_consultations
+
+
+def _consultation(request, consultation_id: int) -> Consultation:
+    if not can_manage_consultations(request.user):
+        raise Http404
+    return get_object_or_404(Consultation, pk=consultation_id)
+
+
+@require_http_methods(["GET", "POST"])
+@ratelimit(key="user_or_ip", rate="20/m", method="POST", block=True)
+def results_edit(request, consultation_id: int):
+    consultation = _consultation(request, consultation_id)
+    page = ResultsPage.objects.filter(consultation=consultation).first()
+    initial = (
+        {
+            "summary": page.summary,
+            "we_asked": page.we_asked,
+            "you_said": page.you_said,
+            "we_did": page.we_did,
+        }
+        if page
+        else {}
+    )
+    form = ResultsPageForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            results_page_save(user=request.user, consultation=consultation, **form.cleaned_data)
+        except PermissionDenied:
+            raise Http404 from None
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(
+                request,
+                "Results page saved."
+                + (
+                    " The published page shows the changes now."
+                    if consultation.results_published_at
+                    else ""
+                ),
+            )
+            return redirect("analysis_staff:results_edit", consultation_id=consultation.pk)
+    # Anchors the "You said" text can link to, so each statement can cite its figures.
+    anchors = []
+    for survey in published_figures(consultation):
+        anchors += [
+            (item["anchor"], f"Figures for Q{item['number']}. {item['question'].text}")
+            for item in survey["questions"]
+        ]
+        anchors += [
+            (item["anchor"], f"Themes in Q{item['number']}. {item['question'].text}")
+            for item in survey["themes"]
+        ]
+    return render(
+        request,
+        "analysis/results_edit.html",
+        {"consultation": consultation, "page": page, "form": form, "anchors": anchors},
+    )
+
+
+@require_POST
+@ratelimit(key="user_or_ip", rate="10/m", method="POST", block=True)
+def results_publish(request, consultation_id: int):
+    consultation = _consultation(request, consultation_id)
+    try:
+        results_page_publish(user=request.user, consultation=consultation)
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, "The results page is published and linked from the consultation.")
+    return redirect("analysis_staff:results_edit", consultation_id=consultation.pk)
+
+
+@require_POST
+@ratelimit(key="user_or_ip", rate="10/m", method="POST", block=True)
+def results_unpublish(request, consultation_id: int):
+    consultation = _consultation(request, consultation_id)
+    try:
+        results_page_unpublish(user=request.user, consultation=consultation)
+    except PermissionDenied:
+        raise Http404 from None
+    messages.success(request, "The results page is no longer public.")
+    return redirect("analysis_staff:results_edit", consultation_id=consultation.pk)

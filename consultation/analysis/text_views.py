@@ -1,0 +1,302 @@
+"""Staff pages for free text: browse and search answers, keep a codebook of themes, tag answers,
+review suggested themes and see campaign (near-duplicate) groups. Analysts only.
+
+Suggestions are never applied by themselves: a person accepts (and may rename) or rejects each
+one; rejections are remembered in the person's session so that the list gets shorter.
+"""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_ratelimit.decorators import ratelimit
+
+from consultation.analysis import selectors
+from consultation.analysis.forms import SuggestionAcceptForm, TagForm, ThemeForm
+from consultation.analysis.models import Theme
+from consultation.analysis.permissions import can_analyse_text
+from consultation.analysis.services.themes import (
+    theme_accept_suggestion,
+    theme_create,
+    theme_delete,
+    theme_rename,
+    theme_tag_add,
+    theme_tag_remove,
+)
+from consultation.analysis.text.search import text_search
+from consultation.analysis.text.themes import ThemeSuggestion
+
+PAGE_SIZE = 50
+REJECTED_SESSION_KEY = "analysis_rejected_suggestions"
+
+
+def _question(request, question_id: int):
+    if not can_analyse_text(request.user):
+        raise Http404
+    question = selectors.text_question_get(question_id)
+    if question is None:
+        raise Http404
+    return question
+
+
+def _theme(request, theme_id: int) -> tuple[Theme, object]:
+    if not can_analyse_text(request.user):
+        raise Http404
+    theme = get_object_or_404(Theme, pk=theme_id, dataset_key=selectors.TEXT_DATASET)
+    question = selectors.text_question_get(int(theme.question_key))
+    if question is None:
+        raise Http404
+    return theme, question
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _context(question, **extra) -> dict:
+    return {
+        "question": question,
+        "survey": question.section.survey,
+        "themes": selectors.question_themes(question),
+        **extra,
+    }
+
+
+@require_GET
+def text_answers(request, question_id: int):
+    """Answers to an open question: search, filter by theme or campaign group, tag."""
+    question = _question(request, question_id)
+    query = request.GET.get("q", "").strip()[:200]
+    answers = selectors.text_answers(question)
+    themes = selectors.question_themes(question)
+    theme_filter = None
+    theme_id = request.GET.get("theme", "")
+    if theme_id.isdigit():
+        theme_filter = next((t for t, _ in themes if t.pk == int(theme_id)), None)
+        if theme_filter is not None:
+            answers = answers.filter(theme_tags__theme=theme_filter)
+    campaign = request.GET.get("campaign", "")
+    groups = selectors.campaigns_for_question(question, compute=campaign.isdigit())
+    campaign_group = None
+    if groups and campaign.isdigit() and 1 <= int(campaign) <= len(groups):
+        campaign_group = groups[int(campaign) - 1]
+        answers = answers.filter(pk__in=campaign_group.item_ids)
+    answers = text_search(answers, fields=["text"], query=query)
+    page = Paginator(answers, PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = {k: v for k, v in (("q", query), ("theme", theme_id), ("campaign", campaign)) if v}
+    in_campaigns = sum(g.size for g in groups) if groups else 0
+    return render(
+        request,
+        "analysis/text_answers.html",
+        _context(
+            question,
+            themes=themes,
+            page=page,
+            query=query,
+            theme_filter=theme_filter,
+            campaign_group=campaign_group,
+            campaign_number=campaign if campaign_group else "",
+            campaign_count=len(groups) if groups is not None else None,
+            in_campaigns=in_campaigns,
+            filters_query=urlencode(filters),
+            next_url=request.get_full_path(),
+            tag_form=TagForm(themes=[t for t, _ in themes]),
+        ),
+    )
+
+
+def _safe_next(request, question) -> str:
+    """Back to the answers page the person came from (same page only, never elsewhere)."""
+    base = reverse("analysis_staff:text_answers", args=[question.pk])
+    next_url = request.POST.get("next", "")
+    return next_url if next_url.startswith(base) else base
+
+
+@require_POST
+@ratelimit(key="user_or_ip", rate="60/m", method="POST", block=True)
+def text_tag(request, question_id: int):
+    """Tag (or untag) the selected answers with a theme: always a person's decision."""
+    question = _question(request, question_id)
+    themes = [t for t, _ in selectors.question_themes(question)]
+    form = TagForm(request.POST, themes=themes)
+    back = _safe_next(request, question)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(back)
+    theme = next(t for t in themes if str(t.pk) == form.cleaned_data["theme"])
+    ids = form.cleaned_data["answers"]
+    try:
+        if form.cleaned_data["action"] == "remove":
+            removed = theme_tag_remove(user=request.user, theme=theme, answer_ids=ids)
+            messages.success(request, f"Removed ‘{theme.name}’ from {removed} answer(s).")
+        else:
+            added = theme_tag_add(user=request.user, theme=theme, answer_ids=ids)
+            messages.success(request, f"Tagged {added} answer(s) with ‘{theme.name}’.")
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    return redirect(back)
+
+
+@require_http_methods(["GET", "POST"])
+@ratelimit(key="user_or_ip", rate="30/m", method="POST", block=True)
+def text_themes(request, question_id: int):
+    """The question's codebook: themes with counts, and a form to add one."""
+    question = _question(request, question_id)
+    form = ThemeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            theme = theme_create(
+                user=request.user,
+                dataset_key=selectors.TEXT_DATASET,
+                question_key=str(question.pk),
+                name=form.cleaned_data["name"],
+                description=form.cleaned_data["description"],
+            )
+        except PermissionDenied:
+            raise Http404 from None
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, f"Added the theme ‘{theme.name}’.")
+            return redirect("analysis_staff:text_themes", question_id=question.pk)
+    return render(request, "analysis/text_themes.html", _context(question, form=form))
+
+
+@require_http_methods(["GET", "POST"])
+@ratelimit(key="user_or_ip", rate="30/m", method="POST", block=True)
+def theme_edit(request, theme_id: int):
+    theme, question = _theme(request, theme_id)
+    form = ThemeForm(
+        request.POST or None, initial={"name": theme.name, "description": theme.description}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            theme_rename(
+                user=request.user,
+                theme=theme,
+                name=form.cleaned_data["name"],
+                description=form.cleaned_data["description"],
+            )
+        except PermissionDenied:
+            raise Http404 from None
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, "Theme saved.")
+            return redirect("analysis_staff:text_themes", question_id=question.pk)
+    return render(request, "analysis/theme_edit.html", _context(question, form=form, theme=theme))
+
+
+@require_http_methods(["GET", "POST"])
+@ratelimit(key="user_or_ip", rate="30/m", method="POST", block=True)
+def theme_remove(request, theme_id: int):
+    """Confirm, then delete a theme and its tags."""
+    theme, question = _theme(request, theme_id)
+    if request.method == "POST":
+        try:
+            theme_delete(user=request.user, theme=theme)
+        except PermissionDenied:
+            raise Http404 from None
+        messages.success(request, f"Deleted the theme ‘{theme.name}’ and its tags.")
+        return redirect("analysis_staff:text_themes", question_id=question.pk)
+    return render(
+        request,
+        "analysis/theme_delete.html",
+        _context(question, theme=theme, tag_count=theme.tags.count()),
+    )
+
+
+def _rejected(request, question) -> set[str]:
+    return set(request.session.get(REJECTED_SESSION_KEY, {}).get(str(question.pk), []))
+
+
+@require_http_methods(["GET", "POST"])
+@ratelimit(key="user_or_ip", rate="30/m", method="POST", block=True)
+def text_suggestions(request, question_id: int):
+    """Suggested themes with top terms and quotes; a person accepts (renaming) or rejects each."""
+    question = _question(request, question_id)
+    errors = {}
+    if request.method == "POST":
+        form = SuggestionAcceptForm(request.POST)
+        if form.is_valid():
+            label = form.cleaned_data["label"]
+            if request.POST.get("decision") == "reject":
+                store = request.session.get(REJECTED_SESSION_KEY, {})
+                store[str(question.pk)] = sorted(_rejected(request, question) | {label})
+                request.session[REJECTED_SESSION_KEY] = store
+                messages.success(request, f"Rejected the suggestion ‘{label}’.")
+                return redirect("analysis_staff:text_suggestions", question_id=question.pk)
+            suggestion = ThemeSuggestion(
+                label=label, terms=tuple(form.cleaned_data["terms"]), size=0
+            )
+            try:
+                theme = theme_accept_suggestion(
+                    user=request.user,
+                    dataset_key=selectors.TEXT_DATASET,
+                    question_key=str(question.pk),
+                    suggestion=suggestion,
+                    name=form.cleaned_data["name"].strip(),
+                )
+            except PermissionDenied:
+                raise Http404 from None
+            except ValidationError as exc:
+                errors[label] = exc.messages
+            else:
+                messages.success(
+                    request,
+                    f"Added the theme ‘{theme.name}’. No answers are tagged yet: tag them on "
+                    "the answers page.",
+                )
+                return redirect("analysis_staff:text_suggestions", question_id=question.pk)
+        else:
+            errors[request.POST.get("label", "")] = [
+                e for field_errors in form.errors.values() for e in field_errors
+            ]
+    rejected = _rejected(request, question)
+    accepted = {
+        tuple(t.suggested_terms)
+        for t, _ in selectors.question_themes(question)
+        if t.suggested_terms
+    }
+    suggestions = [
+        {"suggestion": s, "terms_value": "|".join(s.terms), "errors": errors.get(s.label, [])}
+        for s in selectors.suggestions_for_question(question)
+        if s.label not in rejected and tuple(s.terms) not in accepted
+    ]
+    return render(
+        request,
+        "analysis/text_suggestions.html",
+        _context(question, suggestions=suggestions, rejected_count=len(rejected)),
+    )
+
+
+@require_GET
+def text_campaigns(request, question_id: int):
+    """Groups of near-identical answers, largest first; every answer stays in the data."""
+    question = _question(request, question_id)
+    groups = selectors.campaigns_for_question(question)
+    total = len(selectors.question_texts(question))
+    return render(
+        request,
+        "analysis/text_campaigns.html",
+        _context(
+            question,
+            groups=groups,
+            total=total,
+            in_campaigns=sum(g.size for g in groups),
+        ),
+    )

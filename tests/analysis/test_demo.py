@@ -1,0 +1,47 @@
+"""The analysis demo: themes with tags, and a published results page for the 2014 dates."""
+
+import io
+
+import pytest
+from django.urls import reverse
+
+from consultation.analysis import demo
+from consultation.analysis.models import ResultsPage, Theme, ThemeTag
+from consultation.models import Consultation
+from consultation.surveys import demo as surveys_demo
+
+pytestmark = pytest.mark.django_db
+
+
+def test_historical_demo_publishes_results_and_is_idempotent(client):
+    surveys_demo.seed(stdout=io.StringIO(), historical=True)
+    out = io.StringIO()
+    demo.seed(stdout=out, historical=True)
+    assert Theme.objects.count() == 3
+    tags = ThemeTag.objects.count()
+    assert tags > 100
+    assert {t.tagged_by.email for t in ThemeTag.objects.select_related("tagged_by")} == {
+        demo.DEMO_ANALYST
+    }
+    consultation = Consultation.objects.get(slug=surveys_demo.CONSULTATION_SLUG)
+    assert consultation.results_published_at > consultation.closes_at
+    page = client.get(reverse("results:detail", args=[consultation.slug]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "agreed or strongly agreed" in html and 'href="#themes-6"' in html
+    assert 'id="themes-6"' in html and 'id="question-2"' in html
+
+    demo.seed(stdout=io.StringIO(), historical=True)
+    assert (Theme.objects.count(), ThemeTag.objects.count(), ResultsPage.objects.count()) == (
+        3,
+        tags,
+        1,
+    )
+
+
+def test_current_demo_has_themes_but_no_results_page():
+    surveys_demo.seed(stdout=io.StringIO(), historical=False)
+    demo.seed(stdout=io.StringIO())
+    assert Theme.objects.count() == 3 and ThemeTag.objects.exists()
+    assert not ResultsPage.objects.exists()
+    assert Consultation.objects.get().results_published_at is None

@@ -2,6 +2,7 @@
 delivered by a real Celery worker once Redis is back."""
 
 import os
+import socket
 import time
 
 import pytest
@@ -18,7 +19,16 @@ from talklondon.models import OutboxTask, OutgoingEmail, User
 from talklondon.outbox import outbox_relay_pending
 
 REAL_REDIS = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/2"
-STOPPED_REDIS = "redis://127.0.0.1:6399/2"  # nothing listens on 6399
+
+
+def _unused_port() -> int:
+    # A fixed "dead" port can be taken by another Redis (the benchmarks start one on 6399).
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+STOPPED_REDIS = f"redis://127.0.0.1:{_unused_port()}/2"  # nothing listens there
 
 
 def redis_answers() -> bool:

@@ -138,6 +138,15 @@ class SurveyResponsesDataset(BaseDataset):
         return self._structure
 
     @property
+    def _choice_questions(self) -> frozenset[int]:
+        """Questions whose answers are in AnswerChoice rows (multiple choice, ranking, matrix)."""
+        return frozenset(
+            q.pk
+            for q in self.structure.questions
+            if q.type in (Type.MULTIPLE_CHOICE, Type.RANKING, Type.MATRIX)
+        )
+
+    @property
     def borough_question(self) -> Question | None:
         return next((q for q in self.structure.questions if q.type == Type.BOROUGH), None)
 
@@ -493,14 +502,18 @@ class SurveyResponsesDataset(BaseDataset):
                 yield self._row(response, answers.get(response[0], {}), variables)
 
     def _answers_between(self, first: int, last: int) -> dict[int, dict[int, _Answer]]:
-        """The answers (with choices) of this survey's responses with ids in [first, last]."""
+        """The answers (with choices) of this survey's responses with ids in [first, last]:
+        one query for the answers, one for their choices."""
+        # This survey's questions rather than a join to the responses: answers of other
+        # surveys' responses in the id range have other questions.
         in_range = {
             "response_id__gte": first,
             "response_id__lte": last,
-            "response__survey_id": self.survey.pk,
+            "question_id__in": [q.pk for q in self.structure.questions],
         }
         by_response: dict[int, dict[int, _Answer]] = {}
         by_id: dict[int, _Answer] = {}
+        answer_questions: dict[int, int] = {}  # answer id -> question id
         for pk, response_id, question_id, *values in (
             Answer.objects.filter(**in_range)
             .order_by()
@@ -519,19 +532,24 @@ class SurveyResponsesDataset(BaseDataset):
             answer = _Answer(*values)
             by_response.setdefault(response_id, {})[question_id] = answer
             by_id[pk] = answer
-        choices = (
-            AnswerChoice.objects.filter(
-                answer__response_id__gte=first,
-                answer__response_id__lte=last,
-                answer__response__survey_id=self.survey.pk,
+            answer_questions[pk] = question_id
+        # The choices of the same answers: by the answers' response range and the survey's
+        # choice questions (an index range on the answers, then the choices' answer index).
+        choice_questions = self._choice_questions
+        if choice_questions and any(q in choice_questions for q in answer_questions.values()):
+            choices = (
+                AnswerChoice.objects.filter(
+                    answer__response_id__gte=first,
+                    answer__response_id__lte=last,
+                    answer__question_id__in=choice_questions,
+                )
+                .order_by()
+                .values_list("answer_id", "option_id", "rank", "scale_point")
             )
-            .order_by()
-            .values_list("answer_id", "option_id", "rank", "scale_point")
-        )
-        for answer_id, option_id, rank, scale in choices:
-            answer = by_id.get(answer_id)
-            if answer is not None:
-                answer.choices.append((option_id, rank, scale))
+            for answer_id, option_id, rank, scale in choices:
+                answer = by_id.get(answer_id)
+                if answer is not None:
+                    answer.choices.append((option_id, rank, scale))
         return by_response
 
     def _row(self, response: tuple, answers: dict[int, _Answer], variables) -> tuple:

@@ -488,15 +488,17 @@ def recovery_seconds(outcomes: list[Outcome], window: FaultWindow) -> float | No
     return (min(after) - window.end) if after else None
 
 
-def errors_during(outcomes: list[Outcome], window: FaultWindow, grace: float = 5.0):
-    """Requests not accepted that overlapped the fault (or the `grace` seconds after it)."""
+def errors_during(
+    outcomes: list[Outcome], window: FaultWindow, grace: float = 5.0, until: float | None = None
+):
+    """Requests not accepted that overlapped the fault or the `grace` seconds after it (but
+    not beyond `until`, where the next fault begins)."""
+    end = window.end + grace if until is None else min(window.end + grace, until)
     return [
         a
         for o in outcomes
         for a in o.attempts
-        if not a.accepted
-        and window.start <= a.started + a.seconds
-        and a.started <= window.end + grace
+        if not a.accepted and window.start <= a.started + a.seconds and a.started <= end
     ]
 
 
@@ -776,8 +778,9 @@ def report(*, spike, spike_seconds, raw_rate, raw_count, windows, adapter, plan,
             "| recovered after (s) | receipts queued during it / sent later |",
             "| --- | ---: | ---: | --- | ---: | --- |",
         ]
-        for window in windows:
-            during = errors_during(outcomes, window)
+        for number, window in enumerate(windows):
+            following = windows[number + 1].start if number + 1 < len(windows) else None
+            during = errors_during(outcomes, window, until=following)
             kinds = Counter(a.kind for a in during)
             recovered = recovery_seconds(outcomes, window)
             mails = OutgoingEmail.objects.filter(

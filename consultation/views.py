@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_ratelimit.decorators import ratelimit
 
 from consultation import selectors
+from consultation.comment_html import comment_threads_html
 from consultation.forms import CommentForm, ReportForm
 from consultation.models import Attachment, Comment, Consultation
 from consultation.services import comments as comment_services
@@ -112,14 +113,18 @@ def _page_context(request, page, form=None) -> dict:
     )
     consultation = page.consultation
     problem = _participation(request) if consultation.is_open else None
+    can_comment = consultation.is_open and page.comments_enabled and problem is None
     return {
         "consultation": consultation,
         "page": page,
         "pages": list(consultation.pages.only("title", "slug", "position").order_by("position")),
         "threads": threads,
+        "threads_html": comment_threads_html(
+            request, threads=threads, can_comment=can_comment, consultation=consultation
+        ),
         "sort_labels": selectors.SORT_LABELS,
         "participation_problem": problem,
-        "can_comment": consultation.is_open and page.comments_enabled and problem is None,
+        "can_comment": can_comment,
         "form": form or CommentForm(),
     }
 

@@ -235,3 +235,12 @@ def test_a_new_consultation_appears_on_the_list_at_once(client, manager):
         moderation_mode=Consultation.ModerationMode.POST,
     )
     assert "Brand new consultation" in anonymous_html(client, reverse("consultation:list"))
+
+
+def test_comment_markup_escapes_names_and_keeps_sanitised_bodies(client, open_page):
+    author = factories.UserFactory(display_name='Sam <script>alert("x")</script>')
+    factories.CommentFactory(page=open_page, author=author, body="Hello <b>there</b> *you*")
+    html = anonymous_html(client, page_url(open_page))
+    assert "<script>alert" not in html
+    assert "Sam &lt;script&gt;" in html
+    assert "<em>you</em>" in html and "<b>there</b>" not in html

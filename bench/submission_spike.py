@@ -491,14 +491,15 @@ def recovery_seconds(outcomes: list[Outcome], window: FaultWindow) -> float | No
 def errors_during(
     outcomes: list[Outcome], window: FaultWindow, grace: float = 5.0, until: float | None = None
 ):
-    """Requests not accepted that overlapped the fault or the `grace` seconds after it (but
-    not beyond `until`, where the next fault begins)."""
+    """Requests not accepted whose answer (or failure) came while the fault lasted or in the
+    `grace` seconds after it (but not after `until`, where the next fault begins): what
+    clients saw during that outage."""
     end = window.end + grace if until is None else min(window.end + grace, until)
     return [
         a
         for o in outcomes
         for a in o.attempts
-        if not a.accepted and window.start <= a.started + a.seconds and a.started <= end
+        if not a.accepted and window.start <= a.started + a.seconds <= end
     ]
 
 

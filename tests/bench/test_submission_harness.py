@@ -80,7 +80,7 @@ def test_errors_are_counted_while_a_fault_lasts_and_shortly_after():
     outcomes = [
         _outcome(
             _attempt(9.0, 0.5, False, status=500),  # before it
-            _attempt(9.8, 0.5, False, status=500),  # overlaps its start
+            _attempt(9.8, 0.5, False, status=500),  # answered during it
             _attempt(14.0, 0.1, False, status=0, error="ConnectionResetError"),  # just after
             _attempt(30.0, 0.1, False, status=500),  # long after
             _attempt(11.0, 0.1, True),  # accepted: not an error

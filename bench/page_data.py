@@ -28,7 +28,25 @@ def proposal_page_with_comments(count: int = 300) -> str:
     from talklondon.models import User
     from talklondon.rich_text import render_markdown_lite
 
-    consultation = Consultation.objects.get(slug=CONSULTATION_SLUG)
+    consultation = Consultation.objects.filter(slug=CONSULTATION_SLUG).first()
+    if consultation is None:  # the quick run skips the demo: a consultation of its own
+        from consultation.models import ProposalPage
+
+        now = timezone.now()
+        consultation = Consultation.objects.create(
+            slug=CONSULTATION_SLUG,
+            title="Police access to TfL's road cameras (ANPR)",
+            summary="Should the Metropolitan Police have routine access to TfL's cameras?",
+            opens_at=now - dt.timedelta(days=7),
+            closes_at=now + dt.timedelta(days=49),
+        )
+        ProposalPage.objects.create(
+            consultation=consultation,
+            title="The proposal",
+            slug="the-proposal",
+            body="## What we propose\n\nThe police would use TfL's cameras routinely.",
+            position=1,
+        )
     page = consultation.pages.order_by("position", "id").first()
     visible = Q(status=Comment.Status.PUBLISHED, deleted_at__isnull=True)
     missing = count - page.comments.filter(visible).count()

@@ -294,6 +294,7 @@ class Spike:
     duration: float
     run_id: str = field(default_factory=lambda: f"{time.time_ns():x}")
     started_at: float = 0.0
+    retry_for: float = RETRY_FOR
     outcomes: list[Outcome] = field(default_factory=list)
     _next: itertools.count = field(default_factory=itertools.count)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -353,7 +354,7 @@ class Spike:
                 if accepted:
                     break
                 retryable = status == 0 or status >= 500 or status == 429
-                if not retryable or time.monotonic() > deadline + RETRY_FOR:
+                if not retryable or time.monotonic() > deadline + self.retry_for:
                     outcome.gave_up = f"step {number + 1}: {error or f'HTTP {status} {location}'}"
                     break
                 time.sleep(RETRY_PAUSE)
@@ -522,10 +523,20 @@ class Plan:
     redis_for: float = 10.0
     pg_at: float = 40.0
     drain_timeout: float = 120.0
+    baseline_for: float = 60.0
+    retry_for: float = RETRY_FOR
 
 
 QUICK_PLAN = Plan(
-    clients=20, duration=8.0, respondents=1500, redis_at=2.0, redis_for=2.0, pg_at=5.0
+    clients=20,
+    duration=8.0,
+    respondents=400,
+    redis_at=2.0,
+    redis_for=2.0,
+    pg_at=5.0,
+    drain_timeout=30.0,
+    baseline_for=3.0,
+    retry_for=10.0,
 )
 
 
@@ -610,7 +621,7 @@ def main(argv: list[str] | None = None) -> int:
         adapter,
         baseline_people,
         clients=min(plan.clients, 50),
-        duration=plan.duration,
+        duration=min(plan.duration, plan.baseline_for),
     )
     raw_rate = raw_count / raw_seconds if raw_seconds else 0.0
 
@@ -645,6 +656,7 @@ def main(argv: list[str] | None = None) -> int:
                 adapter=adapter,
                 clients=plan.clients,
                 duration=plan.duration,
+                retry_for=plan.retry_for,
             )
             spike_start = time.monotonic()
             fault_thread = None
@@ -762,7 +774,7 @@ def report(*, spike, spike_seconds, raw_rate, raw_count, windows, adapter, plan,
         f"| submitted with answers missing (half-written) | {half_written} | 0 "
         f"| {verdict(half_written == 0)} |",
         f"| journeys that needed a retry and then succeeded | {retried} | | |",
-        f"| journeys given up (not retryable or still failing {RETRY_FOR:.0f} s after the end) "
+        f"| journeys given up (not retryable or still failing {spike.retry_for:.0f} s after the end) "
         f"| {sum(gave_up.values())} | | |",
         f"| stored but the submit's answer was lost (the person would see it on return) "
         f"| {stored_unacked} | | |",

@@ -47,6 +47,11 @@ format: install
 screenshots: install
 	$(BIN)/python tests/browser/screenshots.py
 
+# Every benchmark in its CI smoke form (a few minutes; needs PostgreSQL and Redis). It fails only
+# when a benchmark is broken, not when a target is missed. See bench/README.md.
+bench-quick: install
+	$(BIN)/python bench/run_all.py --quick
+
 frontend:
 	npm --prefix frontend ci && npm --prefix frontend run build
 

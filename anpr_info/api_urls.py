@@ -2,12 +2,20 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
 from anpr_info import api_views
+from anpr_info.services.releases import PAGE_CACHE_NAMESPACE
+from talklondon.page_cache import cache_anonymous_page
+
+# The lists everyone polls are served to anonymous callers from the page cache for a few
+# seconds (invalidated on publication). Underneath, CachedAPIView keeps the data itself until the
+# next publication, so a page-cache miss only re-renders JSON; the two are never out of step
+# because a publication invalidates both, the data first.
+cached = cache_anonymous_page(PAGE_CACHE_NAMESPACE)
 
 app_name = "anpr_api"
 urlpatterns = [
-    path("v1/measures/", api_views.MeasureList.as_view(), name="measure_list"),
+    path("v1/measures/", cached(api_views.MeasureList.as_view()), name="measure_list"),
     path("v1/measures/<slug:code>/", api_views.MeasureDetail.as_view(), name="measure_detail"),
-    path("v1/releases/", api_views.ReleaseList.as_view(), name="release_list"),
+    path("v1/releases/", cached(api_views.ReleaseList.as_view()), name="release_list"),
     path("v1/releases/<str:slug>/", api_views.ReleaseDetail.as_view(), name="release_detail"),
     path(
         "v1/releases/<str:slug>/manifest/",
@@ -19,8 +27,8 @@ urlpatterns = [
         api_views.ReleaseTableView.as_view(),
         name="release_table",
     ),
-    path("v1/chain/", api_views.Chain.as_view(), name="chain"),
-    path("v1/observations/", api_views.ObservationList.as_view(), name="observation_list"),
+    path("v1/chain/", cached(api_views.Chain.as_view()), name="chain"),
+    path("v1/observations/", cached(api_views.ObservationList.as_view()), name="observation_list"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", api_views.api_docs, name="docs"),
     path("ingest/v1/returns/", api_views.ingest_returns, name="ingest_returns"),

@@ -17,6 +17,8 @@ from django.views.decorators.http import require_GET
 
 from anpr_info import cache as anpr_cache
 from anpr_info import charts, registry, selectors
+from anpr_info.services.releases import PAGE_CACHE_NAMESPACE
+from talklondon.page_cache import cache_anonymous_page
 
 VERIFY_SCRIPT = Path(__file__).parent / "verify" / "anpr_verify.py"
 
@@ -36,6 +38,7 @@ def _measure_cards() -> list[dict]:
 
 
 @require_GET
+@cache_anonymous_page(PAGE_CACHE_NAMESPACE)
 def dashboard(request: HttpRequest) -> HttpResponse:
     context = anpr_cache.cached(
         "dashboard",
@@ -59,6 +62,7 @@ def _state_or_404(code: str, request: HttpRequest) -> dict:
 
 
 @require_GET
+@cache_anonymous_page(PAGE_CACHE_NAMESPACE)
 def measure_detail(request: HttpRequest, code: str) -> HttpResponse:
     state = _state_or_404(code, request)
     data = charts.chart_data(state)
@@ -169,6 +173,7 @@ def verify_script(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@cache_anonymous_page(PAGE_CACHE_NAMESPACE)
 def release_list(request: HttpRequest) -> HttpResponse:
     releases = list(selectors.releases_published())
     return render(

@@ -211,9 +211,15 @@ class Site:
         return run([sys.executable, "manage.py", *args], env=self.env(), quiet=quiet)
 
     def prepare(
-        self, *, fresh: bool = False, seed_commands: list[str] | None = None, then: str = ""
+        self,
+        *,
+        fresh: bool = False,
+        seed_commands: list[str] | None = None,
+        then: str = "",
+        demo: bool = True,
     ) -> str:
-        """Create and migrate the bench database, seed the demo, collect static files.
+        """Create and migrate the bench database, seed the demo (unless `demo` is False),
+        collect static files.
 
         All in one Python process (Django starts once). `then` is Python run afterwards in the
         same process; what it prints last is returned.
@@ -222,7 +228,7 @@ class Site:
         database_create(self.database_url, fresh=fresh)
         self.work_dir.mkdir(parents=True, exist_ok=True)
         started = time.monotonic()
-        calls = [("migrate", ["--noinput"]), ("seed_demo", [])]
+        calls = [("migrate", ["--noinput"])] + ([("seed_demo", [])] if demo else [])
         calls += [(c.split()[0], c.split()[1:]) for c in seed_commands or []]
         calls += [("collectstatic", ["--noinput"])]
         code = "from django.core.management import call_command\n"

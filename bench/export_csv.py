@@ -237,7 +237,7 @@ def main() -> int:
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         print("Set DATABASE_URL to a PostgreSQL database: this benchmark compares against COPY.")
         return 2
-    sizes = args.rows or ([1000, 5000] if args.quick else [10_000, 100_000])
+    sizes = args.rows or ([2000] if args.quick else [10_000, 100_000])
     django_setup()
     create_table(max(sizes))
     results = []
@@ -246,7 +246,8 @@ def main() -> int:
             best = {}
             for mode in ("copy", "csv", "csv-cursor"):
                 best[mode] = min(
-                    (run_worker(mode, rows) for _ in range(2)), key=lambda r: r["seconds"]
+                    (run_worker(mode, rows) for _ in range(1 if args.quick else 2)),
+                    key=lambda r: r["seconds"],
                 )
             best["xlsx"] = None if args.no_xlsx else run_worker("xlsx", rows)
             results.append((rows, best))
@@ -259,7 +260,8 @@ def main() -> int:
         "",
         f"`bench/export_csv.py`: {len(COLUMNS)} columns, Python {platform.python_version()}, "
         f"{platform.machine()}, {os.cpu_count()} CPUs, load average "
-        f"{os.getloadavg()[0]:.1f}; best of 2 runs for COPY and CSV. Targets: engine CSV ≤ "
+        f"{os.getloadavg()[0]:.1f}; best of {1 if args.quick else 2} runs for COPY and CSV. "
+        f"Targets: engine CSV ≤ "
         f"{TARGET_RATIO:g}× COPY; peak RSS < {TARGET_RSS_MB} MB and flat.",
         "",
         "| Rows | COPY s | Engine CSV (COPY fast path) s | ratio | Engine CSV (server-side "

@@ -15,11 +15,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_ratelimit.decorators import ratelimit
 
 from consultation import selectors
+from consultation.comment_html import comment_threads_html
 from consultation.forms import CommentForm, ReportForm
 from consultation.models import Attachment, Comment, Consultation
 from consultation.services import comments as comment_services
 from consultation.services.notifications import reply_emails_unsubscribe, unsubscribe_user_id
+from talklondon.page_cache import cache_anonymous_page
 from talklondon.permissions import participation_problem
+
+# Anonymous visitors share pages rendered at most a few seconds ago (talklondon.page_cache).
+# The services that change what these pages show invalidate the same namespaces
+# (consultation.services.cache).
 
 
 def _errors_into(form, exc: ValidationError | PermissionDenied) -> None:
@@ -44,6 +50,7 @@ def _participation(request) -> str | None:
 
 
 @require_GET
+@cache_anonymous_page("consultations")
 def consultation_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -69,6 +76,7 @@ def _time_left(consultation: Consultation, now) -> str:
 
 
 @require_GET
+@cache_anonymous_page(lambda request, slug: ["consultations", f"consultation:{slug}"])
 def consultation_detail(request: HttpRequest, slug: str) -> HttpResponse:
     consultation = Consultation.objects.filter(slug=slug).first()
     if consultation is None:
@@ -105,19 +113,24 @@ def _page_context(request, page, form=None) -> dict:
     )
     consultation = page.consultation
     problem = _participation(request) if consultation.is_open else None
+    can_comment = consultation.is_open and page.comments_enabled and problem is None
     return {
         "consultation": consultation,
         "page": page,
         "pages": list(consultation.pages.only("title", "slug", "position").order_by("position")),
         "threads": threads,
+        "threads_html": comment_threads_html(
+            request, threads=threads, can_comment=can_comment, consultation=consultation
+        ),
         "sort_labels": selectors.SORT_LABELS,
         "participation_problem": problem,
-        "can_comment": consultation.is_open and page.comments_enabled and problem is None,
+        "can_comment": can_comment,
         "form": form or CommentForm(),
     }
 
 
 @require_http_methods(["GET", "POST"])
+@cache_anonymous_page(lambda request, slug, page_slug: f"consultation:{slug}")
 @ratelimit(key="user_or_ip", rate="20/m", method="POST", block=True)
 def proposal_page(request: HttpRequest, slug: str, page_slug: str) -> HttpResponse:
     """A proposal page with its comments; POST posts a top-level comment."""

@@ -73,6 +73,11 @@ LOCAL_MAX_PAGES = 512
 
 _local_lock = threading.Lock()
 _local_pages: OrderedDict[str, tuple] = OrderedDict()
+# Pages being rendered in this process right now: other threads asking for the same page wait
+# for that rendering instead of repeating it (a missed page on a spike is rendered once per
+# process, not once per thread).
+_rendering: dict[str, threading.Event] = {}
+RENDER_WAIT_SECONDS = 2.0
 _local_versions: dict[str, tuple[int, float]] = {}
 
 Namespace = str | Iterable[str]
@@ -247,16 +252,30 @@ def cache_anonymous_page(namespace: NamespaceSpec, timeout: int = DEFAULT_TIMEOU
             namespaces = _namespaces(namespace, request, args, kwargs)
             local_seconds = _local_seconds()
             key = _page_key(request, _versions(namespaces, local_seconds), namespaces)
-            entry = _local_get(key, timeout) if local_seconds else None
-            if entry is None:
-                entry = cache.get(key)
-                if entry is not None and time.time() - entry[0] >= timeout:
-                    entry = None  # never older than promised, whatever the cache's clock says
-                if entry is not None and local_seconds:
-                    _local_put(key, entry)
+            entry = _lookup(key, timeout, local_seconds)
             if entry is not None:
                 return _replay(entry, timeout)
 
+            with _local_lock:
+                rendering = _rendering.get(key)
+                leader = rendering is None
+                if leader:
+                    rendering = _rendering[key] = threading.Event()
+            if not leader:
+                rendering.wait(RENDER_WAIT_SECONDS)
+                entry = _lookup(key, timeout, local_seconds)
+                if entry is not None:
+                    return _replay(entry, timeout)
+                # Not stored (personal, an error, not rendered yet): render it ourselves.
+                return _render(request, args, kwargs, key, local_seconds)
+            try:
+                return _render(request, args, kwargs, key, local_seconds)
+            finally:
+                with _local_lock:
+                    _rendering.pop(key, None)
+                rendering.set()
+
+        def _render(request, args, kwargs, key, local_seconds):
             response = view(request, *args, **kwargs)
             patch_vary_headers(response, ("Cookie",))
             if response.has_header("Cache-Control"):
@@ -287,6 +306,17 @@ def cache_anonymous_page(namespace: NamespaceSpec, timeout: int = DEFAULT_TIMEOU
         return wrapper
 
     return decorator
+
+
+def _lookup(key: str, timeout: int, local_seconds: float) -> tuple | None:
+    entry = _local_get(key, timeout) if local_seconds else None
+    if entry is None:
+        entry = cache.get(key)
+        if entry is not None and time.time() - entry[0] >= timeout:
+            entry = None  # never older than promised, whatever the cache's clock says
+        if entry is not None and local_seconds:
+            _local_put(key, entry)
+    return entry
 
 
 def _entry(response: HttpResponse) -> tuple:

@@ -123,6 +123,11 @@ if DATABASE_URL:
             conn_health_checks=True,
         )
     }
+    # PgBouncer in transaction pooling mode cannot keep a named cursor open across
+    # transactions: turn server-side cursors off there (Django then fetches all rows at once).
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool(
+        "DISABLE_SERVER_SIDE_CURSORS", False
+    )
 else:
     (BASE_DIR / "var").mkdir(exist_ok=True)
     DATABASES = {
@@ -281,8 +286,13 @@ SECURE_HSTS_PRELOAD = SECURE
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-if env_bool("BEHIND_TLS_PROXY", False):
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Exactly one proxy (nginx) in front: client addresses come from its X-Forwarded-For entry,
+    # the same one for every rate limit (see talklondon/client_ip.py).
+    RATELIMIT_IP_META_KEY = "talklondon.client_ip.client_ip"
+    ALLAUTH_TRUSTED_PROXY_COUNT = 1
 SESSION_COOKIE_SECURE = SECURE
 # Links in emails sent without a request (e.g. from tasks) use the Site domain and this scheme.
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SECURE else "http"
@@ -319,6 +329,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": env_str("API_RATE_LIMIT", "600/min")},
     "EXCEPTION_HANDLER": "talklondon.api.problem_exception_handler",
+    # Behind one proxy, the anonymous throttle counts the client, not the proxy.
+    "NUM_PROXIES": 1 if BEHIND_TLS_PROXY else None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Talk London ANPR transparency API",

@@ -6,9 +6,11 @@ from django.views.decorators.http import require_GET
 
 from consultation.selectors import consultation_list_public
 from talklondon import permissions
+from talklondon.page_cache import cache_anonymous_page
 
 
 @require_GET
+@cache_anonymous_page("consultations")
 def home(request: HttpRequest) -> HttpResponse:
     groups = consultation_list_public()
     problem = (

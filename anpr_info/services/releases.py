@@ -14,9 +14,13 @@ from anpr_info import cache as anpr_cache
 from anpr_info import disclosure, registry
 from anpr_info.hashchain import GENESIS, canonical_json, manifest_sha256
 from anpr_info.models import Observation, Release, ReleaseTable, Submission
+from talklondon.page_cache import page_cache_invalidate
 from talklondon.permissions import can_manage_releases
 
 Key = disclosure.Key
+
+# Public pages and API lists cached for anonymous visitors (talklondon.page_cache).
+PAGE_CACHE_NAMESPACE = "anpr"
 
 
 def _check(actor) -> None:
@@ -50,13 +54,15 @@ def release_announce(*, period: str, announced_at: dt.datetime, actor, notes: st
                 "notes": f"{registry.period_label(period)} is already published: explain the revision."
             }
         )
-    return Release.objects.create(
+    release = Release.objects.create(
         period=period,
         version=(latest.version + 1) if latest else 1,
         announced_at=announced_at,
         notes=notes.strip(),
         created_by=actor,
     )
+    page_cache_invalidate(PAGE_CACHE_NAMESPACE)  # the dashboard lists upcoming releases
+    return release
 
 
 @transaction.atomic
@@ -68,6 +74,7 @@ def release_reschedule(*, release: Release, announced_at: dt.datetime, actor) ->
         raise ValidationError("A published release cannot be moved.")
     release.announced_at = announced_at
     release.save(update_fields=["announced_at"])
+    page_cache_invalidate(PAGE_CACHE_NAMESPACE)
     return release
 
 
@@ -438,6 +445,9 @@ def release_publish(*, release: Release, now: dt.datetime | None = None) -> Rele
         [obs for table in tables for obs in _observations(release, table)], batch_size=2000
     )
     transaction.on_commit(anpr_cache.bump)
+    # After the data cache's bump (on_commit runs callbacks in order), so that no page is
+    # stored under the new page version from the old data.
+    page_cache_invalidate(PAGE_CACHE_NAMESPACE)
     return release
 
 

@@ -18,6 +18,7 @@ from consultation.models import (
     ProposalPage,
 )
 from consultation.models.comments import MAX_DEPTH
+from consultation.services.public_pages import comment_likes_changed, comment_pages_changed
 from consultation.services.rules import comment_hold_reasons, text_hold_reasons
 from talklondon.models import User
 from talklondon.outbox import outbox_enqueue
@@ -169,6 +170,7 @@ def comment_post(*, user, page: ProposalPage, text: str, reply_to_id: int | None
     )
     if not pending:
         reply_notification_enqueue(comment=comment)
+        comment_pages_changed(comment)
     return comment
 
 
@@ -221,6 +223,7 @@ def comment_edit(*, user, comment: Comment, text: str) -> Comment:
         comment.published_at = None
         fields += ["status", "held_for", "published_at"]
     comment.save(update_fields=fields)
+    comment_pages_changed(comment)
     return comment
 
 
@@ -241,6 +244,7 @@ def comment_delete(*, user, comment: Comment) -> Comment:
     comment.body = ""
     comment.body_html = ""
     comment.save(update_fields=["deleted_at", "body", "body_html"])
+    comment_pages_changed(comment)
     return comment
 
 
@@ -265,6 +269,7 @@ def comment_like(*, user, comment: Comment) -> bool:
     except IntegrityError:
         return False
     Comment.objects.filter(pk=comment.pk).update(like_count=F("like_count") + 1)
+    comment_likes_changed(comment)
     return True
 
 
@@ -276,6 +281,7 @@ def comment_unlike(*, user, comment: Comment) -> bool:
     if not deleted:
         return False
     Comment.objects.filter(pk=comment.pk, like_count__gt=0).update(like_count=F("like_count") - 1)
+    comment_likes_changed(comment)
     return True
 
 

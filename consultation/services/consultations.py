@@ -10,6 +10,7 @@ from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
 from consultation.models import Attachment, Consultation, ProposalPage
+from consultation.services.public_pages import consultation_pages_changed
 from talklondon.permissions import can_manage_consultations
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
@@ -36,7 +37,11 @@ def consultation_create(*, actor, **fields) -> Consultation:
     _check_dates(fields["opens_at"], fields["closes_at"])
     if Consultation.objects.filter(slug=fields["slug"]).exists():
         raise ValidationError({"slug": "Another consultation already uses this web address."})
-    return Consultation.objects.create(**{k: fields[k] for k in CONSULTATION_FIELDS if k in fields})
+    consultation = Consultation.objects.create(
+        **{k: fields[k] for k in CONSULTATION_FIELDS if k in fields}
+    )
+    consultation_pages_changed(slugs=[consultation.slug], listing=True)
+    return consultation
 
 
 @transaction.atomic
@@ -46,10 +51,12 @@ def consultation_update(*, actor, consultation: Consultation, **fields) -> Consu
     _check_dates(fields["opens_at"], fields["closes_at"])
     if Consultation.objects.filter(slug=fields["slug"]).exclude(pk=consultation.pk).exists():
         raise ValidationError({"slug": "Another consultation already uses this web address."})
+    old_slug = consultation.slug
     for name in CONSULTATION_FIELDS:
         if name in fields:
             setattr(consultation, name, fields[name])
     consultation.save()
+    consultation_pages_changed(slugs=[old_slug, consultation.slug], listing=True)
     return consultation
 
 
@@ -78,7 +85,7 @@ def page_create(
     if position is None:
         last = consultation.pages.order_by("-position").values_list("position", flat=True).first()
         position = (last or 0) + 1
-    return ProposalPage.objects.create(
+    page = ProposalPage.objects.create(
         consultation=consultation,
         title=title,
         slug=slug,
@@ -86,6 +93,8 @@ def page_create(
         position=position,
         comments_enabled=comments_enabled,
     )
+    consultation_pages_changed(slugs=[consultation.slug])
+    return page
 
 
 @transaction.atomic
@@ -118,6 +127,7 @@ def page_update(
     page.title, page.slug, page.body = title, slug, body
     page.position, page.comments_enabled = position, comments_enabled
     page.save()
+    consultation_pages_changed(slugs=[page.consultation.slug])
     return page
 
 
@@ -164,7 +174,7 @@ def attachment_add(*, actor, page: ProposalPage, title: str, uploaded_file) -> A
     if not name.lower().endswith(".pdf"):
         name = f"{name}.pdf"
     uploaded_file.name = name
-    return Attachment.objects.create(
+    attachment = Attachment.objects.create(
         page=page,
         title=title,
         file=uploaded_file,
@@ -172,11 +182,15 @@ def attachment_add(*, actor, page: ProposalPage, title: str, uploaded_file) -> A
         page_count=page_count,
         uploaded_by=actor,
     )
+    consultation_pages_changed(slugs=[page.consultation.slug])
+    return attachment
 
 
 @transaction.atomic
 def attachment_delete(*, actor, attachment: Attachment) -> None:
     """Remove an attachment and its file."""
     _require_manager(actor)
+    slug = attachment.page.consultation.slug
     attachment.file.delete(save=False)
     attachment.delete()
+    consultation_pages_changed(slugs=[slug])

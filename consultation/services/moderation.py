@@ -18,6 +18,7 @@ from consultation.models import (
     ParticipantBlock,
 )
 from consultation.services.comments import reply_notification_enqueue
+from consultation.services.public_pages import author_pages_changed, comment_pages_changed
 from talklondon.outbox import outbox_enqueue
 from talklondon.permissions import can_block_users, can_moderate
 from talklondon.rich_text import render_markdown_lite
@@ -31,7 +32,11 @@ def _require_moderator(actor) -> None:
 
 
 def _locked(comment: Comment) -> Comment:
-    return Comment.objects.select_for_update(of=("self",)).select_related("page").get(pk=comment.pk)
+    return (
+        Comment.objects.select_for_update(of=("self",))
+        .select_related("page__consultation")
+        .get(pk=comment.pk)
+    )
 
 
 def _resolve_reports(comment: Comment, now) -> None:
@@ -76,6 +81,7 @@ def comment_approve(*, actor, comment: Comment, note: str = "") -> ModerationAct
     if comment.published_at is None:
         comment.published_at = now
     comment.save(update_fields=["status", "removal_reason", "published_at", "open_report_count"])
+    comment_pages_changed(comment)
     action = _record(
         actor=actor,
         kind=ModerationAction.Kind.APPROVE,
@@ -105,6 +111,7 @@ def comment_reject(
     comment.status = Comment.Status.REMOVED
     comment.removal_reason = reason_code
     comment.save(update_fields=["status", "removal_reason", "open_report_count"])
+    comment_pages_changed(comment)
     action = _record(
         actor=actor,
         kind=ModerationAction.Kind.REJECT,
@@ -153,6 +160,7 @@ def comment_redact(
             "open_report_count",
         ]
     )  # fmt: skip
+    comment_pages_changed(comment)
     action = _record(
         actor=actor,
         kind=ModerationAction.Kind.REDACT,
@@ -220,6 +228,7 @@ def participant_block(*, actor, user, reason: str) -> ParticipantBlock:
     if ParticipantBlock.objects.filter(user=user, lifted_at__isnull=True).exists():
         raise ValidationError("This person is already blocked.")
     block = ParticipantBlock.objects.create(user=user, reason=reason[:500], blocked_by=actor)
+    author_pages_changed(user.pk)
     _record(
         actor=actor,
         kind=ModerationAction.Kind.BLOCK,
@@ -243,6 +252,7 @@ def participant_unblock(*, actor, user, reason: str = "") -> ParticipantBlock:
     block.lifted_at = timezone.now()
     block.lifted_by = actor
     block.save(update_fields=["lifted_at", "lifted_by"])
+    author_pages_changed(user.pk)
     _record(
         actor=actor,
         kind=ModerationAction.Kind.UNBLOCK,

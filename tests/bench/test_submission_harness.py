@@ -39,28 +39,55 @@ def test_creating_respondents_twice_reuses_them():
     assert User.objects.filter(email__startswith="again-").count() == 2
 
 
-def _outcome(started, seconds, acknowledged, status=303, error=""):
-    return spike.Outcome(
-        respondent=0,
-        user_id=1,
+def _attempt(started, seconds, accepted, status=302, error=""):
+    return spike.Attempt(
         started=started,
         seconds=seconds,
         status=status,
-        acknowledged=acknowledged,
+        accepted=accepted,
+        final=False,
         error=error,
+    )
+
+
+def _outcome(*attempts):
+    return spike.Outcome(
+        respondent=0,
+        user_id=1,
+        started=attempts[0].started,
+        seconds=1.0,
+        acknowledged=True,
+        attempts=list(attempts),
     )
 
 
 def test_recovery_is_timed_from_the_end_of_the_fault():
     window = spike.FaultWindow("Redis stopped", start=10.0, end=20.0)
     outcomes = [
-        _outcome(19.0, 0.1, True),
-        _outcome(20.5, 0.1, False, status=0, error="ConnectionRefusedError"),
-        _outcome(22.0, 0.1, True),
-        _outcome(23.0, 0.1, True),
+        _outcome(_attempt(19.0, 0.1, True)),
+        _outcome(
+            _attempt(20.5, 0.1, False, status=0, error="ConnectionRefusedError"),
+            _attempt(22.0, 0.1, True),
+        ),
+        _outcome(_attempt(23.0, 0.1, True)),
     ]
     assert spike.recovery_seconds(outcomes, window) == pytest.approx(2.0)
-    assert spike.recovery_seconds(outcomes[:2], window) is None
+    assert spike.recovery_seconds(outcomes[:1], window) is None
+
+
+def test_errors_are_counted_while_a_fault_lasts_and_shortly_after():
+    window = spike.FaultWindow("PostgreSQL restart", start=10.0, end=12.0)
+    outcomes = [
+        _outcome(
+            _attempt(9.0, 0.5, False, status=500),  # before it
+            _attempt(9.8, 0.5, False, status=500),  # answered during it
+            _attempt(14.0, 0.1, False, status=0, error="ConnectionResetError"),  # just after
+            _attempt(30.0, 0.1, False, status=500),  # long after
+            _attempt(11.0, 0.1, True),  # accepted: not an error
+        )
+    ]
+    kinds = [a.kind for a in spike.errors_during(outcomes, window)]
+    assert kinds == ["HTTP 500", "ConnectionResetError"]
 
 
 def test_percentile():

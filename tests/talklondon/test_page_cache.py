@@ -388,3 +388,40 @@ def test_local_layer_keeps_the_same_expiry(client):
         traveller.shift(MAX_TIMEOUT)
         response = client.get("/t/board/")
     assert response.content == b"<p>later</p>"
+
+
+# --- A missed page on a spike is rendered once per process, not once per thread ---------------
+
+
+def test_concurrent_misses_wait_for_one_rendering():
+    import threading
+
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    started, release, renders = threading.Event(), threading.Event(), []
+
+    @cache_anonymous_page("spike")
+    def slow(request):
+        renders.append(1)
+        started.set()
+        release.wait(5)
+        return HttpResponse("<p>rendered once</p>")
+
+    results = []
+
+    def visit():
+        results.append(slow(RequestFactory().get("/spike/")).content)
+
+    first = threading.Thread(target=visit)
+    first.start()
+    assert started.wait(5)
+    others = [threading.Thread(target=visit) for _ in range(3)]
+    for thread in others:
+        thread.start()
+    time.sleep(0.2)  # the others are now waiting for the first rendering
+    release.set()
+    for thread in [first, *others]:
+        thread.join(10)
+    assert len(renders) == 1
+    assert results == [b"<p>rendered once</p>"] * 4

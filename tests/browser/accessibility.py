@@ -222,8 +222,10 @@ def assert_visible_focus(page, *, max_tabs: int = 150) -> list[str]:
 
 def assert_error_summary_focused(page) -> None:
     """After a failed submit: the GOV.UK error summary has focus and its links reach the fields."""
+    # A function, not a string: the site's CSP forbids eval, which a string predicate needs
+    # whenever it has to be polled.
     page.wait_for_function(
-        "document.activeElement && document.activeElement.matches('.govuk-error-summary')",
+        "() => !!document.activeElement && document.activeElement.matches('.govuk-error-summary')",
         timeout=5_000,
     )
     targets = page.eval_on_selector_all(

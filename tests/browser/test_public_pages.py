@@ -18,7 +18,7 @@ from tests.browser.accessibility import (
     assert_usable_at_200_percent_zoom,
     assert_visible_focus,
 )
-from tests.browser.pages import assert_no_console_errors, xfail_unless_site_template
+from tests.browser.pages import assert_no_console_errors
 
 pytestmark = [
     pytest.mark.browser,
@@ -52,7 +52,6 @@ def _page_params():
 def test_public_page_meets_the_accessibility_checks(page, page_titles, target, status):
     response = page.goto(_path(target))
     assert response.status == status
-    xfail_unless_site_template(page)
 
     assert_page_structure(page)
     page_titles.check(page, key="not-found" if status == 404 else None)
@@ -67,7 +66,6 @@ def test_public_page_works_without_javascript(nojs_page, target, status):
     page = nojs_page
     response = page.goto(_path(target))
     assert response.status == status
-    xfail_unless_site_template(page)
 
     assert_page_structure(page)
     assert page.locator("h1").is_visible()
@@ -88,7 +86,6 @@ def test_public_page_works_without_javascript(nojs_page, target, status):
 @pytest.mark.parametrize("name", ["home", "contact", "account_login", "account_signup"])
 def test_keyboard_focus_is_always_visible(page, name):
     page.goto(reverse(name))
-    xfail_unless_site_template(page)
     visited = assert_visible_focus(page)
     # The skip link is the first stop and the header and footer are reachable.
     assert "skip-link" in visited[0]
@@ -121,7 +118,6 @@ def test_sign_in_error_state(page, page_titles, participant):
     page.wait_for_load_state()
     assert re.search(r"/accounts/login/", page.url)
     assert page.locator("input[name=login]").input_value() == participant.email
-    xfail_unless_site_template(page)
 
     assert_error_summary_focused(page)
     page_titles.check(page, key=reverse("account_login"))

@@ -1,6 +1,7 @@
 """Forms for accounts: allauth's sign-in and sign-up in our words, the profile, and deletion."""
 
 from allauth.account.forms import LoginForm as AllauthLoginForm
+from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 
@@ -45,6 +46,18 @@ class LoginForm(AllauthLoginForm):
         )
         if "remember" in self.fields:
             self.fields["remember"].label = "Keep me signed in on this device"
+
+
+class ResetPasswordForm(AllauthResetPasswordForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _plain(
+            self.fields["email"],
+            "Email address",
+            required_message="Enter your email address",
+            autocomplete="email",
+            spellcheck="false",
+        )
 
 
 class SignupForm(AllauthSignupForm):

@@ -3,7 +3,7 @@
 anpr_consultation()   the ANPR consultation as the demo has it (its four proposal pages in the
                       demo's words, post-moderation), the demo survey with its branch, three
                       residents and a short discussion on "The proposal"
-anpr_statistics()     three months of small simulated ANPR returns, published through the real
+anpr_statistics()     two months of small simulated ANPR returns, published through the real
                       release workflow (announce, prepare, approve, embargo, publish)
 """
 
@@ -133,7 +133,7 @@ def anpr_consultation() -> AnprConsultation:
 
 # --- ANPR statistics --------------------------------------------------------------------------
 
-STATISTICS_MONTHS = ("2025-01", "2025-02", "2025-03")
+STATISTICS_MONTHS = ("2025-02", "2025-03")
 
 
 def anpr_statistics(months=STATISTICS_MONTHS) -> list:

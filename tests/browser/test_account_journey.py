@@ -1,4 +1,6 @@
-"""Journey 1 (the part on main): a Londoner creates an account, verifies it and signs in and out."""
+"""A Londoner creates an account, verifies it and signs in and out: with and without JavaScript.
+
+(On a phone, signing up and verifying are part of journey 1, test_journey_londoner.py.)"""
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -63,10 +65,6 @@ def _londoner_account_journey(page, email: str) -> None:
 
 def test_londoner_signs_up_verifies_and_signs_in_and_out(page):
     _londoner_account_journey(page, "ada@example.org")
-
-
-def test_londoner_account_journey_on_a_phone(mobile_page):
-    _londoner_account_journey(mobile_page, "grace@example.org")
 
 
 def test_londoner_account_journey_without_javascript(nojs_page):

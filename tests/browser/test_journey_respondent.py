@@ -155,7 +155,6 @@ def _second_half(actor, page, page_titles, data, *, js: bool) -> Response:
 
 def _change_later(actor, page, page_titles, data, response: Response) -> None:
     """Back another day: read the response and change one answer."""
-    page.goto("/")
     page.goto(f"/surveys/{data.survey.slug}/")
     actor.press(page.get_by_role("button", name="View or change your response"))
     assert page.locator("h1").inner_text() == "Your response"

@@ -1,6 +1,7 @@
 """Forms for accounts: allauth's sign-in and sign-up in our words, the profile, and deletion."""
 
 from allauth.account.forms import LoginForm as AllauthLoginForm
+from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 
@@ -14,9 +15,14 @@ DISPLAY_NAME_HINT = (
 )
 
 
-def _plain(field: forms.Field, label: str, help_text: str = "", **attrs) -> None:
-    """GOV.UK style: a visible label and hint, no placeholder text."""
+def _plain(
+    field: forms.Field, label: str, help_text: str = "", *, required_message: str = "", **attrs
+) -> None:
+    """GOV.UK style: a visible label and hint, no placeholder text, and an error message that
+    says what to do (the error summary shows it without the label)."""
     field.label = label
+    if required_message:
+        field.error_messages["required"] = required_message
     field.help_text = help_text
     field.widget.attrs.pop("placeholder", None)
     field.widget.attrs.update(attrs)
@@ -25,10 +31,33 @@ def _plain(field: forms.Field, label: str, help_text: str = "", **attrs) -> None
 class LoginForm(AllauthLoginForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _plain(self.fields["login"], "Email address", autocomplete="email", spellcheck="false")
-        _plain(self.fields["password"], "Password", autocomplete="current-password")
+        _plain(
+            self.fields["login"],
+            "Email address",
+            required_message="Enter your email address",
+            autocomplete="email",
+            spellcheck="false",
+        )
+        _plain(
+            self.fields["password"],
+            "Password",
+            required_message="Enter your password",
+            autocomplete="current-password",
+        )
         if "remember" in self.fields:
             self.fields["remember"].label = "Keep me signed in on this device"
+
+
+class ResetPasswordForm(AllauthResetPasswordForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _plain(
+            self.fields["email"],
+            "Email address",
+            required_message="Enter your email address",
+            autocomplete="email",
+            spellcheck="false",
+        )
 
 
 class SignupForm(AllauthSignupForm):
@@ -42,19 +71,30 @@ class SignupForm(AllauthSignupForm):
             self.fields["email"],
             "Email address",
             "We will send you a link to check it is yours.",
+            required_message="Enter your email address",
             autocomplete="email",
             spellcheck="false",
         )
         _plain(
-            self.fields["display_name"], "Display name", DISPLAY_NAME_HINT, autocomplete="nickname"
+            self.fields["display_name"],
+            "Display name",
+            DISPLAY_NAME_HINT,
+            required_message="Enter a display name",
+            autocomplete="nickname",
         )
         _plain(
             self.fields["password1"],
             "Create a password",
             "Use at least 10 characters. Avoid common words and passwords you use elsewhere.",
+            required_message="Create a password",
             autocomplete="new-password",
         )
-        _plain(self.fields["password2"], "Confirm your password", autocomplete="new-password")
+        _plain(
+            self.fields["password2"],
+            "Confirm your password",
+            required_message="Enter your password again to confirm it",
+            autocomplete="new-password",
+        )
         self.order_fields(self.field_order)
 
     def clean_display_name(self):

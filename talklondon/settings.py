@@ -224,7 +224,11 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_ADAPTER = "talklondon.adapters.AccountAdapter"
-ACCOUNT_FORMS = {"login": "talklondon.forms.LoginForm", "signup": "talklondon.forms.SignupForm"}
+ACCOUNT_FORMS = {
+    "login": "talklondon.forms.LoginForm",
+    "signup": "talklondon.forms.SignupForm",
+    "reset_password": "talklondon.forms.ResetPasswordForm",
+}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]

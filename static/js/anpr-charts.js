@@ -76,10 +76,15 @@ function init() {
     try {
       const body = await draw(container, query.toString());
       const caption = document.getElementById("chart-caption");
+      const previousTitle = caption ? caption.textContent : "";
       if (caption) caption.textContent = body.title;
       rebuildTable(body.records, query.get("breakdown") === "day", body.title);
       updateQueryLinks(body.query);
       window.history.replaceState(null, "", `${form.action}?${body.query}`);
+      // The address now names this chart, so the page title must too, as the server would.
+      if (document.title.startsWith(previousTitle)) {
+        document.title = body.title + document.title.slice(previousTitle.length);
+      }
     } catch (error) {
       form.submit();
     }

@@ -46,8 +46,12 @@ def govuk_error_summary(*forms_):
     for form in forms_:
         if form is None or not form.is_bound:
             continue
+        # GOV.UK: every message links to an answer; one about the whole form (a wrong
+        # password, say) leads to its first field.
+        first = next((bound for bound in form if not bound.is_hidden), None)
+        href = f"#{field_anchor(first)}" if first is not None else ""
         for message in form.non_field_errors():
-            errors.append({"href": "", "message": message})
+            errors.append({"href": href, "message": message})
         for name, field_errors in form.errors.items():
             if name == "__all__":
                 continue

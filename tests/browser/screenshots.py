@@ -32,6 +32,9 @@ class Shot:
     caption: str
     candidates: list  # callables returning a path (or None when there is nothing to show)
     staff_email: str = ""  # sign in as this demo staff account (password + TOTP) first
+    resident_sections: (
+        int | None
+    ) = -1  # sign in as the screenshot resident, N survey pages answered
     mobile: bool = False
     notes: list = field(default_factory=list)
 
@@ -73,38 +76,94 @@ def _path(path):
     return lambda: path
 
 
+# --- A resident part-way through the demo survey ------------------------------------------------
+
+RESIDENT_EMAIL = "screenshots@demo.talk.london"
+SURVEY_SLUG = "anpr-cameras-survey"
+
+
+def _resident_with_answers(sections: int | None):
+    """The screenshot resident (created if needed, in the demo database only) with a draft
+    response to the demo survey: `sections` pages answered, or all of them when None."""
+    import random
+
+    from consultation.surveys.answers import visibility
+    from consultation.surveys.demo import _answers
+    from consultation.surveys.models import Survey
+    from consultation.surveys.selectors import survey_structure
+    from consultation.surveys.services import survey_response_start, survey_section_save
+    from talklondon.demo import DEMO_PASSWORD, verified_user_create
+
+    user = verified_user_create(
+        email=RESIDENT_EMAIL,
+        display_name="Sam from Camden",
+        password=DEMO_PASSWORD,
+        borough="E09000007",
+    )
+    survey = Survey.objects.get(slug=SURVEY_SLUG)
+    structure = survey_structure(survey)
+    answers = _answers(random.Random(4), structure.questions, structure.options_by_question)
+    response = survey_response_start(survey=survey, user=user)
+    visible, _ = visibility(structure, answers)  # drivers' questions only for drivers
+    shown = [section for section in structure.sections if section.pk in visible]
+    for section in shown if sections is None else shown[:sections]:
+        ids = {q.pk for q in structure.questions_by_section.get(section.pk, [])}
+        survey_section_save(
+            response=response,
+            user=user,
+            section=section,
+            answers={qid: value for qid, value in answers.items() if qid in ids},
+        )
+    return user
+
+
+def _survey_page(answered: int):
+    """The survey page after `answered` pages (the resident is signed in by then)."""
+
+    def resolve():
+        from django.urls import reverse
+
+        from consultation.surveys.models import Survey
+
+        sections = list(Survey.objects.get(slug=SURVEY_SLUG).sections.order_by("position"))
+        return reverse(
+            "surveys:section", kwargs={"slug": SURVEY_SLUG, "section_id": sections[answered].pk}
+        )
+
+    return resolve
+
+
 SHOTS = [
     Shot("home", "Home page", [_reverse("home")]),
     Shot("home-mobile", "Home page on a phone (390 px)", [_reverse("home")], mobile=True),
-    Shot("consultation", "The ANPR consultation", [_consultation_url()]),
+    Shot("consultation", "The ANPR consultation", [_path("/consultations/anpr-cameras/")]),
     Shot(
         "proposal-with-comments",
         "A proposal with comments",
-        [_object_url("consultation.Proposal"), _consultation_url("proposals/")],
+        [_path("/consultations/anpr-cameras/the-proposal/")],
     ),
     Shot(
         "survey-page",
         "A page of the survey",
-        [_object_url("surveys.Survey"), _consultation_url("survey/")],
+        [_survey_page(1)],
+        resident_sections=1,
     ),
     Shot(
         "check-answers",
         "Check your answers",
-        [
-            _object_url("surveys.Survey", suffix="check-answers/"),
-            _consultation_url("survey/check/"),
-        ],
+        [_reverse("surveys:check", slug=SURVEY_SLUG)],
+        resident_sections=None,
     ),
     Shot(
         "moderators-desk",
         "The moderator's desk",
-        [_path("/staff/moderation/"), _path("/staff/consultations/moderation/")],
+        [_path("/staff/consultations/moderation/?queue=held")],
         staff_email="moderator@demo.talk.london",
     ),
     Shot(
         "analysis-dashboard",
         "The analysis dashboard",
-        [_path("/staff/analysis/"), _path("/staff/consultations/analysis/")],
+        [_path("/staff/analysis/")],
         staff_email="analyst@demo.talk.london",
     ),
     Shot(
@@ -174,6 +233,9 @@ def _photograph(browser, base_url: str) -> list[Shot]:
             if shot.staff_email:
                 user = User.objects.get(email=shot.staff_email)
                 sign_in(page, user.email, DEMO_PASSWORD, totp=lambda u=user: totp_current_code(u))
+            if shot.resident_sections != -1:
+                user = _resident_with_answers(shot.resident_sections)
+                sign_in(page, user.email, DEMO_PASSWORD)
             path = _resolve(shot, page)
             if path is None:
                 print(f"  skipped {shot.name}: " + "; ".join(shot.notes))

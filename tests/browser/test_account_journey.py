@@ -1,4 +1,6 @@
-"""Journey 1 (the part on main): a Londoner creates an account, verifies it and signs in and out."""
+"""A Londoner creates an account, verifies it and signs in and out: with and without JavaScript.
+
+(On a phone, signing up and verifying are part of journey 1, test_journey_londoner.py.)"""
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -13,7 +15,7 @@ from tests.browser.helpers import (
     sign_out,
     verify_email_from_outbox,
 )
-from tests.browser.pages import assert_no_console_errors, uses_site_template
+from tests.browser.pages import assert_no_console_errors
 
 pytestmark = [
     pytest.mark.browser,
@@ -28,6 +30,7 @@ def _sign_up(page, email: str) -> None:
     page.locator("header").get_by_role("link", name="Create an account").click()
     page.wait_for_url(f"**{reverse('account_signup')}")
     page.locator("input[name=email]").fill(email)
+    page.locator("input[name=display_name]").fill(email.split("@")[0].title() + " from Camden")
     page.locator("input[name=password1]").fill(PASSWORD)
     page.locator("input[name=password2]").fill(PASSWORD)
     page.locator("form:has(input[name=password1]) button[type=submit]").click()
@@ -43,8 +46,7 @@ def _londoner_account_journey(page, email: str) -> None:
 
     verify_email_from_outbox(page, email)
     assert EmailAddress.objects.get(email=email).verified
-    if uses_site_template(page):
-        assert_accessible(page)
+    assert_accessible(page)
 
     sign_out(page)
     sign_in(page, email, PASSWORD)
@@ -63,10 +65,6 @@ def _londoner_account_journey(page, email: str) -> None:
 
 def test_londoner_signs_up_verifies_and_signs_in_and_out(page):
     _londoner_account_journey(page, "ada@example.org")
-
-
-def test_londoner_account_journey_on_a_phone(mobile_page):
-    _londoner_account_journey(mobile_page, "grace@example.org")
 
 
 def test_londoner_account_journey_without_javascript(nojs_page):

@@ -1,7 +1,6 @@
 """Selectors for other apps, personal data, the live results and the demo."""
 
 import io
-import time
 
 import pytest
 from django.urls import reverse
@@ -97,11 +96,10 @@ def test_live_results_count_and_filter_by_channel(staff_client, smap, participan
 
 
 @pytest.mark.django_db
-def test_demo_seed_is_fast_and_idempotent(settings):
+def test_demo_seed_is_idempotent(settings):
+    # Its speed is a benchmark concern, not a test's: a timed assertion flakes on a busy machine.
     out = io.StringIO()
-    started = time.monotonic()
     demo.seed(stdout=out, historical=True)
-    assert time.monotonic() - started < 30
     survey = Survey.objects.get(slug=demo.SURVEY_SLUG)
     assert survey.consultation.slug == "anpr-cameras"
     assert survey.is_closed

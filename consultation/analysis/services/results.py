@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from consultation.analysis.models import ResultsPage
 from consultation.models import Consultation
+from consultation.services.public_pages import consultation_pages_changed
 from talklondon.permissions import can_manage_consultations
 
 logger = logging.getLogger("consultation.analysis.audit")
@@ -84,6 +85,8 @@ def results_page_publish(*, user, consultation: Consultation, now=None) -> Consu
             page.published_by = user
             page.save(update_fields=["published_by"])
             logger.info("Results of consultation %s published by user %s", consultation.pk, user.pk)
+            # The consultation page and listings link to the results once published.
+            consultation_pages_changed(slugs=[consultation.slug], listing=True)
     return consultation
 
 
@@ -98,4 +101,5 @@ def results_page_unpublish(*, user, consultation: Consultation) -> Consultation:
             logger.info(
                 "Results of consultation %s unpublished by user %s", consultation.pk, user.pk
             )
+            consultation_pages_changed(slugs=[consultation.slug], listing=True)
     return consultation

@@ -241,7 +241,13 @@ def _photograph(browser, base_url: str) -> list[Shot]:
                 print(f"  skipped {shot.name}: " + "; ".join(shot.notes))
                 (OUT / f"{shot.name}.png").unlink(missing_ok=True)  # never show a stale page
                 continue
+            # A full-page picture shows what is below the fold: load lazy images now.
+            page.evaluate(
+                "() => document.querySelectorAll('img[loading=lazy]')"
+                ".forEach(img => { img.loading = 'eager'; })"
+            )
             page.wait_for_load_state("networkidle")
+            page.wait_for_function("() => [...document.images].every(img => img.complete)")
             height = min(page.evaluate("document.documentElement.scrollHeight"), MAX_HEIGHT)
             width = options["viewport"]["width"]
             page.screenshot(

@@ -164,7 +164,12 @@ class IsolatedServices:
 
     def stop(self) -> None:
         self.redis_stop()
-        self.pg("stop")
+        version, _ = common.postgres_cluster()
+        common.run(
+            ["pg_ctlcluster", "--skip-systemctl-redirect", version, BENCH_CLUSTER, "stop"],
+            check=False,
+            quiet=True,
+        )
 
     @staticmethod
     def unavailable() -> str:
@@ -603,6 +608,18 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if args.quick else 2
 
     load_at_start = common.load_average()
+    try:
+        return _run(args, plan, record, site, services, isolated, faults, adapter, load_at_start)
+    finally:
+        if not isolated:
+            # Port 6399 and the cluster are this benchmark's alone: leave nothing listening.
+            services.stop()
+
+
+def _run(args, plan, record, site, services, isolated, faults, adapter, load_at_start) -> int:
+    database_url = site.database_url
+    work = services.work
+    work.mkdir(parents=True, exist_ok=True)
     if not isolated:
         services.start()
     # No demo content: the adapter builds its own survey and the respondents come next.

@@ -304,6 +304,10 @@ def main() -> int:
         return 2
     sizes = args.rows or ([1000, 5000] if args.quick else [10_000, 100_000])
     django_setup()
+    from django.core.management import call_command
+
+    # The database may be fresh (CI's quick run points at a bench database of its own).
+    call_command("migrate", interactive=False, verbosity=0)
     surveys_drop()
     results = []
     try:

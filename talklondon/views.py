@@ -1,8 +1,15 @@
 """Site pages: home, the fixed information pages, the staff home and friendly error pages."""
 
+import sys
+
+from django.db.utils import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
+from kombu.exceptions import OperationalError as BrokerError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from consultation.selectors import consultation_list_public
 from talklondon import permissions
@@ -58,23 +65,58 @@ def rate_limited(request: HttpRequest, exception=None) -> HttpResponse:
     return render(request, "errors/rate_limited.html", status=429)
 
 
-def _api_problem(request: HttpRequest, status: int, title: str) -> HttpResponse | None:
+def _api_problem(
+    request: HttpRequest, status: int, title: str, detail: str = ""
+) -> HttpResponse | None:
     """API clients get JSON problem details (RFC 9457) even for URLs no view answers."""
     if not request.path.startswith("/api/"):
         return None
-    return JsonResponse(
-        {"type": "about:blank", "title": title, "status": status},
-        status=status,
-        content_type="application/problem+json",
-    )
+    body = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    return JsonResponse(body, status=status, content_type="application/problem+json")
 
 
 def error_404(request: HttpRequest, exception=None) -> HttpResponse:
     return _api_problem(request, 404, "Not found") or render(request, "errors/404.html", status=404)
 
 
+# Failures of a backing service that pass on their own (a PostgreSQL restart or failover, a
+# Redis blip that got past the resilient cache): the person should wait a moment and try again.
+UNAVAILABLE = (
+    InterfaceError,
+    OperationalError,
+    BrokerError,
+    RedisConnectionError,
+    RedisTimeoutError,
+)
+RETRY_AFTER_SECONDS = 30
+
+
 def error_500(request: HttpRequest) -> HttpResponse:
+    """The friendly error page; a 503 with Retry-After while a backing service is unavailable.
+
+    Django calls this inside its exception handler, so the exception is still in
+    `sys.exc_info()`. Neither page touches the database or the session: both may be what failed.
+    """
+    if isinstance(sys.exc_info()[1], UNAVAILABLE):
+        return service_unavailable(request)
     problem = _api_problem(request, 500, "Internal server error")
     if problem is not None:
         return problem
     return render(request, "errors/500.html", status=500)
+
+
+def service_unavailable(request: HttpRequest) -> HttpResponse:
+    """503: the service is briefly unavailable; nothing already accepted was lost."""
+    detail = (
+        "The service is briefly unavailable. Nothing already accepted has been lost. "
+        f"Try again in {RETRY_AFTER_SECONDS} seconds."
+    )
+    response = _api_problem(request, 503, "Service unavailable", detail)
+    if response is None:
+        html = render_to_string("errors/503.html", {"retry_after": RETRY_AFTER_SECONDS})
+        response = HttpResponse(html, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response

@@ -112,6 +112,8 @@ def page_cache_local_clear() -> None:
     with _local_lock:
         _local_pages.clear()
         _local_versions.clear()
+    with _routes_lock:
+        _routes.clear()
 
 
 def _versions(namespaces: list[str], local_seconds: float) -> list[int]:
@@ -254,7 +256,7 @@ def cache_anonymous_page(namespace: NamespaceSpec, timeout: int = DEFAULT_TIMEOU
             key = _page_key(request, _versions(namespaces, local_seconds), namespaces)
             entry = _lookup(key, timeout, local_seconds)
             if entry is not None:
-                return _replay(entry, timeout)
+                return _replay(entry, timeout, (key, namespaces, timeout, local_seconds))
 
             with _local_lock:
                 rendering = _rendering.get(key)
@@ -265,17 +267,17 @@ def cache_anonymous_page(namespace: NamespaceSpec, timeout: int = DEFAULT_TIMEOU
                 rendering.wait(RENDER_WAIT_SECONDS)
                 entry = _lookup(key, timeout, local_seconds)
                 if entry is not None:
-                    return _replay(entry, timeout)
+                    return _replay(entry, timeout, (key, namespaces, timeout, local_seconds))
                 # Not stored (personal, an error, not rendered yet): render it ourselves.
-                return _render(request, args, kwargs, key, local_seconds)
+                return _render(request, args, kwargs, key, local_seconds, namespaces)
             try:
-                return _render(request, args, kwargs, key, local_seconds)
+                return _render(request, args, kwargs, key, local_seconds, namespaces)
             finally:
                 with _local_lock:
                     _rendering.pop(key, None)
                 rendering.set()
 
-        def _render(request, args, kwargs, key, local_seconds):
+        def _render(request, args, kwargs, key, local_seconds, namespaces):
             response = view(request, *args, **kwargs)
             patch_vary_headers(response, ("Cookie",))
             if response.has_header("Cache-Control"):
@@ -296,6 +298,7 @@ def cache_anonymous_page(namespace: NamespaceSpec, timeout: int = DEFAULT_TIMEOU
                 cache.set(key, entry, timeout)
                 if local_seconds:
                     _local_put(key, entry)
+                rendered._page_cache_final = (key, namespaces, timeout, local_seconds, entry[0])
                 return rendered
 
             if getattr(response, "is_rendered", True) is False:
@@ -328,7 +331,7 @@ def _entry(response: HttpResponse) -> tuple:
     return (time.time(), response.status_code, headers, response.content)
 
 
-def _replay(entry: tuple, timeout: int) -> HttpResponse:
+def _replay(entry: tuple, timeout: int, final: tuple | None = None) -> HttpResponse:
     stored_at, status, headers, content = entry
     response = HttpResponse(content, status=status)
     for name, value in headers:
@@ -336,4 +339,93 @@ def _replay(entry: tuple, timeout: int) -> HttpResponse:
     remaining = max(0, timeout - int(time.time() - stored_at))
     _mark_public(response, remaining)
     patch_vary_headers(response, ("Cookie",))
+    if final is not None:
+        response._page_cache_final = (*final, stored_at)
     return response
+
+
+# --- The fast path: cached pages answered before the session, CSRF, auth and CSP middleware ------
+# A hit through the view decorator still costs the whole middleware stack, which on a spike is
+# most of the work. PageCacheMiddleware sits just inside the security and CORS middleware; when a
+# cookieless GET asks for a page it has seen, it answers from a copy that holds the headers the
+# inner middleware added (CSP, X-Frame-Options, Vary, Content-Length). Copies are stored under the
+# same namespace versions as the decorator's, so invalidation and the 5-second limit hold alike.
+
+FINAL_UNSTORED_HEADERS = {"set-cookie", "cache-control", "expires", "age", "date"}
+_routes_lock = threading.Lock()
+# (host, full path) -> (namespaces, timeout): learned from the decorator, per process.
+_routes: OrderedDict[tuple[str, str], tuple[list[str], int]] = OrderedDict()
+LOCAL_MAX_ROUTES = 4096
+
+
+def _final_key(key: str) -> str:
+    return key.replace("page-cache:page:", "page-cache:final:", 1)
+
+
+def _route(request: HttpRequest) -> tuple[str, str] | None:
+    try:
+        return (request.get_host(), request.get_full_path())
+    except Exception:  # DisallowedHost and the like: let the full stack answer it
+        return None
+
+
+class PageCacheMiddleware:
+    """Answer anonymous GETs of cached pages early; store the final copy of each cached page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        anonymous = request.method in CACHEABLE_METHODS and _is_anonymous_request(request)
+        route = _route(request) if anonymous else None
+        if route is not None:
+            response = self._hit(request, route)
+            if response is not None:
+                return response
+        response = self.get_response(request)
+        final = getattr(response, "_page_cache_final", None)
+        if final is not None and route is not None:
+            self._store(route, response, final)
+        return response
+
+    @staticmethod
+    def _hit(request: HttpRequest, route: tuple[str, str]) -> HttpResponse | None:
+        with _routes_lock:
+            known = _routes.get(route)
+        if known is None:
+            return None
+        namespaces, timeout = known
+        local_seconds = _local_seconds()
+        key = _page_key(request, _versions(namespaces, local_seconds), namespaces)
+        entry = _lookup(_final_key(key), timeout, local_seconds)
+        if entry is None:
+            return None
+        stored_at, status, headers, content = entry
+        response = HttpResponse(content, status=status)
+        for name, value in headers:
+            response.headers[name] = value
+        _mark_public(response, max(0, timeout - int(time.time() - stored_at)))
+        return response
+
+    @staticmethod
+    def _store(route: tuple[str, str], response: HttpResponse, final: tuple) -> None:
+        key, namespaces, timeout, local_seconds, stored_at = final
+        if response.cookies or response.status_code != 200 or response.streaming:
+            return  # something further out made it personal after all
+        remaining = timeout - (time.time() - stored_at)
+        if remaining < 1:
+            return
+        headers = [
+            (name, value)
+            for name, value in response.headers.items()
+            if name.lower() not in FINAL_UNSTORED_HEADERS
+        ]
+        entry = (stored_at, response.status_code, headers, response.content)
+        cache.set(_final_key(key), entry, int(remaining) or 1)
+        if local_seconds:
+            _local_put(_final_key(key), entry)
+        with _routes_lock:
+            _routes[route] = (list(namespaces), timeout)
+            _routes.move_to_end(route)
+            while len(_routes) > LOCAL_MAX_ROUTES:
+                _routes.popitem(last=False)

@@ -425,3 +425,70 @@ def test_concurrent_misses_wait_for_one_rendering():
         thread.join(10)
     assert len(renders) == 1
     assert results == [b"<p>rendered once</p>"] * 4
+
+
+# --- The fast path: hits answered before the session, CSRF, auth and CSP middleware -------------
+
+
+def _count_inner_middleware(monkeypatch) -> list[str]:
+    from django.contrib.sessions.middleware import SessionMiddleware
+
+    seen: list[str] = []
+    original = SessionMiddleware.process_request
+
+    def process_request(self, request):
+        seen.append(request.path)
+        return original(self, request)
+
+    monkeypatch.setattr(SessionMiddleware, "process_request", process_request)
+    return seen
+
+
+def test_a_repeat_hit_skips_the_inner_middleware_and_keeps_every_header(
+    client, monkeypatch, django_assert_num_queries
+):
+    seen = _count_inner_middleware(monkeypatch)
+    first = client.get("/t/board/")
+    with django_assert_num_queries(0):
+        hit = client.get("/t/board/")
+    assert seen == ["/t/board/"]  # only the first request went past the page cache
+    assert calls("board") == 1
+    assert hit.content == first.content
+    for header in ("Content-Security-Policy", "X-Frame-Options", "Content-Type", "Vary"):
+        assert hit[header] == first[header]
+    assert hit["Cache-Control"].startswith("public, max-age=")
+    assert not hit.cookies
+
+
+def test_the_fast_path_never_answers_someone_with_a_session(client, monkeypatch, participant):
+    seen = _count_inner_middleware(monkeypatch)
+    client.get("/t/board/")
+    client.get("/t/board/")
+    client.force_login(participant)
+    signed_in = client.get("/t/board/")
+    assert signed_in["Cache-Control"] == "private, no-store"
+    assert seen.count("/t/board/") == 2  # the first miss and the signed-in request
+
+
+def test_the_fast_path_sees_an_invalidation_at_once(client):
+    client.get("/t/board/")
+    client.get("/t/board/")
+    views.CONTENT["board"] = "second"
+    page_cache_invalidate("board")
+    assert client.get("/t/board/").content == b"<p>second</p>"
+    assert client.get("/t/board/").content == b"<p>second</p>"
+    assert calls("board") == 2
+
+
+def test_the_fast_path_promises_no_more_than_the_time_left(client):
+    with time_machine.travel(1_900_000_000, tick=False) as traveller:
+        client.get("/t/board/")
+        traveller.shift(1)
+        client.get("/t/board/")
+        traveller.shift(3)
+        late = client.get("/t/board/")
+        traveller.shift(2)
+        expired = client.get("/t/board/")
+    assert late["Cache-Control"] == "public, max-age=1, s-maxage=1"
+    assert expired["Cache-Control"] == "public, max-age=5, s-maxage=5"
+    assert calls("board") == 2

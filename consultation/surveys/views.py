@@ -251,6 +251,7 @@ def section(request: HttpRequest, slug: str, section_id: int) -> HttpResponse:
                     section=page,
                     answers=form.answers,
                     enforce_required=not later,
+                    structure=structure,
                 )
         except PermissionDenied as exc:
             return _refuse(request, survey, str(exc))
@@ -326,7 +327,11 @@ def check(request: HttpRequest, slug: str) -> HttpResponse:
         token = str(request.POST.get("token", ""))[:64]
         try:
             survey_response_submit(
-                response=response, user=request.user, token=token, changes=changes or None
+                response=response,
+                user=request.user,
+                token=token,
+                changes=changes or None,
+                structure=structure,
             )
         except PermissionDenied as exc:
             return _refuse(request, survey, str(exc))

@@ -164,6 +164,13 @@ def _next_section(structure: Structure, answers: dict, after: Section) -> Sectio
     return later[index + 1]
 
 
+def _structure(response: Response, loaded: Structure | None) -> Structure:
+    # Loading a structure costs five queries; a view that already has it passes it along.
+    if loaded is not None and loaded.survey.pk == response.survey_id:
+        return loaded
+    return survey_structure(response.survey)
+
+
 def survey_section_save(
     *,
     response: Response,
@@ -171,11 +178,13 @@ def survey_section_save(
     section: Section,
     answers: dict[int, dict | None],
     enforce_required: bool = True,
+    structure: Structure | None = None,
 ) -> Response:
     """Save one page of a draft response and move the resume point to the next page.
 
     Only this section's questions may be answered. Invalid values are always refused;
     `enforce_required=False` ("save and come back later") keeps a page that is not finished.
+    `structure` is the survey's structure if the caller has already loaded it this request.
     """
     _own(response, user)
     _may_respond(survey=response.survey, user=user)
@@ -183,7 +192,7 @@ def survey_section_save(
         raise ValidationError("This response has been submitted; change it from your answers.")
     if section.survey_id != response.survey_id:
         raise ValidationError("That page is not part of this survey.")
-    structure = survey_structure(response.survey)
+    structure = _structure(response, structure)
     section_ids = [q.pk for q in structure.questions_by_section.get(section.pk, [])]
     if set(answers) - set(section_ids):
         raise ValidationError("One of the answers is for a question that is not on this page.")
@@ -206,7 +215,12 @@ def survey_section_save(
 
 
 def survey_response_submit(
-    *, response: Response, user, token: str, changes: dict[int, dict | None] | None = None
+    *,
+    response: Response,
+    user,
+    token: str,
+    changes: dict[int, dict | None] | None = None,
+    structure: Structure | None = None,
 ) -> Response:
     """Submit a draft, or submit changes to a submitted response, keeping each as a version.
 
@@ -217,9 +231,10 @@ def survey_response_submit(
     """
     _own(response, user)
     _may_respond(survey=response.survey, user=user)
-    structure = survey_structure(response.survey)
+    structure = _structure(response, structure)
     with transaction.atomic():
         locked = Response.objects.select_for_update().get(pk=response.pk)
+        locked.survey, locked.respondent = response.survey, user  # checked above; no reload
         if token and locked.submit_token == token:
             return locked
         if locked.is_submitted and not changes:

@@ -805,13 +805,17 @@ def report(*, spike, spike_seconds, raw_rate, raw_count, windows, adapter, plan,
         lines += [
             "",
             "| fault | lasted (s) | failed requests during it (+5 s) | kinds "
-            "| recovered after (s) | receipts queued during it / sent later |",
-            "| --- | ---: | ---: | --- | ---: | --- |",
+            "| clear errors only (503/429, no 500) | recovered after (s) "
+            "| receipts queued during it / sent later |",
+            "| --- | ---: | ---: | --- | --- | ---: | --- |",
         ]
         for number, window in enumerate(windows):
             following = windows[number + 1].start if number + 1 < len(windows) else None
             during = errors_during(outcomes, window, until=following)
             kinds = Counter(a.kind for a in during)
+            # A 503 says "busy, try again" (with Retry-After) and a 429 "too often"; any other
+            # 5xx is the generic error page, which is not the clear error the target asks for.
+            unclear = sum(1 for a in during if a.status >= 500 and a.status != 503)
             recovered = recovery_seconds(outcomes, window)
             mails = OutgoingEmail.objects.filter(
                 subject__contains=subject,
@@ -821,6 +825,7 @@ def report(*, spike, spike_seconds, raw_rate, raw_count, windows, adapter, plan,
             lines.append(
                 f"| {window.name} | {window.end - window.start:.1f} | {len(during)} "
                 f"| {', '.join(f'{k} x{v}' for k, v in kinds.most_common()) or '-'} "
+                f"| {verdict(unclear == 0)}{f' ({unclear} other 5xx)' if unclear else ''} "
                 f"| {'not within the run' if recovered is None else f'{recovered:.1f}'} "
                 f"| {mails.count()} / {mails.filter(sent_at__isnull=False).count()} |"
             )

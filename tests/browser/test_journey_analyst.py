@@ -31,7 +31,11 @@ from talklondon import permissions
 from talklondon.areas import borough_choices
 from talklondon.demo import totp_current_code
 from talklondon.models import Profile, User
-from tests.browser.accessibility import assert_error_summary_focused, assert_visible_focus
+from tests.browser.accessibility import (
+    assert_error_summary_focused,
+    assert_reduced_motion_respected,
+    assert_visible_focus,
+)
 from tests.browser.checks import check_page
 from tests.browser.helpers import sign_in, sign_out
 from tests.browser.scenario import PASSWORD, anpr_consultation, resident_create, staff_create
@@ -408,6 +412,7 @@ def test_analyst_analyses_and_the_public_reads_the_published_results(page, new_p
     assert ["Oversight and transparency", str(len(expected))] == themes[0][:2]
     check_page(public, page_titles)
     assert_visible_focus(public)
+    assert_reduced_motion_respected(public)  # a public page: its bars must not animate
 
     figures = _table_rows(public.locator(f"section[aria-labelledby='question-{a}'] table"))
     with public.expect_download() as download:

@@ -94,7 +94,10 @@ def new_page(request, browser, live_server):
         options = {**DESKTOP, "base_url": live_server.url, "locale": "en-GB", **options}
         context = browser.new_context(**options)
         context.set_default_timeout(DEFAULT_TIMEOUT_MS)
-        context.tracing.start(screenshots=True, snapshots=True, sources=False)
+        # DOM snapshots before and after each action are what the trace viewer shows; a
+        # screencast (screenshots=True) costs JPEG encoding for the whole test on every run
+        # and adds little to that (a failure also leaves a full-page PNG).
+        context.tracing.start(screenshots=False, snapshots=True, sources=False)
         page = context.new_page()
         watch_console(page)
         if options.get("java_script_enabled") is False:

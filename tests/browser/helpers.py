@@ -1,6 +1,8 @@
 """Steps that journeys share: signing in and out, following links from email, console errors.
 
 sign_in(page, email, password, totp=None)   totp: a code, or a callable returning one
+enter_password / enter_security_code        the two steps of sign_in, for journeys that check
+                                            what a mistake at the second step looks like
 sign_out(page)
 assert_signed_in(page) / assert_signed_out(page)
 verify_email_from_outbox(page, email)       follows the confirmation link and confirms
@@ -69,16 +71,26 @@ def sign_in(page, email: str, password: str, totp: str | Callable[[], str] | Non
     Pass a callable for `totp` (e.g. `lambda: totp_current_code(user)`) so that the code is
     computed when the form asks for it, not before.
     """
+    enter_password(page, email, password, expect_code=totp is not None)
+    if totp is not None:
+        enter_security_code(page, totp() if callable(totp) else totp)
+    assert_signed_in(page)
+
+
+def enter_password(page, email: str, password: str, *, expect_code: bool = True) -> None:
+    """The first step of signing in; with `expect_code`, wait for the security-code page."""
     page.goto("/accounts/login/")
     page.locator("input[name=login]").fill(email)
     page.locator("input[name=password]").fill(password)
     _submit_form_with(page, "input[name=password]")
-    if totp is not None:
+    if expect_code:
         page.wait_for_url(re.compile(r"/2fa/authenticate/"))
-        code = totp() if callable(totp) else totp
-        page.locator("input[name=code]").fill(code)
-        _submit_form_with(page, "input[name=code]")
-    assert_signed_in(page)
+
+
+def enter_security_code(page, code: str) -> None:
+    """Type a code on the security-code page and press Enter (right or wrong: no assertion)."""
+    page.locator("input[name=code]").fill(code)
+    _submit_form_with(page, "input[name=code]")
 
 
 def sign_out(page) -> None:

@@ -133,6 +133,29 @@ def _survey_page(answered: int):
     return resolve
 
 
+def _survey_dashboard():
+    """The demo survey's analysis dashboard (totals, channels, days, every choice question),
+    with its first agreement question cross-tabulated by channel so the picture shows that too."""
+
+    def resolve():
+        from django.urls import reverse
+
+        from consultation.surveys.models import Question, Survey
+
+        survey = Survey.objects.filter(slug=SURVEY_SLUG).first()
+        if survey is None:
+            return None
+        path = reverse("analysis_staff:survey_dashboard", kwargs={"survey_id": survey.pk})
+        question = (
+            Question.objects.filter(section__survey=survey, type=Question.Type.AGREEMENT)
+            .order_by("section__position", "position")
+            .first()
+        )
+        return f"{path}?question={question.pk}&by=channel" if question else path
+
+    return resolve
+
+
 SHOTS = [
     Shot("home", "Home page", [_reverse("home")]),
     Shot("home-mobile", "Home page on a phone (390 px)", [_reverse("home")], mobile=True),
@@ -163,7 +186,7 @@ SHOTS = [
     Shot(
         "analysis-dashboard",
         "The analysis dashboard",
-        [_path("/staff/analysis/")],
+        [_survey_dashboard()],
         staff_email="analyst@demo.talk.london",
     ),
     Shot(

@@ -1,6 +1,7 @@
-"""Journey 3: a moderator signs in with a password and a TOTP code, works through the queues
-(approve, remove with a reason, redact a number plate, act in bulk), blocks a participant and
-checks the audit trail. Every page and state checked, including errors and empty queues."""
+"""Journey 3: a moderator signs in with a password and a TOTP code (mistyping the code once),
+works through the queues (approve, remove with a reason, redact a number plate, act in bulk),
+blocks a participant and checks the audit trail. Every page and state checked, including errors
+and empty queues."""
 
 import datetime as dt
 
@@ -11,7 +12,12 @@ from talklondon import permissions
 from talklondon.demo import totp_current_code
 from tests.browser.accessibility import assert_error_summary_focused, assert_visible_focus
 from tests.browser.checks import check_page
-from tests.browser.helpers import sign_in
+from tests.browser.helpers import (
+    assert_signed_in,
+    assert_signed_out,
+    enter_password,
+    enter_security_code,
+)
 from tests.browser.scenario import (
     PASSWORD,
     _comment,
@@ -74,9 +80,21 @@ def test_moderator_works_the_queues_blocks_and_checks_the_audit_trail(page, page
         ]
     ]
 
-    # Password, then the authenticator code.
+    # Password, then the authenticator code: a mistyped code first (the error state), then
+    # the right one.
     page.goto(DESK)
-    sign_in(page, moderator.email, PASSWORD, totp=lambda: totp_current_code(moderator))
+    enter_password(page, moderator.email, PASSWORD)
+    check_page(page, page_titles)
+    assert_visible_focus(page)
+    right = totp_current_code(moderator)
+    enter_security_code(page, f"{(int(right) + 1) % 1_000_000:06d}")
+    assert "/2fa/authenticate/" in page.url
+    assert page.title().startswith("Error: ")
+    assert_error_summary_focused(page)
+    check_page(page, page_titles, reflow=False)
+    assert_signed_out(page)
+    enter_security_code(page, totp_current_code(moderator))
+    assert_signed_in(page)
     page.goto(DESK)
     assert page.locator("h1").inner_text() == "Moderation"
     check_page(page, page_titles, key="moderation-desk")

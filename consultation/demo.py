@@ -184,13 +184,17 @@ REPLIES = [
 ]  # fmt: skip
 
 
+DEMO_DAYS_OPEN = 19
+
+
 def _dates(historical: bool) -> tuple[datetime, datetime]:
     if historical:
         opens = datetime(2014, 2, 11, 9, 0, tzinfo=LONDON)
         closes = datetime(2014, 4, 8, 23, 59, tzinfo=LONDON)
     else:
-        today = timezone.localdate()
-        opens = datetime.combine(today, time(0, 0), tzinfo=LONDON)
+        # Three weeks into its eight, so the demo has a history to show (responses over time).
+        started = timezone.localdate() - timedelta(days=DEMO_DAYS_OPEN)
+        opens = datetime.combine(started, time(0, 0), tzinfo=LONDON)
         closes = opens + timedelta(weeks=8) - timedelta(minutes=1)
     return opens, closes
 

@@ -265,7 +265,8 @@ def consultation_ensure(*, historical: bool) -> Consultation:
         opens = datetime(2014, 2, 11, 9, 0, tzinfo=UTC)
         closes = datetime(2014, 4, 8, 23, 59, tzinfo=UTC)
     else:
-        opens = timezone.now().replace(minute=0, second=0, microsecond=0)
+        # As in consultation.demo: three weeks into its eight.
+        opens = timezone.now().replace(minute=0, second=0, microsecond=0) - timedelta(days=19)
         closes = opens + timedelta(weeks=8)
     consultation, _ = Consultation.objects.get_or_create(
         slug=CONSULTATION_SLUG,

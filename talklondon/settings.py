@@ -187,6 +187,10 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Respondents' survey pages reuse a survey's loaded structure (per process) until a builder
+# service changes it; this caps how long a copy lives. 0 turns reuse off (the test default).
+SURVEY_STRUCTURE_CACHE_SECONDS = env_int("SURVEY_STRUCTURE_CACHE_SECONDS", 0 if TESTING else 300)
+
 # --- Email ----------------------------------------------------------------------------------
 # Django and allauth "send" through the outbox backend; the Celery task delivers with the
 # real backend below, so that mail survives a broker outage.

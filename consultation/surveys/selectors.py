@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
-from collections import defaultdict
+import threading
+import time
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Count, Prefetch, Q
 from django.db.models.functions import TruncDate
 from django.urls import reverse
@@ -53,6 +57,45 @@ def surveys_for_consultation(consultation) -> list[SurveyLink]:
         )
         for s in surveys
     ]
+
+
+# Respondents' pages reuse a survey's structure across requests, keyed on the survey's
+# structure version (bumped by every builder service) and kept at most
+# SURVEY_STRUCTURE_CACHE_SECONDS, a safety net for changes made outside the services (a shell,
+# a data migration). Per process; 0 turns it off (the default under tests).
+_structure_lock = threading.Lock()
+_structure_copies: OrderedDict[tuple, tuple[float, Structure]] = OrderedDict()
+STRUCTURE_COPIES_MAX = 64
+
+
+def survey_structure_for_respondents(survey: Survey) -> Structure:
+    """`survey_structure`, reused across requests while the structure version is unchanged.
+
+    For the respondent's pages, which never change the structure; the builder and staff
+    pages load it afresh.
+    """
+    seconds = settings.SURVEY_STRUCTURE_CACHE_SECONDS
+    if not seconds:
+        return survey_structure(survey)
+    key = (survey.pk, survey.structure_version, survey.created_at)
+    now = time.monotonic()
+    with _structure_lock:
+        copy = _structure_copies.get(key)
+    if copy is None or now - copy[0] >= seconds:
+        copy = (now, survey_structure(survey))
+        with _structure_lock:
+            _structure_copies[key] = copy
+            _structure_copies.move_to_end(key)
+            while len(_structure_copies) > STRUCTURE_COPIES_MAX:
+                _structure_copies.popitem(last=False)
+    # The survey row itself (title, dates) is the one this request loaded.
+    return dataclasses.replace(copy[1], survey=survey)
+
+
+def survey_structure_copies_clear() -> None:
+    """Forget every reused structure (tests that turn reuse on call it)."""
+    with _structure_lock:
+        _structure_copies.clear()
 
 
 def survey_structure(survey: Survey) -> Structure:

@@ -20,7 +20,7 @@ from consultation.surveys.selectors import (
     answers_summary,
     response_answers,
     response_for_respondent,
-    survey_structure,
+    survey_structure_for_respondents,
 )
 from consultation.surveys.services import (
     survey_response_start,
@@ -158,7 +158,7 @@ def _respondent_state(request: HttpRequest, survey: Survey):
 def start(request: HttpRequest, slug: str) -> HttpResponse:
     survey = _survey(slug)
     response, problem = _respondent_state(request, survey)
-    structure = survey_structure(survey)
+    structure = survey_structure_for_respondents(survey)
     return render(
         request,
         "surveys/start.html",
@@ -197,7 +197,7 @@ def begin(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _resume_url(survey: Survey, response: Response) -> str:
     """Where the person stopped: their next page, or "check your answers"."""
-    structure = survey_structure(survey)
+    structure = survey_structure_for_respondents(survey)
     answers = response_answers(response)
     sections = visible_sections(structure, answers)
     current = response.current_section_id
@@ -219,7 +219,7 @@ def section(request: HttpRequest, slug: str, section_id: int) -> HttpResponse:
         if request.method == "POST" and problem:
             return _refuse(request, survey, problem)
         return redirect("surveys:start", slug=slug)
-    structure = survey_structure(survey)
+    structure = survey_structure_for_respondents(survey)
     page = structure.section(section_id)
     if page is None:
         return redirect("surveys:start", slug=slug)
@@ -315,7 +315,7 @@ def check(request: HttpRequest, slug: str) -> HttpResponse:
         if request.method == "POST" and problem:
             return _refuse(request, survey, problem)
         return redirect("surveys:start", slug=slug)
-    structure = survey_structure(survey)
+    structure = survey_structure_for_respondents(survey)
     key = _staged_key(response)
     changes = staged_changes(request, key) if response.is_submitted else {}
     errors = []
@@ -382,7 +382,7 @@ def my_response(request: HttpRequest, slug: str) -> HttpResponse:
     response = response_for_respondent(survey, request.user)
     if response is None:
         return redirect("surveys:start", slug=slug)
-    structure = survey_structure(survey)
+    structure = survey_structure_for_respondents(survey)
     can_change = survey.is_open and participation_problem(request.user) is None
     return render(
         request,

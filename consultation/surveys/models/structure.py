@@ -36,6 +36,9 @@ class Survey(models.Model):
     closes_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    # Bumped by every builder service, so respondents' pages can reuse a loaded structure
+    # (sections, questions, options, conditions) until it changes.
+    structure_version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["consultation_id", "pk"]

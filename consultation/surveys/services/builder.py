@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 
 from consultation.surveys.models import (
     Condition,
@@ -40,6 +40,9 @@ def survey_has_responses(survey: Survey) -> bool:
 
 
 def _log(survey: Survey, user, description: str, before: str = "", after: str = "") -> None:
+    # Every change goes through here: a new structure version makes respondents' pages
+    # load the structure afresh instead of reusing their copy.
+    Survey.objects.filter(pk=survey.pk).update(structure_version=F("structure_version") + 1)
     SurveyChangeLog.objects.create(
         survey=survey,
         changed_by=user,
@@ -109,7 +112,8 @@ def survey_update(
         },
     )
     if before or after:
-        survey.save()
+        # Never write back the structure version this instance was loaded with.
+        survey.save(update_fields=["title", "slug", "intro", "opens_at", "closes_at", "updated_at"])
         _log(survey, user, "Changed the survey's details", before, after)
     return survey
 

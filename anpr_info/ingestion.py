@@ -17,15 +17,10 @@ from operator import itemgetter
 
 from anpr_info import registry
 from anpr_info.signing import sha256_hex
+from talklondon.registration_marks import contains_registration_mark, is_dateless_mark
 
 MAX_VALUE = 10**11
 
-# UK vehicle registration marks: current (AB12 CDE), prefix (A123 BCD), suffix (ABC 123D).
-VRM_IN_TEXT = re.compile(
-    r"\b(?:[A-Z]{2}[0-9]{2}\s?[A-Z]{3}|[A-Z][0-9]{1,3}\s?[A-Z]{3}|[A-Z]{3}\s?[0-9]{1,3}[A-Z])\b"
-)
-# Dateless marks (ABC 123, 1234 AB) are too like ordinary words in free text: whole values only.
-VRM_DATELESS = re.compile(r"^(?:[A-Z]{1,3}\s?[1-9][0-9]{0,3}|[1-9][0-9]{0,3}\s?[A-Z]{1,3})$")
 EMAIL = re.compile(r"[^@\s<>\"]+@[^@\s<>\"]+\.[A-Za-z]{2,}")
 NAME_FIELDS = re.compile(
     r"(^|_)(name|names|forename|forenames|surname|first_name|last_name|full_name|given_name|"
@@ -119,10 +114,9 @@ def parse_body(body: bytes, content_type: str, params: dict[str, str]) -> Batch:
 
 
 def _classify(value: str) -> str | None:
-    upper = value.upper()
     if EMAIL.search(value):
         return "email address"
-    if VRM_IN_TEXT.search(upper) or VRM_DATELESS.match(upper.strip()):
+    if contains_registration_mark(value) or is_dateless_mark(value):
         return "vehicle registration mark"
     return None
 

@@ -14,17 +14,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from talklondon.registration_marks import contains_registration_mark
+
 DEFAULT_BLOCKLIST = ("fuck", "cunt", "viagra", "casino", "crypto giveaway")
 
-# UK vehicle registration marks. Current format (2001–): two letters, two digits, three letters
-# (AB12 CDE). Prefix format (1983–2001): a letter, one to three digits, three letters (A123 BCD).
-# Suffix format (1963–1983): three letters, one to three digits, a letter (ABC 123D).
-# Spaces are optional and case does not matter, because people type plates every which way.
-_VRM_CURRENT = re.compile(r"\b[a-z]{2}[0-9]{2}\s?[a-z]{3}\b", re.IGNORECASE)
-_VRM_PREFIX = re.compile(r"\b[a-z][0-9]{1,3}\s?([a-z]{3})\b", re.IGNORECASE)
-_VRM_SUFFIX = re.compile(r"\b([a-z]{3})\s?[0-9]{1,3}[a-z]\b", re.IGNORECASE)
 # Road names ("the M25 and the A406") would otherwise look like prefix plates: a three-letter
-# group that is a common English word is not treated as a plate.
+# group that is a common English word is not treated as a plate in a comment.
 _COMMON_WORDS = frozenset(
     [
         "and",
@@ -90,13 +85,7 @@ _LINK = re.compile(
 
 
 def looks_like_vehicle_registration(text: str) -> bool:
-    if _VRM_CURRENT.search(text):
-        return True
-    for pattern in (_VRM_PREFIX, _VRM_SUFFIX):
-        for match in pattern.finditer(text):
-            if match.group(1).lower() not in _COMMON_WORDS:
-                return True
-    return False
+    return contains_registration_mark(text, forgiven_letters=_COMMON_WORDS)
 
 
 def blocklist() -> list[str]:

@@ -68,6 +68,15 @@ def test_public_pages_meet_the_accessibility_checks(page, page_titles):
     _each_page(check)
 
 
+def test_the_busy_page_meets_the_accessibility_checks(page, page_titles, settings):
+    """What people see while PostgreSQL restarts: the 503 page, rendered without a session."""
+    settings.ROOT_URLCONF = "tests.talklondon.unavailable_urls"
+    response = page.goto("/test/database-down/")
+    assert response.status == 503
+    assert response.headers["retry-after"] == "30"
+    check_page(page, page_titles, key="busy")
+
+
 def test_public_pages_work_without_javascript(nojs_page, page_titles):
     page = nojs_page
 

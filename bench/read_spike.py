@@ -190,7 +190,13 @@ def main(argv: list[str] | None = None) -> int:
 
     load_at_start = common.load_average()
     common.ensure_tools("nginx", "wrk")
-    site = common.Site(database_url=args.database_url, redis_url=args.redis_url)
+    # Its own work directory (static files, media): the submission spike may be collecting
+    # static files into its own at the same moment, and collectstatic rewrites files in place.
+    site = common.Site(
+        database_url=args.database_url,
+        redis_url=args.redis_url,
+        work_dir=common.WORK_DIR / "read_spike" / "site",
+    )
     # The smoke run skips the demo seed (minutes on a fresh database): page_data makes the
     # proposal page, and the other pages answer 200 with no content.
     proposal_path = site.prepare(

@@ -590,6 +590,7 @@ def main(argv: list[str] | None = None) -> int:
     site = common.Site(
         database_url=database_url,
         redis_url=redis_url,
+        work_dir=work / "site",  # not shared with the read spike running alongside
         extra_env={
             # Receipts are "sent" by the Celery worker; the dummy backend accepts every message.
             "EMAIL_DELIVERY_BACKEND": "django.core.mail.backends.dummy.EmailBackend",

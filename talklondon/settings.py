@@ -181,6 +181,10 @@ CELERY_RESULT_EXPIRES = 3600
 OUTBOX_RELAY_BATCH = env_int("OUTBOX_RELAY_BATCH", 500)
 CELERY_BEAT_SCHEDULE = {
     "outbox-relay": {"task": "talklondon.tasks.outbox_relay", "schedule": 10.0},
+    "email-resend-stalled": {
+        "task": "talklondon.tasks.email_resend_stalled_run",
+        "schedule": 300.0,
+    },
     "personal-data-retention": {
         "task": "talklondon.tasks.personal_data_retention_run",
         "schedule": 6 * 3600.0,

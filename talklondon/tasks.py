@@ -1,20 +1,28 @@
 """Celery tasks of the site app. Tasks take ids and call services."""
 
 from celery import shared_task
+from django.db.utils import InterfaceError, OperationalError
 
-from talklondon.mail import email_deliver
+from talklondon.mail import email_deliver, email_resend_stalled
 from talklondon.outbox import outbox_relay_pending
 from talklondon.services import personal_data_retention_erase
 
 
 @shared_task(
     name="talklondon.tasks.email_send",
-    autoretry_for=(OSError,),
+    # The mail server or the database may be briefly away (a PostgreSQL restart): try again.
+    autoretry_for=(OSError, InterfaceError, OperationalError),
     retry_backoff=True,
     max_retries=8,
 )
 def email_send(email_id: int) -> bool:
     return email_deliver(email_id=email_id)
+
+
+@shared_task(name="talklondon.tasks.email_resend_stalled_run")
+def email_resend_stalled_run() -> int:
+    """Queue again every email still unsent a while after it was accepted."""
+    return email_resend_stalled()
 
 
 @shared_task(name="talklondon.tasks.outbox_relay")

@@ -322,13 +322,14 @@ def _lookup(key: str, timeout: int, local_seconds: float) -> tuple | None:
     return entry
 
 
-def _entry(response: HttpResponse) -> tuple:
+def _entry(
+    response: HttpResponse, *, unstored: set[str] = UNSTORED_HEADERS, stored_at: float | None = None
+) -> tuple:
     headers = [
-        (name, value)
-        for name, value in response.headers.items()
-        if name.lower() not in UNSTORED_HEADERS
+        (name, value) for name, value in response.headers.items() if name.lower() not in unstored
     ]
-    return (time.time(), response.status_code, headers, response.content)
+    when = time.time() if stored_at is None else stored_at
+    return (when, response.status_code, headers, response.content)
 
 
 def _replay(entry: tuple, timeout: int, final: tuple | None = None) -> HttpResponse:
@@ -398,14 +399,8 @@ class PageCacheMiddleware:
         local_seconds = _local_seconds()
         key = _page_key(request, _versions(namespaces, local_seconds), namespaces)
         entry = _lookup(_final_key(key), timeout, local_seconds)
-        if entry is None:
-            return None
-        stored_at, status, headers, content = entry
-        response = HttpResponse(content, status=status)
-        for name, value in headers:
-            response.headers[name] = value
-        _mark_public(response, max(0, timeout - int(time.time() - stored_at)))
-        return response
+        # The stored headers already say Vary: Cookie, so replaying adds nothing to them.
+        return None if entry is None else _replay(entry, timeout)
 
     @staticmethod
     def _store(route: tuple[str, str], response: HttpResponse, final: tuple) -> None:
@@ -415,12 +410,7 @@ class PageCacheMiddleware:
         remaining = timeout - (time.time() - stored_at)
         if remaining < 1:
             return
-        headers = [
-            (name, value)
-            for name, value in response.headers.items()
-            if name.lower() not in FINAL_UNSTORED_HEADERS
-        ]
-        entry = (stored_at, response.status_code, headers, response.content)
+        entry = _entry(response, unstored=FINAL_UNSTORED_HEADERS, stored_at=stored_at)
         cache.set(_final_key(key), entry, int(remaining) or 1)
         if local_seconds:
             _local_put(_final_key(key), entry)

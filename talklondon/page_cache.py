@@ -43,7 +43,6 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from functools import partial, wraps
 
@@ -52,6 +51,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import cc_delim_re, patch_vary_headers
+
+from talklondon.local_lru import LocalLRU
 
 MAX_TIMEOUT = 5
 DEFAULT_TIMEOUT = 5
@@ -72,7 +73,7 @@ DEFAULT_LOCAL_SECONDS = 1
 LOCAL_MAX_PAGES = 512
 
 _local_lock = threading.Lock()
-_local_pages: OrderedDict[str, tuple] = OrderedDict()
+_local_pages = LocalLRU(LOCAL_MAX_PAGES)
 # Pages being rendered in this process right now: other threads asking for the same page wait
 # for that rendering instead of repeating it (a missed page on a spike is rendered once per
 # process, not once per thread).
@@ -109,11 +110,10 @@ def _local_seconds() -> float:
 
 def page_cache_local_clear() -> None:
     """Forget this process's copies (tests that turn the local layer on call it)."""
+    _local_pages.clear()
+    _routes.clear()
     with _local_lock:
-        _local_pages.clear()
         _local_versions.clear()
-    with _routes_lock:
-        _routes.clear()
 
 
 def _versions(namespaces: list[str], local_seconds: float) -> list[int]:
@@ -142,19 +142,14 @@ def _versions(namespaces: list[str], local_seconds: float) -> list[int]:
 
 
 def _local_get(key: str, timeout: int) -> tuple | None:
-    with _local_lock:
-        entry = _local_pages.get(key)
+    entry = _local_pages.get(key)
     if entry is not None and time.time() - entry[0] < timeout:
         return entry
     return None
 
 
 def _local_put(key: str, entry: tuple) -> None:
-    with _local_lock:
-        _local_pages[key] = entry
-        _local_pages.move_to_end(key)
-        while len(_local_pages) > LOCAL_MAX_PAGES:
-            _local_pages.popitem(last=False)
+    _local_pages.put(key, entry)
 
 
 def page_cache_invalidate(namespace: Namespace) -> None:
@@ -353,10 +348,9 @@ def _replay(entry: tuple, timeout: int, final: tuple | None = None) -> HttpRespo
 # same namespace versions as the decorator's, so invalidation and the 5-second limit hold alike.
 
 FINAL_UNSTORED_HEADERS = {"set-cookie", "cache-control", "expires", "age", "date"}
-_routes_lock = threading.Lock()
-# (host, full path) -> (namespaces, timeout): learned from the decorator, per process.
-_routes: OrderedDict[tuple[str, str], tuple[list[str], int]] = OrderedDict()
 LOCAL_MAX_ROUTES = 4096
+# (host, full path) -> (namespaces, timeout): learned from the decorator, per process.
+_routes = LocalLRU(LOCAL_MAX_ROUTES)
 
 
 def _final_key(key: str) -> str:
@@ -391,8 +385,7 @@ class PageCacheMiddleware:
 
     @staticmethod
     def _hit(request: HttpRequest, route: tuple[str, str]) -> HttpResponse | None:
-        with _routes_lock:
-            known = _routes.get(route)
+        known = _routes.get(route)
         if known is None:
             return None
         namespaces, timeout = known
@@ -414,8 +407,4 @@ class PageCacheMiddleware:
         cache.set(_final_key(key), entry, int(remaining) or 1)
         if local_seconds:
             _local_put(_final_key(key), entry)
-        with _routes_lock:
-            _routes[route] = (list(namespaces), timeout)
-            _routes.move_to_end(route)
-            while len(_routes) > LOCAL_MAX_ROUTES:
-                _routes.popitem(last=False)
+        _routes.put(route, (list(namespaces), timeout))

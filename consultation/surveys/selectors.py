@@ -5,9 +5,8 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
-import threading
 import time
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -33,6 +32,7 @@ from consultation.surveys.models import (
     Survey,
 )
 from talklondon.areas import borough_choices
+from talklondon.local_lru import LocalLRU
 
 Type = Question.Type
 
@@ -63,9 +63,8 @@ def surveys_for_consultation(consultation) -> list[SurveyLink]:
 # structure version (bumped by every builder service) and kept at most
 # SURVEY_STRUCTURE_CACHE_SECONDS, a safety net for changes made outside the services (a shell,
 # a data migration). Per process; 0 turns it off (the default under tests).
-_structure_lock = threading.Lock()
-_structure_copies: OrderedDict[tuple, tuple[float, Structure]] = OrderedDict()
 STRUCTURE_COPIES_MAX = 64
+_structure_copies = LocalLRU(STRUCTURE_COPIES_MAX)  # key -> (monotonic time, Structure)
 
 
 def survey_structure_for_respondents(survey: Survey) -> Structure:
@@ -79,23 +78,17 @@ def survey_structure_for_respondents(survey: Survey) -> Structure:
         return survey_structure(survey)
     key = (survey.pk, survey.structure_version, survey.created_at)
     now = time.monotonic()
-    with _structure_lock:
-        copy = _structure_copies.get(key)
+    copy = _structure_copies.get(key)
     if copy is None or now - copy[0] >= seconds:
         copy = (now, survey_structure(survey))
-        with _structure_lock:
-            _structure_copies[key] = copy
-            _structure_copies.move_to_end(key)
-            while len(_structure_copies) > STRUCTURE_COPIES_MAX:
-                _structure_copies.popitem(last=False)
+        _structure_copies.put(key, copy)
     # The survey row itself (title, dates) is the one this request loaded.
     return dataclasses.replace(copy[1], survey=survey)
 
 
 def survey_structure_copies_clear() -> None:
     """Forget every reused structure (tests that turn reuse on call it)."""
-    with _structure_lock:
-        _structure_copies.clear()
+    _structure_copies.clear()
 
 
 def survey_structure(survey: Survey) -> Structure:

@@ -13,6 +13,9 @@ from talklondon.models import OutgoingEmail
 from talklondon.outbox import outbox_enqueue
 
 logger = logging.getLogger(__name__)
+# The delivery task's name (talklondon.tasks.email_send); tasks import this module, not the
+# other way round.
+EMAIL_SEND_TASK = "talklondon.tasks.email_send"
 
 
 class OutboxEmailBackend(BaseEmailBackend):
@@ -41,7 +44,7 @@ def email_queue(*, message) -> OutgoingEmail:
             body_html=html,
             headers={k: str(v) for k, v in (message.extra_headers or {}).items()},
         )
-        outbox_enqueue(task_name="talklondon.tasks.email_send", kwargs={"email_id": email.pk})
+        outbox_enqueue(task_name=EMAIL_SEND_TASK, kwargs={"email_id": email.pk})
     return email
 
 
@@ -98,7 +101,7 @@ def email_resend_stalled(
     )
     with transaction.atomic():
         for email_id in stalled:
-            outbox_enqueue(task_name="talklondon.tasks.email_send", kwargs={"email_id": email_id})
+            outbox_enqueue(task_name=EMAIL_SEND_TASK, kwargs={"email_id": email_id})
     if stalled:
         logger.warning("Queued %d stalled emails for delivery again", len(stalled))
     return len(stalled)

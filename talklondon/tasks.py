@@ -3,13 +3,13 @@
 from celery import shared_task
 from django.db.utils import InterfaceError, OperationalError
 
-from talklondon.mail import email_deliver, email_resend_stalled
+from talklondon.mail import EMAIL_SEND_TASK, email_deliver, email_resend_stalled
 from talklondon.outbox import outbox_relay_pending
 from talklondon.services import personal_data_retention_erase
 
 
 @shared_task(
-    name="talklondon.tasks.email_send",
+    name=EMAIL_SEND_TASK,
     # The mail server or the database may be briefly away (a PostgreSQL restart): try again.
     autoretry_for=(OSError, InterfaceError, OperationalError),
     retry_backoff=True,

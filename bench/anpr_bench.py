@@ -183,9 +183,11 @@ def main():
     for line in lines:
         print(line)
     if not args.no_record:
-        with (ROOT / "bench" / "RESULTS.md").open("a", encoding="utf-8") as results:
-            for line in lines:
-                results.write(f"- {stamp} · {line}{' · quick' if args.quick else ''}\n")
+        from bench import common
+
+        common.results_append_text(
+            "".join(f"- {stamp} · {line}{' · quick' if args.quick else ''}\n" for line in lines)
+        )
 
 
 if __name__ == "__main__":

@@ -523,11 +523,51 @@ def results_append(title: str, body: str, machine: dict[str, str]) -> None:
     """Append a dated section to bench/RESULTS.md."""
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     machine_lines = "\n".join(f"- {key}: {value}" for key, value in machine.items())
-    section = f"\n## {title} — {stamp}\n\nMachine:\n\n{machine_lines}\n\n{body.rstrip()}\n"
+    results_append_text(
+        f"\n## {title} — {stamp}\n\nMachine:\n\n{machine_lines}\n\n{body.rstrip()}\n"
+    )
+
+
+def results_append_text(text: str) -> None:
+    """Append text as it is to bench/RESULTS.md (created with its heading if missing)."""
     if not RESULTS.exists():
         RESULTS.write_text(
             "# Benchmark results\n\nEach section is one run, appended by the benchmark itself.\n"
         )
-    with open(RESULTS, "a") as handle:
-        handle.write(section)
+    with open(RESULTS, "a", encoding="utf-8") as handle:
+        handle.write(text)
     log(f"appended to {RESULTS.relative_to(REPO)}")
+
+
+# --- In-process benchmarks (exports, transparency): Django here, one measurement per process ----
+
+
+def django_setup() -> None:
+    """Start Django in this process, with the database DATABASE_URL selects."""
+    sys.path.insert(0, str(REPO))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "talklondon.settings")
+    os.environ.setdefault("DEBUG", "1")
+    import django
+
+    django.setup()
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def worker_run(script: str | Path, *args: str) -> dict:
+    """Run `script --worker ...` in a fresh process (so that its peak memory is its own) and
+    return the JSON it prints last."""
+    output = subprocess.run(
+        [sys.executable, str(script), "--worker", *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=os.environ.copy(),
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])

@@ -22,15 +22,17 @@ import argparse
 import json
 import os
 import platform
-import resource
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import common  # noqa: E402
+
 TABLE = "bench_export_wide"
 QUESTIONS = [f"q{i:02d}" for i in range(1, 15)]
 COLUMNS = ["id", "respondent_id", "submitted_at", "borough", "channel", *QUESTIONS, "comment"]
@@ -60,15 +62,6 @@ def text_select_sql() -> str:
         else:
             columns.append(name)
     return f"SELECT {', '.join(columns)} FROM {TABLE} WHERE id <= %s ORDER BY id"  # noqa: S608
-
-
-def django_setup() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "talklondon.settings")
-    os.environ.setdefault("DEBUG", "1")
-    import django
-
-    django.setup()
 
 
 def create_table(rows: int) -> None:
@@ -140,13 +133,9 @@ def bench_dataset(rows: int):
     return WideTable
 
 
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-
-
 def worker(mode: str, rows: int) -> dict:
     """One measurement, run in its own process."""
-    django_setup()
+    common.django_setup()
     from types import SimpleNamespace
 
     from django.db import connection
@@ -156,7 +145,7 @@ def worker(mode: str, rows: int) -> dict:
     from consultation.analysis.services.exports import _Plan
 
     connection.ensure_connection()
-    baseline = peak_rss_mb()
+    baseline = common.peak_rss_mb()
     register_dataset("bench-wide", bench_dataset(rows))
     # The engine's own export plan (what export_build_run uses), minus the ExportRecord.
     record = SimpleNamespace(
@@ -201,20 +190,8 @@ def worker(mode: str, rows: int) -> dict:
         "seconds": round(seconds, 3),
         "bytes": size,
         "baseline_rss_mb": round(baseline, 1),
-        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "peak_rss_mb": round(common.peak_rss_mb(), 1),
     }
-
-
-def run_worker(mode: str, rows: int) -> dict:
-    output = subprocess.run(
-        [sys.executable, __file__, "--worker", mode, "--rows", str(rows)],
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=os.environ.copy(),
-    ).stdout
-    return json.loads(output.strip().splitlines()[-1])
 
 
 def main() -> int:
@@ -238,7 +215,7 @@ def main() -> int:
         print("Set DATABASE_URL to a PostgreSQL database: this benchmark compares against COPY.")
         return 2
     sizes = args.rows or ([2000] if args.quick else [10_000, 100_000])
-    django_setup()
+    common.django_setup()
     create_table(max(sizes))
     results = []
     try:
@@ -246,10 +223,15 @@ def main() -> int:
             best = {}
             for mode in ("copy", "csv", "csv-cursor"):
                 best[mode] = min(
-                    (run_worker(mode, rows) for _ in range(1 if args.quick else 2)),
+                    (
+                        common.worker_run(__file__, mode, "--rows", str(rows))
+                        for _ in range(1 if args.quick else 2)
+                    ),
                     key=lambda r: r["seconds"],
                 )
-            best["xlsx"] = None if args.no_xlsx else run_worker("xlsx", rows)
+            best["xlsx"] = (
+                None if args.no_xlsx else common.worker_run(__file__, "xlsx", "--rows", str(rows))
+            )
             results.append((rows, best))
     finally:
         drop_table()
@@ -286,8 +268,7 @@ def main() -> int:
     report = "\n".join(lines) + "\n"
     print(report)
     if not args.no_record:
-        with (Path(__file__).parent / "RESULTS.md").open("a", encoding="utf-8") as handle:
-            handle.write("\n" + report)
+        common.results_append_text("\n" + report)
     return 0 if ok else 1
 
 

@@ -27,15 +27,17 @@ import argparse
 import json
 import os
 import platform
-import resource
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import common  # noqa: E402
+
 TARGET_RATIO = 2.0
 TARGET_RSS_MB = 200
 SLUG_PREFIX = "bench-export-"
@@ -51,15 +53,6 @@ QUESTIONS = [
     ("borough", 1, []),
     ("long_text", 1, []),
 ]
-
-
-def django_setup() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "talklondon.settings")
-    os.environ.setdefault("DEBUG", "1")
-    import django
-
-    django.setup()
 
 
 def survey_create(rows: int) -> int:
@@ -206,13 +199,9 @@ def surveys_drop() -> None:
     Consultation.objects.filter(slug=f"{SLUG_PREFIX}consultation").delete()
 
 
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-
-
 def worker(mode: str, survey_id: int) -> dict:
     """One measurement, in its own process."""
-    django_setup()
+    common.django_setup()
     from types import SimpleNamespace
 
     from django.db import connection
@@ -223,7 +212,7 @@ def worker(mode: str, survey_id: int) -> dict:
     from consultation.analysis.services.exports import _Plan
 
     connection.ensure_connection()
-    baseline = peak_rss_mb()
+    baseline = common.peak_rss_mb()
     key = survey_dataset_key(survey_id)
     record = SimpleNamespace(
         pk=0,
@@ -268,20 +257,8 @@ def worker(mode: str, survey_id: int) -> dict:
         "seconds": round(seconds, 3),
         "bytes": size,
         "baseline_rss_mb": round(baseline, 1),
-        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "peak_rss_mb": round(common.peak_rss_mb(), 1),
     }
-
-
-def run_worker(mode: str, survey_id: int) -> dict:
-    output = subprocess.run(
-        [sys.executable, __file__, "--worker", mode, "--survey", str(survey_id)],
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=os.environ.copy(),
-    ).stdout
-    return json.loads(output.strip().splitlines()[-1])
 
 
 def main() -> int:
@@ -303,7 +280,7 @@ def main() -> int:
         print("Set DATABASE_URL to a migrated PostgreSQL database: this compares against COPY.")
         return 2
     sizes = args.rows or ([1000, 5000] if args.quick else [10_000, 100_000])
-    django_setup()
+    common.django_setup()
     from django.core.management import call_command
 
     # The database may be fresh (CI's quick run points at a bench database of its own).
@@ -318,9 +295,17 @@ def main() -> int:
             best = {}
             for mode in ("copy", "csv", "csv-generic"):
                 best[mode] = min(
-                    (run_worker(mode, survey_id) for _ in range(2)), key=lambda r: r["seconds"]
+                    (
+                        common.worker_run(__file__, mode, "--survey", str(survey_id))
+                        for _ in range(2)
+                    ),
+                    key=lambda r: r["seconds"],
                 )
-            best["xlsx"] = None if args.no_xlsx else run_worker("xlsx", survey_id)
+            best["xlsx"] = (
+                None
+                if args.no_xlsx
+                else common.worker_run(__file__, "xlsx", "--survey", str(survey_id))
+            )
             results.append((rows, created, best))
     finally:
         surveys_drop()
@@ -357,8 +342,7 @@ def main() -> int:
     report = "\n".join(lines) + "\n"
     print(report)
     if not args.no_record:
-        with (Path(__file__).parent / "RESULTS.md").open("a", encoding="utf-8") as handle:
-            handle.write("\n" + report)
+        common.results_append_text("\n" + report)
     return 0 if ok else 1
 
 

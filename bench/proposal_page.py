@@ -153,11 +153,9 @@ def main() -> int:
     if vendor != "postgresql":
         print("Note: set DATABASE_URL to benchmark on PostgreSQL.", file=sys.stderr)
     if not args.no_record:
-        results = ROOT / "bench" / "RESULTS.md"
-        if not results.exists():
-            results.write_text("# Benchmark results\n\nOne line per run, newest last.\n\n")
-        with results.open("a", encoding="utf-8") as handle:
-            handle.write(line + "\n")
+        from bench import common
+
+        common.results_append_text(line + "\n")
     return 0
 
 

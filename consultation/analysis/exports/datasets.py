@@ -44,6 +44,14 @@ class Column:
     kind: str = VALUE
 
 
+PSEUDONYM_DESCRIPTION = "Pseudonymous id: the same person has the same id within this file only."
+
+
+def respondent_column(key: str = "respondent", header: str = "Respondent") -> Column:
+    """The pseudonymised person column that every personal dataset starts from."""
+    return Column(key, header, PSEUDONYM_DESCRIPTION, kind=RESPONDENT)
+
+
 @dataclass(frozen=True)
 class CodebookRow:
     """One line of the codebook: a variable, or one allowed value of it.
@@ -84,6 +92,15 @@ class ExportFilters:
             else None
         )
         return start, end
+
+    def in_date_range(self, queryset, field: str):
+        """`queryset` narrowed to rows whose `field` falls within the chosen dates."""
+        start, end = self.datetime_range()
+        if start:
+            queryset = queryset.filter(**{f"{field}__gte": start})
+        if end:
+            queryset = queryset.filter(**{f"{field}__lt": end})
+        return queryset
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

@@ -29,6 +29,7 @@ from consultation.analysis.exports.datasets import (
     CodebookRow,
     Column,
     ExportFilters,
+    respondent_column,
 )
 from consultation.models import Comment, ModerationAction
 from consultation.models.comments import HOLD_REASONS
@@ -56,12 +57,7 @@ class CommentsDataset(BaseDataset):
     has_identified_variant = True
 
     def _queryset(self, filters: ExportFilters):
-        comments = Comment.objects.all()
-        start, end = filters.datetime_range()
-        if start:
-            comments = comments.filter(created_at__gte=start)
-        if end:
-            comments = comments.filter(created_at__lt=end)
+        comments = filters.in_date_range(Comment.objects.all(), "created_at")
         if filters.borough:
             comments = comments.filter(author__profile__borough=filters.borough)
         return comments
@@ -82,12 +78,7 @@ class CommentsDataset(BaseDataset):
             ),
             Column("consultation", "Consultation", "The consultation's title."),
             Column("page", "Page", "The proposal page's title."),
-            Column(
-                "author",
-                "Author",
-                "Pseudonymous id: the same person has the same id within this file only.",
-                kind=RESPONDENT,
-            ),
+            respondent_column("author", "Author"),
             Column("author_borough", "Author's borough", "From the author's profile, if given."),
             Column("status", "Moderation state", "Awaiting moderation, Published or Removed."),
             Column("held_for", "Held for", "Why a hold rule sent it to moderators first."),
@@ -227,13 +218,7 @@ class ModerationLogDataset(BaseDataset):
     has_identified_variant = True
 
     def _queryset(self, filters: ExportFilters):
-        actions = ModerationAction.objects.all()
-        start, end = filters.datetime_range()
-        if start:
-            actions = actions.filter(created_at__gte=start)
-        if end:
-            actions = actions.filter(created_at__lt=end)
-        return actions
+        return filters.in_date_range(ModerationAction.objects.all(), "created_at")
 
     def count(self, filters: ExportFilters) -> int:
         return self._queryset(filters).count()

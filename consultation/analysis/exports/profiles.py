@@ -14,11 +14,11 @@ from django.db.models import Case, CharField, F, Func, Value, When
 from consultation.analysis.exports.datasets import (
     FILTER_BOROUGH,
     FILTER_DATES,
-    RESPONDENT,
     BaseDataset,
     CodebookRow,
     Column,
     ExportFilters,
+    respondent_column,
 )
 from talklondon.areas import borough_choices, borough_name
 from talklondon.models import Profile
@@ -41,23 +41,14 @@ class ParticipantProfilesDataset(BaseDataset):
             user__is_superuser=False,
             user__groups__isnull=True,
         )
-        start, end = filters.datetime_range()
-        if start:
-            queryset = queryset.filter(user__date_joined__gte=start)
-        if end:
-            queryset = queryset.filter(user__date_joined__lt=end)
+        queryset = filters.in_date_range(queryset, "user__date_joined")
         if filters.borough:
             queryset = queryset.filter(borough=filters.borough)
         return queryset
 
     def columns(self, filters: ExportFilters) -> list[Column]:
         columns = [
-            Column(
-                "respondent",
-                "Respondent",
-                "Pseudonymous id: the same person has the same id within this file only.",
-                kind=RESPONDENT,
-            ),
+            respondent_column(),
             Column("joined_month", "Month joined", "Year and month the account was created."),
             Column("borough_code", "Borough code", "GSS code, or 'outside' for outside London."),
             Column("borough", "Borough", "Borough the person told us they live in."),

@@ -37,12 +37,12 @@ from consultation.analysis.exports.datasets import (
     FILTER_CHANNEL,
     FILTER_DATES,
     FILTER_DRAFTS,
-    RESPONDENT,
     BaseDataset,
     CodebookRow,
     Column,
     ExportFilters,
     UnknownDataset,
+    respondent_column,
 )
 from consultation.surveys.answers import SCALE_LABELS, Structure
 from consultation.surveys.models import SCALE_CHOICES, Answer, AnswerChoice, Question, Response
@@ -191,12 +191,7 @@ class SurveyResponsesDataset(BaseDataset):
 
     def _fixed_columns(self) -> list[Column]:
         columns = [
-            Column(
-                "respondent",
-                "Respondent",
-                "Pseudonymous id: the same person has the same id within this file only.",
-                kind=RESPONDENT,
-            ),
+            respondent_column(),
             Column("status", "Status", "Submitted, or Draft (only when drafts are included)."),
             Column("channel", "Channel", "How the response reached us."),
             Column(

@@ -9,7 +9,14 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
-from consultation.models import Comment, CommentLike, CommentReport, CommentVersion
+from consultation.house_rules import house_rule_title
+from consultation.models import (
+    Comment,
+    CommentLike,
+    CommentReport,
+    CommentVersion,
+    ParticipantBlock,
+)
 
 
 def comments_export(user) -> list[dict]:
@@ -33,7 +40,7 @@ def comments_export(user) -> list[dict]:
                 "text": c.body,
                 "status": c.get_status_display(),
                 "held_for": c.held_reason_labels,
-                "removal_reason": c.removal_reason,
+                "removal_reason": house_rule_title(c.removal_reason) if c.removal_reason else "",
                 "likes_received": c.like_count,
                 "created_at": c.created_at.isoformat(),
                 "edited_at": c.edited_at.isoformat() if c.edited_at else None,
@@ -78,7 +85,9 @@ def comments_erase(user, *, remove_content: bool) -> int:
     remove_content=True: additionally the text of every comment and all earlier versions are
     wiped; comments with replies stay as "deleted" placeholders so threads still read.
 
-    The moderation audit trail is append-only and is not changed here; see the report.
+    Earlier versions always go, and so does the text of comments the public never saw. The
+    moderation audit trail is append-only: its texts are sealed with the person's key, which
+    the account erasure destroys (talklondon.sealing).
     """
     liked = list(CommentLike.objects.filter(user=user).values_list("comment_id", flat=True))
     CommentLike.objects.filter(user=user).delete()
@@ -98,11 +107,30 @@ def comments_erase(user, *, remove_content: bool) -> int:
         )
     comments = Comment.objects.filter(author=user)
     count = comments.count()
+    comment_versions_delete(CommentVersion.objects.filter(comment__author=user))
+    # Comments the public never saw (held, or removed by a moderator) are often held or
+    # removed *because* they carry personal information: they go whatever the choice.
+    unseen = comments.exclude(status=Comment.Status.PUBLISHED)
+    comments_text_blank(unseen)
     if remove_content:
-        CommentVersion.objects.filter(comment__author=user).delete()
-        comments.filter(deleted_at__isnull=True).update(deleted_at=timezone.now())
-        comments.update(body="", body_html="")
+        comments_text_blank(comments)
+    ParticipantBlock.objects.filter(user=user).update(reason=ERASED_REASON)
     return count
+
+
+ERASED_REASON = "[removed when the account was deleted]"
+
+
+def comment_versions_delete(versions) -> int:
+    """Earlier texts (edits, redactions, deletions) kept for moderators: deleted outright."""
+    deleted, _ = versions.delete()
+    return deleted
+
+
+def comments_text_blank(comments) -> int:
+    """Mark these comments deleted and blank their text; threads still read around them."""
+    comments.filter(deleted_at__isnull=True).update(deleted_at=timezone.now())
+    return comments.update(body="", body_html="")
 
 
 def comment_participation():

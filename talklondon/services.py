@@ -16,6 +16,7 @@ from django.utils import timezone
 from talklondon import personal_data
 from talklondon.areas import borough_choices
 from talklondon.models import OutboxTask, OutgoingEmail, Profile, User
+from talklondon.sealing import person_key_destroy
 
 logger = logging.getLogger(__name__)
 
@@ -157,6 +158,8 @@ def account_erase(*, user: User, remove_content: bool) -> User:
         for address in EmailAddress.objects.filter(user=user).values_list("email", flat=True)
     }
     _outgoing_emails_delete(addresses)
+    # Texts sealed with this person's key (the moderation audit trail) become unreadable.
+    person_key_destroy(user_id=user.pk)
     EmailAddress.objects.filter(user=user).delete()
     Authenticator.objects.filter(user=user).delete()
     user.groups.clear()

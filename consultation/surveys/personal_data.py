@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.db.models.functions import Coalesce
 
-from consultation.surveys.models import Answer, Question, Response, ResponseVersion
+from consultation.surveys.models import Answer, Option, Question, Response, ResponseVersion
 from consultation.surveys.selectors import answers_summary, response_answers, survey_structure
 
 
@@ -16,6 +16,7 @@ def responses_export(user) -> list[dict]:
     responses = (
         Response.objects.filter(respondent=user)
         .select_related("survey")
+        .prefetch_related("versions")
         .order_by("created_at", "pk")
     )
     structures = {}
@@ -35,7 +36,21 @@ def responses_export(user) -> list[dict]:
                 "submitted_at": response.submitted_at.isoformat()
                 if response.submitted_at
                 else None,
-                "versions": response.versions.count(),
+                "versions": [
+                    {
+                        "version": version.number,
+                        "submitted_at": version.created_at.isoformat(),
+                        "answers": [
+                            {
+                                "section": item.get("section", ""),
+                                "question": item.get("question", ""),
+                                "answer": item.get("answer", []),
+                            }
+                            for item in version.answers
+                        ],
+                    }
+                    for version in response.versions.all()
+                ],
                 "answers": [
                     {"section": section.title, "question": row.question.text, "answer": row.lines}
                     for section, rows in answers_summary(structure, answers)
@@ -47,29 +62,81 @@ def responses_export(user) -> list[dict]:
     return exported
 
 
+# Question types whose answers are the respondent's own words.
+FREE_TEXT_TYPES = (Question.Type.SHORT_TEXT, Question.Type.LONG_TEXT)
+ERASED_TEXT = "[removed when the respondent deleted their account]"
+
+
+def answers_free_text_blank(response_ids) -> int:
+    """Blank every free-text part of these responses' answers: short and long text, the
+    "Other, please specify" text of a single choice, and the organisation's name and the
+    person's role. The choices, scales and numbers stay (they count in the results).
+
+    One of the places a person's own words live; `responses_free_text_blank` calls them all.
+    """
+    ids = list(response_ids)
+    answers = Answer.objects.filter(response_id__in=ids)
+    blanked = answers.filter(question__type__in=FREE_TEXT_TYPES).exclude(text="").update(text="")
+    answers.filter(question__type=Question.Type.SINGLE_CHOICE).exclude(text="").update(text="")
+    answers.filter(question__type=Question.Type.ORGANISATION).update(text="", detail="")
+    return blanked
+
+
+def _version_item_blank(item: dict, other_labels: dict[int, str]) -> None:
+    kind = item.get("type")
+    if kind in FREE_TEXT_TYPES:
+        item["answer"] = [ERASED_TEXT]
+    elif kind == Question.Type.ORGANISATION and item["answer"] != ["As an individual"]:
+        item["answer"] = ["On behalf of an organisation"]
+    elif kind == Question.Type.SINGLE_CHOICE:
+        label = other_labels.get(item.get("question_id"))
+        if label is not None:
+            # "Other: what they wrote" keeps only the option.
+            item["answer"] = [
+                label if line.startswith(f"{label}: ") else line for line in item["answer"]
+            ]
+
+
+def versions_free_text_blank(response_ids) -> int:
+    """Blank the same free text in the readable copies kept with each version."""
+    versions = list(ResponseVersion.objects.filter(response_id__in=list(response_ids)))
+    question_ids = {item.get("question_id") for v in versions for item in v.answers}
+    other_labels = dict(
+        Option.objects.filter(question_id__in=question_ids, is_other=True).values_list(
+            "question_id", "label"
+        )
+    )
+    for version in versions:
+        for item in version.answers:
+            _version_item_blank(item, other_labels)
+    ResponseVersion.objects.bulk_update(versions, ["answers"])
+    return len(versions)
+
+
+def responses_free_text_blank(response_ids) -> None:
+    """Blank a person's own words everywhere a response keeps them: the answers and every
+    stored version. (Where drafts keep answers elsewhere, blank them here too.)"""
+    ids = list(response_ids)
+    answers_free_text_blank(ids)
+    versions_free_text_blank(ids)
+
+
 @transaction.atomic
 def responses_anonymise(user) -> int:
     """Detach this person's survey responses from their account, keeping the evidence.
 
-    Submitted answers stay (they count in results, anonymously); the organisation's name and
-    the person's role are removed because they can identify someone, drafts that were never
-    submitted are deleted, and the readable copies in earlier versions are scrubbed the same
-    way. Returns how many responses were kept.
+    Submitted answers stay (they count in results, anonymously) but everything the person
+    wrote in their own words is blanked, in the answers and in every earlier version: free
+    text is where names, plates and email addresses turn up. Drafts that were never submitted
+    are deleted. Returns how many responses were kept.
     """
     responses = Response.objects.select_for_update().filter(respondent=user)
     responses.filter(status=Response.Status.DRAFT).delete()
     kept = list(responses.values_list("pk", flat=True))
-    Answer.objects.filter(response_id__in=kept, question__type=Question.Type.ORGANISATION).update(
-        text="", detail=""
+    responses_free_text_blank(kept)
+    Response.objects.filter(pk__in=kept).update(
+        respondent=None, respondent_name="", submit_token=""
     )
-    for version in ResponseVersion.objects.filter(response_id__in=kept):
-        for item in version.answers:
-            if item.get("type") == Question.Type.ORGANISATION and item["answer"] != [
-                "As an individual"
-            ]:
-                item["answer"] = ["On behalf of an organisation"]
-        version.save(update_fields=["answers"])
-    Response.objects.filter(pk__in=kept).update(respondent=None, respondent_name="")
     return len(kept)
 
 

@@ -17,6 +17,22 @@ from consultation.models import (
     CommentVersion,
     ParticipantBlock,
 )
+from talklondon.personal_data import (
+    ACCOUNT_LIFE,
+    BLANK,
+    CONTRIBUTION_LIFE,
+    DELETE,
+    KEEP,
+    PSEUDONYMISE,
+    PUBLIC_TASK,
+    SHRED,
+    STAFF_RECORD,
+    Field,
+    NotPersonal,
+    Retention,
+    register_fields,
+    register_not_personal,
+)
 
 
 def comments_export(user) -> list[dict]:
@@ -141,3 +157,104 @@ def comment_participation():
         .annotate(ended_at=Max("page__consultation__closes_at"))
         .values_list("author_id", "ended_at")
     )
+
+
+# --- The consultation app's part of the personal-data inventory -----------------------------
+
+VERSION_LIFE = Retention(
+    "comment_versions",
+    "{COMMENT_VERSION_RETENTION_MONTHS} months after the consultation closes, or when your "
+    "account is erased",
+)
+AUDIT_LIFE = Retention(
+    "audit",
+    "the record of who moderated what, when and under which house rule is kept for "
+    "accountability; the text it concerns is sealed with your own key, which is destroyed when "
+    "your account is erased",
+)
+_DISCUSSION = "Comments and discussion"
+_MODERATION = "Moderation"
+_STAFF = "Staff"
+
+register_fields(
+    Field("consultation.Comment", "author", "that you wrote a comment", "to show it under "
+          "your display name and let you edit it", PUBLIC_TASK, CONTRIBUTION_LIFE, KEEP,
+          person="author", group=_DISCUSSION),
+    Field("consultation.Comment", "body", "the comments and replies you post, which everyone "
+          "can read", "the consultation's public discussion", PUBLIC_TASK, CONTRIBUTION_LIFE,
+          BLANK, person="author", group=_DISCUSSION),
+    Field("consultation.Comment", "body_html", "the same comment, formatted for the page",
+          "the consultation's public discussion", PUBLIC_TASK, CONTRIBUTION_LIFE, BLANK,
+          person="author", group=_DISCUSSION),
+    Field("consultation.Comment", "created_at", "when you posted", "to show the discussion in "
+          "order", PUBLIC_TASK, CONTRIBUTION_LIFE, KEEP, person="author", group=_DISCUSSION),
+    Field("consultation.CommentVersion", "body", "earlier text of a comment you edited or "
+          "deleted", "so moderators can see what was changed", PUBLIC_TASK, VERSION_LIFE,
+          DELETE, person="comment__author", group=_DISCUSSION),
+    Field("consultation.CommentLike", "user", "which comments you liked", "to count likes "
+          "once per person", PUBLIC_TASK, ACCOUNT_LIFE, DELETE, person="user",
+          group=_DISCUSSION),
+    Field("consultation.CommentReport", "reporter", "that you reported a comment",
+          "so moderators can review it", PUBLIC_TASK, ACCOUNT_LIFE, DELETE, person="reporter",
+          group=_MODERATION),
+    Field("consultation.CommentReport", "details", "what you told us when you reported a "
+          "comment", "so moderators can review it", PUBLIC_TASK, ACCOUNT_LIFE, DELETE,
+          person="reporter", group=_MODERATION),
+    Field("consultation.ParticipantBlock", "user", "that you were blocked from taking part",
+          "to enforce the house rules", PUBLIC_TASK, AUDIT_LIFE, KEEP, person="user",
+          group=_MODERATION),
+    Field("consultation.ParticipantBlock", "reason", "why a moderator blocked you",
+          "to enforce the house rules", PUBLIC_TASK, AUDIT_LIFE, BLANK, person="user",
+          group=_MODERATION),
+    Field("consultation.ParticipantBlock", "blocked_by", "which moderator blocked someone",
+          "accountability", PUBLIC_TASK, STAFF_RECORD, KEEP, person="blocked_by",
+          audience="staff", group=_STAFF),
+    Field("consultation.ParticipantBlock", "lifted_by", "which moderator lifted a block",
+          "accountability", PUBLIC_TASK, STAFF_RECORD, KEEP, person="lifted_by",
+          audience="staff", group=_STAFF),
+    Field("consultation.ModerationAction", "subject_user", "moderators' decisions about your "
+          "comments or your account", "accountability for moderation", PUBLIC_TASK,
+          AUDIT_LIFE, KEEP, person="subject_user", group=_MODERATION),
+    Field("consultation.ModerationAction", "before_sealed", "the text of your comment before "
+          "a moderator acted, sealed with your key", "accountability for moderation",
+          PUBLIC_TASK, AUDIT_LIFE, SHRED, person="subject_user", group=_MODERATION),
+    Field("consultation.ModerationAction", "after_sealed", "the text after a moderator acted, "
+          "sealed with your key", "accountability for moderation", PUBLIC_TASK, AUDIT_LIFE,
+          SHRED, person="subject_user", group=_MODERATION),
+    Field("consultation.ModerationAction", "reason_text", "a moderator's note on a decision "
+          "(checked to hold no plates, email addresses or phone numbers)", "accountability "
+          "for moderation", PUBLIC_TASK, AUDIT_LIFE, KEEP, person="subject_user",
+          group=_MODERATION),
+    Field("consultation.ModerationAction", "actor", "which moderator acted", "accountability "
+          "for moderation", PUBLIC_TASK, STAFF_RECORD, KEEP, person="actor", audience="staff",
+          group=_STAFF),
+    Field("consultation.Attachment", "uploaded_by", "which member of staff uploaded a "
+          "document", "accountability", PUBLIC_TASK, STAFF_RECORD, PSEUDONYMISE,
+          person="uploaded_by", audience="staff", group=_STAFF),
+)  # fmt: skip
+
+register_not_personal(
+    NotPersonal("consultation.Consultation", ("title", "slug", "summary", "organisation",
+                "opens_at", "closes_at", "moderation_mode", "results_published_at",
+                "created_at", "updated_at"), "what MOPAC publishes about a consultation"),
+    NotPersonal("consultation.ProposalPage", ("consultation", "title", "slug", "position",
+                "body", "comments_enabled", "last_updated_at", "change_note", "created_at"),
+                "MOPAC's published proposal"),
+    NotPersonal("consultation.Attachment", ("page", "title", "file", "size_bytes",
+                "page_count", "uploaded_at"), "MOPAC's published documents"),
+    NotPersonal("consultation.Comment", ("page", "parent", "replied_to", "thread", "depth",
+                "status", "held_for", "removal_reason", "like_count", "open_report_count",
+                "edited_at", "deleted_at", "redacted_at", "published_at", "reply_notified_at"),
+                "where a comment sits and its moderation state (codes and times)"),
+    NotPersonal("consultation.CommentVersion", ("comment", "kind", "replaced_at"),
+                "which comment and when"),
+    NotPersonal("consultation.CommentLike", ("comment", "created_at"), "which comment and when"),
+    NotPersonal("consultation.CommentReport", ("comment", "reason", "created_at",
+                "resolved_at"), "which comment, a reason code and when"),
+    NotPersonal("consultation.NotificationSent", ("key", "sent_at"),
+                "ids of notifications already sent, so none is sent twice"),
+    NotPersonal("consultation.ParticipantBlock", ("created_at", "lifted_at"), "when"),
+    NotPersonal("consultation.ModerationAction", ("kind", "comment", "consultation",
+                "reason_code", "created_at"), "what was done, to which comment, under which "
+                "house rule, and when"),
+)  # fmt: skip

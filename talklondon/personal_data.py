@@ -25,6 +25,7 @@ registers up to three callables, usually from its `AppConfig.ready()`:
 """
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -69,3 +70,364 @@ def erasers() -> dict[str, Eraser]:
 
 def participation_sources() -> dict[str, ParticipationSource]:
     return dict(_participation)
+
+
+# --- The personal-data inventory ------------------------------------------------------------
+# Every model field that can hold personal data is declared once, by the app that owns the
+# model (in its personal_data.py, registered from AppConfig.ready()), with what it is, why we
+# hold it, the lawful basis, how long it is kept and what erasure does to it. Fields that cannot
+# hold personal data are declared too, with the reason, so that a field nobody thought about
+# fails tests/talklondon/test_personal_data_inventory.py. Erasure, retention, "download my data"
+# and the privacy notice all read this.
+
+DELETE = "delete"
+BLANK = "blank"
+PSEUDONYMISE = "pseudonymise"
+SHRED = "shred"
+KEEP = "keep"
+ERASURE_ACTIONS: dict[str, str] = {
+    DELETE: "deleted",
+    BLANK: "blanked (emptied)",
+    PSEUDONYMISE: "unlinked from you or replaced with a placeholder",
+    SHRED: "made unreadable by destroying your key",
+    KEEP: "kept",
+}
+
+PUBLIC_TASK = "public_task"
+CONSENT = "consent"
+EXPLICIT_CONSENT = "explicit_consent"
+LEGAL_OBLIGATION = "legal_obligation"
+LEGITIMATE_INTERESTS = "legitimate_interests"
+LAWFUL_BASES: dict[str, str] = {
+    PUBLIC_TASK: "a task carried out in the public interest (UK GDPR Article 6(1)(e))",
+    CONSENT: "your consent (Article 6(1)(a)); you can withdraw it at any time",
+    EXPLICIT_CONSENT: (
+        "your explicit consent for special category information (Article 9(2)(a)); you can "
+        "withdraw it at any time"
+    ),
+    LEGAL_OBLIGATION: "a legal obligation (Article 6(1)(c))",
+    LEGITIMATE_INTERESTS: (
+        "keeping the service secure, which is in the public interest (Article 6(1)(e)) and, for "
+        "the GLA as processor, its legitimate interests"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long something is kept, in plain words. `words` may name settings in braces
+    ("{PERSONAL_DATA_RETENTION_MONTHS} months"), filled in from the live settings."""
+
+    key: str
+    words: str
+
+    def described(self) -> str:
+        from django.conf import settings
+
+        names = {name: getattr(settings, name) for name in _setting_names(self.words)}
+        return self.words.format(**names)
+
+
+def _setting_names(words: str) -> list[str]:
+    import string
+
+    return [name for _, name, _, _ in string.Formatter().parse(words) if name]
+
+
+ACCOUNT_LIFE = Retention(
+    "account",
+    "until you delete your account, or {PERSONAL_DATA_RETENTION_MONTHS} months after the last "
+    "consultation you took part in closes; if you never take part, {DORMANT_ACCOUNT_MONTHS} "
+    "months after you last signed in",
+)
+CONTRIBUTION_LIFE = Retention(
+    "contribution",
+    "published while the discussion is; once your account is erased your comments show as "
+    "“Deleted account”, or are removed if you choose; comments the public never saw are emptied",
+)
+SURVEY_LIFE = Retention(
+    "survey",
+    "kept anonymised, with nothing linking them to you, so that published results can be "
+    "checked; what you wrote in your own words is emptied when your account is erased",
+)
+STAFF_RECORD = Retention(
+    "staff",
+    "as long as the record it belongs to: staff actions are kept for accountability",
+)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One model field that can hold personal data."""
+
+    model: str  # "app_label.ModelName"
+    field: str
+    what: str  # plain words: "your email address"
+    purpose: str  # why we hold it
+    basis: str  # a key of LAWFUL_BASES
+    retention: Retention
+    erasure: str  # a key of ERASURE_ACTIONS: what erasing the person does to it
+    # Whose data it is: the ORM path from the model to the person's User ("" for the user row
+    # itself, None where no account is linked: e.g. a paper response's name).
+    person: str | None = ""
+    audience: str = "you"  # who the privacy notice is talking to about it
+    group: str = "Taking part"  # the privacy notice's heading
+
+    @property
+    def label(self) -> str:
+        return f"{self.model}.{self.field}"
+
+
+@dataclass(frozen=True)
+class NotPersonal:
+    """Fields of a model that cannot hold personal data, and why."""
+
+    model: str
+    fields: tuple[str, ...]
+    why: str
+
+
+_fields: dict[str, Field] = {}
+_not_personal: dict[str, str] = {}  # "app.Model.field" -> why
+
+
+def register_fields(*fields: Field) -> None:
+    for item in fields:
+        _fields[item.label] = item
+
+
+def register_not_personal(*entries: NotPersonal) -> None:
+    for entry in entries:
+        for name in entry.fields:
+            _not_personal[f"{entry.model}.{name}"] = entry.why
+
+
+def inventory() -> list[Field]:
+    """Every declared personal-data field, in a stable order."""
+    return [_fields[label] for label in sorted(_fields)]
+
+
+def inventory_field(label: str) -> Field | None:
+    return _fields.get(label)
+
+
+def not_personal() -> dict[str, str]:
+    return dict(_not_personal)
+
+
+def field_classification(model_label: str, field_name: str) -> str | None:
+    """ "personal", "not personal" or None (nobody has classified it)."""
+    label = f"{model_label}.{field_name}"
+    if label in _fields:
+        return "personal"
+    if label in _not_personal:
+        return "not personal"
+    return None
+
+
+# --- Retention rules ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Due:
+    """What a retention rule would remove now: how many of what, and why."""
+
+    rule: str
+    what: str
+    count: int
+    why: str
+
+
+@dataclass(frozen=True)
+class RetentionRule:
+    """One kind of data that goes after a while: `due(now)` counts it, `apply(now)` removes it.
+
+    Both take the time explicitly so that the dry run and the job agree, and tests can move the
+    clock. `apply` must be idempotent; it returns how many rows it removed or blanked.
+    """
+
+    name: str
+    what: str
+    why: str
+    due: Callable[[datetime], int]
+    apply: Callable[[datetime], int]
+
+
+_retention_rules: dict[str, RetentionRule] = {}
+
+
+def register_retention(*rules: RetentionRule) -> None:
+    for rule in rules:
+        _retention_rules[rule.name] = rule
+
+
+def retention_rules() -> list[RetentionRule]:
+    return list(_retention_rules.values())
+
+
+# --- The site app's own part of the inventory (accounts, email, sessions, sign-in) ----------
+
+SESSION_LIFE = Retention(
+    "session",
+    "until you sign out or the session expires; expired sessions are deleted",
+)
+EMAIL_COPY_LIFE = Retention(
+    "email_copy",
+    "copies of emails we sent you: {EMAIL_LOG_RETENTION_DAYS} days after delivery; emails that "
+    "could not be delivered: {UNDELIVERED_EMAIL_RETENTION_DAYS} days",
+)
+ADMIN_LOG_LIFE = Retention(
+    "admin_log",
+    "{PERSONAL_DATA_RETENTION_MONTHS} months",
+)
+
+_ACCOUNT = "Your account"
+_SIGN_IN = "Signing in and security"
+_EMAILS = "Emails we send you"
+
+register_fields(
+    Field("talklondon.User", "email", "your email address", "to sign you in and send you the "
+          "emails you asked for; nobody else can see it", PUBLIC_TASK, ACCOUNT_LIFE,
+          PSEUDONYMISE, group=_ACCOUNT),
+    Field("talklondon.User", "display_name", "the display name you choose", "shown next to "
+          "your comments", PUBLIC_TASK, ACCOUNT_LIFE, BLANK, group=_ACCOUNT),
+    Field("talklondon.User", "password", "your password, only in a scrambled form that cannot "
+          "be turned back into it", "to sign you in", PUBLIC_TASK, ACCOUNT_LIFE, BLANK,
+          group=_SIGN_IN),
+    Field("talklondon.User", "last_login", "when you last signed in", "to keep the service "
+          "secure and to know when an unused account should go", LEGITIMATE_INTERESTS,
+          ACCOUNT_LIFE, BLANK, group=_SIGN_IN),
+    Field("talklondon.User", "date_joined", "when you created your account", "to keep the "
+          "service secure", LEGITIMATE_INTERESTS, ACCOUNT_LIFE, KEEP, group=_ACCOUNT),
+    Field("talklondon.Profile", "user", "that the profile is yours", "to keep your choices",
+          PUBLIC_TASK, ACCOUNT_LIFE, KEEP, person="user", group=_ACCOUNT),
+    Field("talklondon.Profile", "borough", "the London borough you live in, if you tell us",
+          "to see whether the people who took part reflect London", PUBLIC_TASK, ACCOUNT_LIFE,
+          BLANK, person="user", group="If you choose to tell us"),
+    *[
+        Field("talklondon.Profile", name, what, "only ever reported as totals, to check whether "
+              "the people who responded reflect London", EXPLICIT_CONSENT if special else
+              CONSENT, ACCOUNT_LIFE, BLANK, person="user", group="If you choose to tell us")
+        for name, what, special in (
+            ("age_band", "your age band", False),
+            ("gender", "your gender", False),
+            ("ethnicity", "your ethnic group", True),
+            ("disability", "whether you have a long-term health condition or disability", True),
+        )
+    ],
+    *[
+        Field("talklondon.Profile", name, what, "to send only the emails you want", CONSENT,
+              ACCOUNT_LIFE, BLANK, person="user", group=_EMAILS)
+        for name, what in (
+            ("email_on_reply", "whether you want emails about replies to your comments"),
+            ("email_on_moderation", "whether you want emails about moderation of your comments"),
+            ("email_news", "whether you want news of new consultations"),
+        )
+    ],
+    Field("talklondon.OutgoingEmail", "to", "the address an email was sent to", "to deliver "
+          "the email, and retry if delivery fails", PUBLIC_TASK, EMAIL_COPY_LIFE, DELETE,
+          person=None, group=_EMAILS),
+    Field("talklondon.OutgoingEmail", "subject", "the subject of an email we sent you",
+          "to deliver it", PUBLIC_TASK, EMAIL_COPY_LIFE, DELETE, person=None, group=_EMAILS),
+    Field("talklondon.OutgoingEmail", "body_text", "the text of an email we sent you (for "
+          "example your survey receipt)", "to deliver it", PUBLIC_TASK, EMAIL_COPY_LIFE, DELETE,
+          person=None, group=_EMAILS),
+    Field("talklondon.OutgoingEmail", "body_html", "the same email as a web page", "to "
+          "deliver it", PUBLIC_TASK, EMAIL_COPY_LIFE, DELETE, person=None, group=_EMAILS),
+    Field("talklondon.OutgoingEmail", "headers", "technical details of an email we sent you",
+          "to deliver it", PUBLIC_TASK, EMAIL_COPY_LIFE, DELETE, person=None, group=_EMAILS),
+    Field("talklondon.OutgoingEmail", "last_error", "why delivering an email failed, which may "
+          "quote your address", "to retry delivery", PUBLIC_TASK, EMAIL_COPY_LIFE, DELETE,
+          person=None, group=_EMAILS),
+    Field("talklondon.OutboxTask", "kwargs", "which record a background task is about (ids "
+          "only)", "to run the task after the action that caused it", PUBLIC_TASK,
+          EMAIL_COPY_LIFE, DELETE, person=None, group=_EMAILS),
+    Field("talklondon.OutboxTask", "last_error", "why a background task failed", "to retry it",
+          PUBLIC_TASK, EMAIL_COPY_LIFE, DELETE, person=None, group=_EMAILS),
+    Field("talklondon.PersonKey", "user", "a key that seals what moderators removed from your "
+          "comments", "so that erasing your account makes that text unreadable for good",
+          PUBLIC_TASK, ACCOUNT_LIFE, DELETE, person="user", group=_ACCOUNT),
+    Field("talklondon.PersonKey", "wrapped_key", "the key itself, encrypted", "as above",
+          PUBLIC_TASK, ACCOUNT_LIFE, DELETE, person="user", group=_ACCOUNT),
+    Field("sessions.Session", "session_data", "that you are signed in on a device",
+          "to keep you signed in", PUBLIC_TASK, SESSION_LIFE, DELETE, person=None,
+          group=_SIGN_IN),
+    Field("account.EmailAddress", "user", "which email addresses are yours", "to sign you in",
+          PUBLIC_TASK, ACCOUNT_LIFE, DELETE, person="user", group=_SIGN_IN),
+    Field("account.EmailAddress", "email", "your email address and whether you confirmed it",
+          "to sign you in and check it is yours", PUBLIC_TASK, ACCOUNT_LIFE, DELETE,
+          person="user", group=_SIGN_IN),
+    Field("account.EmailConfirmation", "email_address", "a pending check that an email address "
+          "is yours", "to confirm your address", PUBLIC_TASK, SESSION_LIFE, DELETE,
+          person="email_address__user", group=_SIGN_IN),
+    Field("account.EmailConfirmation", "key", "the code in the confirmation email",
+          "to confirm your address", PUBLIC_TASK, SESSION_LIFE, DELETE,
+          person="email_address__user", group=_SIGN_IN),
+    Field("mfa.Authenticator", "user", "that you turned on two-factor authentication",
+          "to keep your account secure", PUBLIC_TASK, ACCOUNT_LIFE, DELETE, person="user",
+          group=_SIGN_IN),
+    Field("mfa.Authenticator", "data", "the key your authenticator app uses and your recovery "
+          "codes (never shown or exported)", "to keep your account secure", PUBLIC_TASK,
+          ACCOUNT_LIFE, DELETE, person="user", group=_SIGN_IN),
+    Field("mfa.Authenticator", "last_used_at", "when you last used your second factor",
+          "to keep your account secure", PUBLIC_TASK, ACCOUNT_LIFE, DELETE, person="user",
+          group=_SIGN_IN),
+    Field("admin.LogEntry", "user", "which site administrator changed a record",
+          "accountability for administrators' changes", PUBLIC_TASK, ADMIN_LOG_LIFE, KEEP,
+          person="user", audience="staff", group="Staff"),
+    Field("admin.LogEntry", "object_repr", "the name of the record an administrator changed, "
+          "which may be someone's display name", "accountability for administrators' changes",
+          PUBLIC_TASK, ADMIN_LOG_LIFE, DELETE, person=None, audience="staff", group="Staff"),
+    Field("admin.LogEntry", "change_message", "what an administrator changed",
+          "accountability for administrators' changes", PUBLIC_TASK, ADMIN_LOG_LIFE, DELETE,
+          person=None, audience="staff", group="Staff"),
+)  # fmt: skip
+
+register_not_personal(
+    NotPersonal("talklondon.User", ("is_superuser", "is_active", "is_staff", "erased_at"),
+                "flags about the account's state, not about the person"),
+    NotPersonal("talklondon.Profile", ("updated_at",), "when the profile row last changed"),
+    NotPersonal("talklondon.OutgoingEmail", ("from_email", "created_at", "sent_at", "attempts"),
+                "the site's own address and delivery bookkeeping"),
+    NotPersonal("talklondon.OutboxTask", ("task_name", "created_at", "relayed_at", "attempts"),
+                "task bookkeeping"),
+    NotPersonal("talklondon.PersonKey", ("created_at",), "when the key was made"),
+    NotPersonal("sessions.Session", ("session_key", "expire_date"), "a random token and expiry"),
+    NotPersonal("account.EmailAddress", ("verified", "primary"), "flags on the address row"),
+    NotPersonal("account.EmailConfirmation", ("created", "sent"), "timestamps of a pending check"),
+    NotPersonal("mfa.Authenticator", ("type", "created_at"), "which kind of second factor"),
+    NotPersonal("admin.LogEntry", ("action_time", "content_type", "object_id", "action_flag"),
+                "which record and when"),
+    NotPersonal("auth.Permission", ("name", "content_type", "codename"), "site configuration"),
+    NotPersonal("auth.Group", ("name",), "staff role names"),
+    NotPersonal("contenttypes.ContentType", ("app_label", "model"), "site configuration"),
+    NotPersonal("sites.Site", ("domain", "name"), "site configuration"),
+)  # fmt: skip
+
+register_fields(
+    Field(
+        "talklondon.User",
+        "groups",
+        "your staff roles, if you work for MOPAC",
+        "to decide what you may do",
+        PUBLIC_TASK,
+        ACCOUNT_LIFE,
+        DELETE,
+        audience="staff",
+        group="Staff",
+    ),
+    Field(
+        "talklondon.User",
+        "user_permissions",
+        "extra permissions given to a staff account",
+        "to decide what you may do",
+        PUBLIC_TASK,
+        ACCOUNT_LIFE,
+        DELETE,
+        audience="staff",
+        group="Staff",
+    ),
+)
+register_not_personal(
+    NotPersonal("auth.Group", ("permissions",), "site configuration"),
+)

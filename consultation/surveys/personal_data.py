@@ -8,6 +8,20 @@ from django.db.models.functions import Coalesce
 
 from consultation.surveys.models import Answer, Option, Question, Response, ResponseVersion
 from consultation.surveys.selectors import answers_summary, response_answers, survey_structure
+from talklondon.personal_data import (
+    BLANK,
+    DELETE,
+    KEEP,
+    PSEUDONYMISE,
+    PUBLIC_TASK,
+    STAFF_RECORD,
+    SURVEY_LIFE,
+    Field,
+    NotPersonal,
+    Retention,
+    register_fields,
+    register_not_personal,
+)
 
 
 def responses_export(user) -> list[dict]:
@@ -153,3 +167,74 @@ def response_participation():
 def responses_erase(*, user, remove_content: bool) -> None:
     """Eraser for the account-deletion registry: answers stay, unlinked and anonymised."""
     responses_anonymise(user)
+
+
+# --- The survey app's part of the personal-data inventory ------------------------------------
+
+OFFLINE_LIFE = Retention(
+    "offline_identity",
+    "{OFFLINE_RESPONSE_IDENTITY_MONTHS} months after the survey closes; the answers then stay "
+    "anonymised",
+)
+_SURVEYS = "Survey answers"
+_STAFF = "Staff"
+
+register_fields(
+    Field("surveys.Response", "respondent", "that a survey response is yours", "so you can "
+          "come back to it and change it while the survey is open", PUBLIC_TASK, SURVEY_LIFE,
+          PSEUDONYMISE, person="respondent", group=_SURVEYS),
+    Field("surveys.Response", "reference", "your response's reference number", "so you can "
+          "quote it to us", PUBLIC_TASK, SURVEY_LIFE, KEEP, person="respondent",
+          group=_SURVEYS),
+    Field("surveys.Response", "created_at", "when you started and submitted your response",
+          "to count responses within the survey's dates", PUBLIC_TASK, SURVEY_LIFE, KEEP,
+          person="respondent", group=_SURVEYS),
+    Field("surveys.Response", "respondent_name", "the name on a paper form, email or letter "
+          "response", "to record responses that did not come online and spot duplicates",
+          PUBLIC_TASK, OFFLINE_LIFE, BLANK, person=None, group=_SURVEYS),
+    Field("surveys.Response", "channel_reference", "the reference of a paper form, email or "
+          "letter", "to find the original if a response is queried", PUBLIC_TASK,
+          OFFLINE_LIFE, BLANK, person=None, group=_SURVEYS),
+    Field("surveys.Response", "scan", "a scan of a paper form or letter", "to check what "
+          "staff typed in", PUBLIC_TASK, OFFLINE_LIFE, DELETE, person=None, group=_SURVEYS),
+    Field("surveys.Response", "entered_by", "which member of staff typed in a response",
+          "accountability", PUBLIC_TASK, STAFF_RECORD, KEEP, person="entered_by",
+          audience="staff", group=_STAFF),
+    Field("surveys.ResponseVersion", "answers", "a copy of your answers each time you submit "
+          "or change them", "so changes can be checked", PUBLIC_TASK, SURVEY_LIFE, BLANK,
+          person="response__respondent", group=_SURVEYS),
+    Field("surveys.Answer", "text", "what you write in your own words in a survey, and your "
+          "borough or postcode district if asked", "to understand views in people's own words",
+          PUBLIC_TASK, SURVEY_LIFE, BLANK, person="response__respondent", group=_SURVEYS),
+    Field("surveys.Answer", "detail", "your role in an organisation you answer for",
+          "to know who is speaking for an organisation", PUBLIC_TASK, SURVEY_LIFE, BLANK,
+          person="response__respondent", group=_SURVEYS),
+    Field("surveys.SurveyChangeLog", "changed_by", "which member of staff changed a survey",
+          "accountability", PUBLIC_TASK, STAFF_RECORD, KEEP, person="changed_by",
+          audience="staff", group=_STAFF),
+)  # fmt: skip
+
+register_not_personal(
+    NotPersonal("surveys.Survey", ("consultation", "title", "slug", "intro", "opens_at",
+                "closes_at", "created_at", "updated_at", "structure_version"),
+                "the survey MOPAC publishes"),
+    NotPersonal("surveys.Section", ("survey", "position", "title", "intro"), "survey wording"),
+    NotPersonal("surveys.Question", ("section", "position", "type", "text", "hint", "required",
+                "min_picks", "max_picks", "char_limit", "min_value", "max_value"),
+                "survey wording"),
+    NotPersonal("surveys.Option", ("question", "position", "label", "is_other"),
+                "survey wording"),
+    NotPersonal("surveys.Condition", ("question", "section", "depends_on", "boolean_value",
+                "options"), "survey structure"),
+    NotPersonal("surveys.SurveyChangeLog", ("survey", "created_at", "had_responses",
+                "description", "before", "after"), "changes to survey wording"),
+    NotPersonal("surveys.Response", ("survey", "status", "channel", "current_section",
+                "submit_token", "likely_duplicate_of", "submitted_at", "updated_at"),
+                "state of a response: codes, a random token and times"),
+    NotPersonal("surveys.ResponseVersion", ("response", "number", "created_at"),
+                "which version and when"),
+    NotPersonal("surveys.Answer", ("response", "question", "option", "number", "boolean",
+                "scale_point"), "choices from the survey's own lists, counted in results"),
+    NotPersonal("surveys.AnswerChoice", ("answer", "option", "rank", "scale_point"),
+                "choices from the survey's own lists"),
+)  # fmt: skip

@@ -5,6 +5,11 @@ refused by the tripwire and kept as keyed digests for a while, so the police bac
 told which values to fix. Everything else here is staff accountability or published figures.
 """
 
+from datetime import timedelta
+
+from django.conf import settings
+
+from anpr_info.models import IdempotencyRecord, QuarantinedBatch
 from talklondon.personal_data import (
     DELETE,
     KEEP,
@@ -14,8 +19,10 @@ from talklondon.personal_data import (
     Field,
     NotPersonal,
     Retention,
+    RetentionRule,
     register_fields,
     register_not_personal,
+    register_retention,
 )
 
 QUARANTINE_LIFE = Retention(
@@ -79,3 +86,34 @@ register_not_personal(
     NotPersonal("anpr_info.Observation", ("release", "measure", "table", "period", "date",
                 "dims", "value", "flag", "is_latest"), "published statistics"),
 )  # fmt: skip
+
+
+# --- Retention rules -------------------------------------------------------------------------
+
+
+def _idempotency(now):
+    cutoff = now - timedelta(days=settings.ANPR_IDEMPOTENCY_RETENTION_DAYS)
+    return IdempotencyRecord.objects.filter(created_at__lt=cutoff)
+
+
+def _quarantine(now):
+    cutoff = now - timedelta(days=settings.ANPR_QUARANTINE_RETENTION_DAYS)
+    return QuarantinedBatch.objects.filter(received_at__lt=cutoff)
+
+
+register_retention(
+    RetentionRule(
+        "anpr-idempotency",
+        "records of ANPR returns received, kept so retries are not counted twice",
+        "older than {ANPR_IDEMPOTENCY_RETENTION_DAYS} days: deleted",
+        lambda now: _idempotency(now).count(),
+        lambda now: _idempotency(now).delete()[0],
+    ),
+    RetentionRule(
+        "anpr-quarantine",
+        "ANPR returns refused because they looked personal (keyed digests only)",
+        "refused more than {ANPR_QUARANTINE_RETENTION_DAYS} days ago: deleted",
+        lambda now: _quarantine(now).count(),
+        lambda now: _quarantine(now).delete()[0],
+    ),
+)

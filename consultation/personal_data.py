@@ -5,6 +5,7 @@ The lead registers these with the site's personal-data service:
   comments_erase(user, *, remove_content: bool) -> int
 """
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
@@ -30,9 +31,12 @@ from talklondon.personal_data import (
     Field,
     NotPersonal,
     Retention,
+    RetentionRule,
     register_fields,
     register_not_personal,
+    register_retention,
 )
+from talklondon.services import months_before
 
 
 def comments_export(user) -> list[dict]:
@@ -258,3 +262,53 @@ register_not_personal(
                 "reason_code", "created_at"), "what was done, to which comment, under which "
                 "house rule, and when"),
 )  # fmt: skip
+
+
+# --- Retention rules -------------------------------------------------------------------------
+
+
+def _unseen_comments_of_erased():
+    return (
+        Comment.objects.filter(author__erased_at__isnull=False)
+        .exclude(status=Comment.Status.PUBLISHED, deleted_at__isnull=True)
+        .exclude(body="")
+    )
+
+
+def _old_versions(now):
+    cutoff = months_before(now, settings.COMMENT_VERSION_RETENTION_MONTHS)
+    return CommentVersion.objects.filter(comment__page__consultation__closes_at__lt=cutoff)
+
+
+def _old_reports(now):
+    cutoff = months_before(now, settings.PERSONAL_DATA_RETENTION_MONTHS)
+    return CommentReport.objects.filter(
+        resolved_at__isnull=False, comment__page__consultation__closes_at__lt=cutoff
+    )
+
+
+register_retention(
+    RetentionRule(
+        "unseen-comments-of-erased",
+        "held, removed or deleted comments of erased accounts",
+        "the public never saw them (or no longer does) and the author's account is erased: "
+        "text emptied",
+        lambda now: _unseen_comments_of_erased().count(),
+        lambda now: comments_text_blank(_unseen_comments_of_erased()),
+    ),
+    RetentionRule(
+        "comment-versions",
+        "earlier versions of comments",
+        "the consultation closed more than {COMMENT_VERSION_RETENTION_MONTHS} months ago: deleted",
+        lambda now: _old_versions(now).count(),
+        lambda now: comment_versions_delete(_old_versions(now)),
+    ),
+    RetentionRule(
+        "comment-reports",
+        "resolved reports of comments, with what the reporter wrote",
+        "resolved, and the consultation closed more than {PERSONAL_DATA_RETENTION_MONTHS} "
+        "months ago: deleted",
+        lambda now: _old_reports(now).count(),
+        lambda now: _old_reports(now).delete()[0],
+    ),
+)

@@ -248,9 +248,12 @@ class RetentionRule:
 
     name: str
     what: str
-    why: str
+    why: str  # may name settings in braces, like Retention.words
     due: Callable[[datetime], int]
     apply: Callable[[datetime], int]
+
+    def why_described(self) -> str:
+        return Retention(self.name, self.why).described()
 
 
 _retention_rules: dict[str, RetentionRule] = {}

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.db.models.functions import Coalesce
 
 from consultation.surveys.models import Answer, Option, Question, Response, ResponseVersion
@@ -19,9 +20,12 @@ from talklondon.personal_data import (
     Field,
     NotPersonal,
     Retention,
+    RetentionRule,
     register_fields,
     register_not_personal,
+    register_retention,
 )
+from talklondon.services import months_before
 
 
 def responses_export(user) -> list[dict]:
@@ -238,3 +242,52 @@ register_not_personal(
     NotPersonal("surveys.AnswerChoice", ("answer", "option", "rank", "scale_point"),
                 "choices from the survey's own lists"),
 )  # fmt: skip
+
+
+# --- Retention rules -------------------------------------------------------------------------
+
+
+def _offline_identities(now):
+    """Responses from other channels, whose survey closed more than the period ago, that still
+    hold a name, a reference, a scan or free text."""
+    cutoff = months_before(now, settings.OFFLINE_RESPONSE_IDENTITY_MONTHS)
+    closed = Response.objects.exclude(channel=Response.Channel.ONLINE).alias(
+        closes=Coalesce("survey__closes_at", "survey__consultation__closes_at")
+    )
+    return (
+        closed.filter(closes__lt=cutoff)
+        .filter(
+            ~Q(respondent_name="")
+            | ~Q(channel_reference="")
+            | ~Q(scan="")
+            | Q(answers__question__type__in=FREE_TEXT_TYPES, answers__text__gt="")
+        )
+        .distinct()
+    )
+
+
+@transaction.atomic
+def offline_identities_erase(now) -> int:
+    """Blank the name and reference, delete the scan (file included) and blank the free text of
+    paper, email, letter and event responses past their period: the answers stay anonymised,
+    as online ones do once their account is erased."""
+    responses = list(_offline_identities(now).order_by("pk"))
+    for response in responses:
+        if response.scan:
+            response.scan.delete(save=False)
+    ids = [r.pk for r in responses]
+    responses_free_text_blank(ids)
+    Response.objects.filter(pk__in=ids).update(respondent_name="", channel_reference="", scan="")
+    return len(ids)
+
+
+register_retention(
+    RetentionRule(
+        "offline-responses",
+        "names, references, scans and free text of paper, email, letter and event responses",
+        "the survey closed more than {OFFLINE_RESPONSE_IDENTITY_MONTHS} months ago: emptied "
+        "(the anonymised choices stay)",
+        lambda now: _offline_identities(now).count(),
+        offline_identities_erase,
+    ),
+)

@@ -66,6 +66,9 @@ def _record(
     **fields,
 ) -> ModerationAction:
     subject_id = comment.author_id if comment is not None else fields.pop("subject_user_id")
+    # Notes and reasons stay in clear for accountability, so they must not carry anyone's
+    # plate, email address or phone number.
+    _personal_data_refuse(fields.get("reason_text", ""), what="Your note or reason contains")
     return ModerationAction.objects.create(
         actor=actor,
         kind=kind,
@@ -92,8 +95,8 @@ def _personal_data_refuse(text: str, *, what: str) -> None:
     found = personal_data_left(text)
     if found:
         raise ValidationError(
-            f"{what} still contains {' and '.join(found)}. Take it out: personal information "
-            "must not be published under “personal information removed by a moderator”."
+            f"{what} {' and '.join(found)}. Take it out: personal information must not be "
+            "published or kept in the audit trail."
         )
 
 
@@ -185,7 +188,7 @@ def comment_redact(
         raise ValidationError(f"The text must be {max_comment_length():,} characters or fewer.")
     if text == comment.body:
         raise ValidationError("The redacted text is the same as the original. Change it first.")
-    _personal_data_refuse(text, what="The redacted text")
+    _personal_data_refuse(text, what="The redacted text still contains")
     before = comment.body
     was = comment.status
     now = timezone.now()

@@ -164,3 +164,23 @@ def test_quarantine_keeps_keyed_digests_never_bare_sha256(settings):
     settings.PERSONAL_DATA_KEY = "another key"
     (again,) = ingestion.tripwire(batch)
     assert again.as_dict()["digest"] != finding.as_dict()["digest"]
+
+
+def test_a_moderators_note_or_block_reason_holding_personal_data_is_refused(make_staff):
+    from consultation.models import ParticipantBlock
+    from talklondon.permissions import ROLE_MODERATOR as MODERATOR
+
+    moderator_user = make_staff(MODERATOR)
+    comment = factories.CommentFactory()
+    with pytest.raises(ValidationError) as refused:
+        moderation.comment_reject(
+            actor=moderator_user, comment=comment, reason_code="2", note=f"It named {PLATE}"
+        )
+    assert "Your note or reason contains" in refused.value.messages[0]
+    with pytest.raises(ValidationError):
+        moderation.participant_block(
+            actor=moderator_user, user=comment.author, reason=f"Posted {EMAIL} again"
+        )
+    comment.refresh_from_db()
+    assert comment.status == Comment.Status.PUBLISHED
+    assert not ParticipantBlock.objects.exists() and not ModerationAction.objects.exists()

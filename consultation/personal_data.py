@@ -16,6 +16,7 @@ from consultation.models import (
     CommentLike,
     CommentReport,
     CommentVersion,
+    ModerationAction,
     ParticipantBlock,
 )
 from talklondon.personal_data import (
@@ -36,12 +37,14 @@ from talklondon.personal_data import (
     register_not_personal,
     register_retention,
 )
+from talklondon.sealing import Unsealer
 from talklondon.services import months_before
 
 
 def comments_export(user) -> list[dict]:
     """Everything this person wrote or did in discussions, as plain data for a subject access
-    export: their comments (with earlier versions), the comments they liked and reported."""
+    export: their comments (with earlier versions), moderators' decisions about them (with the
+    texts sealed under their key), blocks, the comments they liked and reported."""
     comments = (
         Comment.objects.filter(author=user)
         .select_related("page__consultation")
@@ -81,6 +84,29 @@ def comments_export(user) -> list[dict]:
                 "type": "like",
                 "comment_id": like.comment_id,
                 "created_at": like.created_at.isoformat(),
+            }
+        )
+    unsealer = Unsealer()
+    for action in ModerationAction.objects.filter(subject_user=user).order_by("created_at", "pk"):
+        rows.append(
+            {
+                "type": "moderation decision",
+                "decision": action.get_kind_display(),
+                "comment_id": action.comment_id,
+                "house_rule": house_rule_title(action.reason_code) if action.reason_code else "",
+                "moderator_note": action.reason_text,
+                "text_before": unsealer.open(user_id=user.pk, sealed=action.before_sealed),
+                "text_after": unsealer.open(user_id=user.pk, sealed=action.after_sealed),
+                "created_at": action.created_at.isoformat(),
+            }
+        )
+    for block in ParticipantBlock.objects.filter(user=user).order_by("created_at"):
+        rows.append(
+            {
+                "type": "block",
+                "reason": block.reason,
+                "blocked_at": block.created_at.isoformat(),
+                "lifted_at": block.lifted_at.isoformat() if block.lifted_at else None,
             }
         )
     for report in CommentReport.objects.filter(reporter=user).order_by("created_at"):

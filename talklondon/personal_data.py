@@ -34,13 +34,26 @@ Eraser = Callable[..., None]
 ParticipationSource = Callable[[], Iterable[tuple[int, datetime]]]
 
 _exporters: dict[str, Exporter] = {}
+_covered: dict[str, str] = {}  # model label -> name of the exporter that presents its rows
 _erasers: dict[str, Eraser] = {}
 _participation: dict[str, ParticipationSource] = {}
 
 
-def register_exporter(name: str, func: Exporter) -> None:
-    """Add `func(user)` to the "download my data" file under `apps[name]`."""
+def register_exporter(name: str, func: Exporter, *, covers: Iterable[str] = ()) -> None:
+    """Add `func(user)` to the "download my data" file under `apps[name]`.
+
+    `covers` names the models ("app_label.Model", or "app_label.Model:path" for the rows linked
+    to the person through one path only) whose rows the exporter presents; the download lists
+    every other inventory model linked to the person generically.
+    """
     _exporters[name] = func
+    for label in covers:
+        _covered[label] = name
+
+
+def is_covered(model_label: str, person_path: str) -> bool:
+    """Whether an exporter presents this model's rows linked to the person by `person_path`."""
+    return model_label in _covered or f"{model_label}:{person_path}" in _covered
 
 
 def register_eraser(name: str, func: Eraser) -> None:
@@ -56,6 +69,8 @@ def register_participation(name: str, func: ParticipationSource) -> None:
 def unregister(name: str) -> None:
     """Remove every callable registered under `name` (used by tests)."""
     _exporters.pop(name, None)
+    for label in [label for label, owner in _covered.items() if owner == name]:
+        del _covered[label]
     _erasers.pop(name, None)
     _participation.pop(name, None)
 
@@ -172,6 +187,8 @@ class Field:
     person: str | None = ""
     audience: str = "you"  # who the privacy notice is talking to about it
     group: str = "Taking part"  # the privacy notice's heading
+    # False for secrets (password hashes, keys, codes): never put in "download my data".
+    download: bool = True
 
     @property
     def label(self) -> str:
@@ -296,7 +313,7 @@ register_fields(
           "your comments", PUBLIC_TASK, ACCOUNT_LIFE, BLANK, group=_ACCOUNT),
     Field("talklondon.User", "password", "your password, only in a scrambled form that cannot "
           "be turned back into it", "to sign you in", PUBLIC_TASK, ACCOUNT_LIFE, BLANK,
-          group=_SIGN_IN),
+          group=_SIGN_IN, download=False),
     Field("talklondon.User", "last_login", "when you last signed in", "to keep the service "
           "secure and to know when an unused account should go", LEGITIMATE_INTERESTS,
           ACCOUNT_LIFE, BLANK, group=_SIGN_IN),
@@ -349,9 +366,9 @@ register_fields(
           PUBLIC_TASK, EMAIL_COPY_LIFE, DELETE, person=None, group=_EMAILS),
     Field("talklondon.PersonKey", "user", "a key that seals what moderators removed from your "
           "comments", "so that erasing your account makes that text unreadable for good",
-          PUBLIC_TASK, ACCOUNT_LIFE, DELETE, person="user", group=_ACCOUNT),
+          PUBLIC_TASK, ACCOUNT_LIFE, DELETE, person="user", group=_ACCOUNT, download=False),
     Field("talklondon.PersonKey", "wrapped_key", "the key itself, encrypted", "as above",
-          PUBLIC_TASK, ACCOUNT_LIFE, DELETE, person="user", group=_ACCOUNT),
+          PUBLIC_TASK, ACCOUNT_LIFE, DELETE, person="user", group=_ACCOUNT, download=False),
     Field("sessions.Session", "session_data", "that you are signed in on a device",
           "to keep you signed in", PUBLIC_TASK, SESSION_LIFE, DELETE, person=None,
           group=_SIGN_IN),
@@ -362,16 +379,16 @@ register_fields(
           person="user", group=_SIGN_IN),
     Field("account.EmailConfirmation", "email_address", "a pending check that an email address "
           "is yours", "to confirm your address", PUBLIC_TASK, SESSION_LIFE, DELETE,
-          person="email_address__user", group=_SIGN_IN),
+          person="email_address__user", group=_SIGN_IN, download=False),
     Field("account.EmailConfirmation", "key", "the code in the confirmation email",
           "to confirm your address", PUBLIC_TASK, SESSION_LIFE, DELETE,
-          person="email_address__user", group=_SIGN_IN),
+          person="email_address__user", group=_SIGN_IN, download=False),
     Field("mfa.Authenticator", "user", "that you turned on two-factor authentication",
           "to keep your account secure", PUBLIC_TASK, ACCOUNT_LIFE, DELETE, person="user",
           group=_SIGN_IN),
     Field("mfa.Authenticator", "data", "the key your authenticator app uses and your recovery "
           "codes (never shown or exported)", "to keep your account secure", PUBLIC_TASK,
-          ACCOUNT_LIFE, DELETE, person="user", group=_SIGN_IN),
+          ACCOUNT_LIFE, DELETE, person="user", group=_SIGN_IN, download=False),
     Field("mfa.Authenticator", "last_used_at", "when you last used your second factor",
           "to keep your account secure", PUBLIC_TASK, ACCOUNT_LIFE, DELETE, person="user",
           group=_SIGN_IN),

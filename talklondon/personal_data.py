@@ -367,7 +367,8 @@ register_fields(
     Field("talklondon.PersonKey", "user", "a key that seals what moderators removed from your "
           "comments", "so that erasing your account makes that text unreadable for good",
           PUBLIC_TASK, ACCOUNT_LIFE, DELETE, person="user", group=_ACCOUNT, download=False),
-    Field("talklondon.PersonKey", "wrapped_key", "the key itself, encrypted", "as above",
+    Field("talklondon.PersonKey", "wrapped_key", "the key itself, encrypted", "so that "
+          "erasing your account makes that text unreadable for good",
           PUBLIC_TASK, ACCOUNT_LIFE, DELETE, person="user", group=_ACCOUNT, download=False),
     Field("sessions.Session", "session_data", "that you are signed in on a device",
           "to keep you signed in", PUBLIC_TASK, SESSION_LIFE, DELETE, person=None,
@@ -451,3 +452,49 @@ register_fields(
 register_not_personal(
     NotPersonal("auth.Group", ("permissions",), "site configuration"),
 )
+
+
+# --- The privacy notice ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NoticeRow:
+    what: str
+    why: str
+    basis: str
+    kept: str
+    on_erasure: str
+
+
+def privacy_notice_sections(*, audience: str = "you") -> list[tuple[str, list[NoticeRow]]]:
+    """The inventory as the privacy notice says it: under each heading, what we keep, why, on
+    what lawful basis, for how long, and what deleting your account does to it. Fields that say
+    the same thing in the same words are shown once."""
+    sections: dict[str, list[NoticeRow]] = {}
+    for item in sorted(_fields.values(), key=lambda f: _GROUP_ORDER.get(f.group, 99)):
+        if item.audience != audience:
+            continue
+        row = NoticeRow(
+            what=item.what,
+            why=item.purpose,
+            basis=LAWFUL_BASES[item.basis],
+            kept=item.retention.described(),
+            on_erasure=ERASURE_ACTIONS[item.erasure].capitalize(),
+        )
+        rows = sections.setdefault(item.group, [])
+        if row not in rows:
+            rows.append(row)
+    return list(sections.items())
+
+
+_GROUP_ORDER = {
+    "Your account": 0,
+    "Signing in and security": 1,
+    "If you choose to tell us": 2,
+    "Emails we send you": 3,
+    "Comments and discussion": 4,
+    "Moderation": 5,
+    "Survey answers": 6,
+    "ANPR statistics": 7,
+    "Staff": 8,
+}

@@ -94,9 +94,17 @@ def answers_free_text_blank(response_ids) -> int:
     """
     ids = list(response_ids)
     answers = Answer.objects.filter(response_id__in=ids)
-    blanked = answers.filter(question__type__in=FREE_TEXT_TYPES).exclude(text="").update(text="")
-    answers.filter(question__type=Question.Type.SINGLE_CHOICE).exclude(text="").update(text="")
-    answers.filter(question__type=Question.Type.ORGANISATION).update(text="", detail="")
+    blanked = (
+        answers.filter(question__type__in=FREE_TEXT_TYPES)
+        .exclude(text="")
+        .update(text="", held_for="")
+    )
+    answers.filter(question__type=Question.Type.SINGLE_CHOICE).exclude(text="").update(
+        text="", held_for=""
+    )
+    answers.filter(question__type=Question.Type.ORGANISATION).update(
+        text="", detail="", held_for=""
+    )
     return blanked
 
 
@@ -213,6 +221,9 @@ register_fields(
     Field("surveys.Answer", "detail", "your role in an organisation you answer for",
           "to know who is speaking for an organisation", PUBLIC_TASK, SURVEY_LIFE, BLANK,
           person="response__respondent", group=_SURVEYS),
+    Field("surveys.Answer", "reviewed_by", "which analyst reviewed an answer held back because "
+          "it might contain personal information", "accountability", PUBLIC_TASK,
+          STAFF_RECORD, KEEP, person="reviewed_by", audience="staff", group=_STAFF),
     Field("surveys.SurveyChangeLog", "changed_by", "which member of staff changed a survey",
           "accountability", PUBLIC_TASK, STAFF_RECORD, KEEP, person="changed_by",
           audience="staff", group=_STAFF),
@@ -239,6 +250,8 @@ register_not_personal(
                 "which version and when"),
     NotPersonal("surveys.Answer", ("response", "question", "option", "number", "boolean",
                 "scale_point"), "choices from the survey's own lists, counted in results"),
+    NotPersonal("surveys.Answer", ("held_for", "reviewed_at"),
+                "which hold rules the text tripped (codes) and when it was reviewed"),
     NotPersonal("surveys.AnswerChoice", ("answer", "option", "rank", "scale_point"),
                 "choices from the survey's own lists"),
 )  # fmt: skip

@@ -176,6 +176,7 @@ def account_erase(*, user: User, remove_content: bool) -> User:
     )
     user.email = erased_email_for(user)
     user.display_name = ""
+    user.last_login = None
     user.set_unusable_password()
     user.is_active = False
     user.is_staff = False

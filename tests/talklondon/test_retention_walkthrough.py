@@ -173,3 +173,64 @@ def test_the_dry_run_lists_what_would_go_and_why_and_changes_nothing(
         "Dry run: nothing was changed.",
     ):
         assert line in listing, listing
+
+
+def _linked_values(item, user) -> dict:
+    """{row pk: value} of an inventory field, for the rows linked to `user`."""
+    model = apps.get_model(item.model)
+    rows = model._base_manager.filter(**{item.person or "pk": user.pk})
+    field = model._meta.get_field(item.field)
+    if field.many_to_many:
+        return {
+            row.pk: sorted(getattr(row, item.field).values_list("pk", flat=True)) for row in rows
+        }
+    return dict(rows.values_list("pk", item.field))
+
+
+def test_erasure_does_to_every_field_what_the_inventory_says(make_staff, settings, tmp_path):
+    """Read from the inventory: after erasure, every field marked delete, blank, pseudonymise or
+    shred no longer holds what it held about the person."""
+    from consultation.models import CommentLike, ModerationAction
+    from talklondon import personal_data, services
+    from talklondon.sealing import text_unseal
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    resident, _paper = _walk_through(make_staff)
+    CommentLike.objects.create(
+        comment=Comment.objects.exclude(author=resident).first(), user=resident
+    )
+    factories.totp_add(resident)
+    User.objects.filter(pk=resident.pk).update(last_login=timezone.now())
+    moderation.participant_block(
+        actor=make_staff(ROLE_MODERATOR), user=resident, reason="Spam again"
+    )
+    checked = {}
+    for item in personal_data.inventory():
+        if item.person is None or item.erasure == personal_data.KEEP:
+            continue
+        before = {pk: v for pk, v in _linked_values(item, resident).items() if v}
+        if before:
+            checked[item.label] = (item, before)
+    assert len(checked) >= 24, sorted(checked)
+
+    services.account_erase(user=resident, remove_content=True)
+
+    for label, (item, before) in checked.items():
+        model = apps.get_model(item.model)
+        after = (
+            dict(model._base_manager.filter(pk__in=before).values_list("pk", item.field))
+            if not model._meta.get_field(item.field).many_to_many
+            else {}
+        )
+        for pk, old in before.items():
+            if item.erasure == personal_data.SHRED:
+                sealed = after[pk]
+                assert text_unseal(user_id=resident.pk, sealed=sealed) is None, label
+                assert ModerationAction.objects.filter(pk=pk).exists(), label  # append-only
+            elif pk in after:
+                assert after[pk] != old, f"{label} still holds {old!r}"
+            else:
+                assert (
+                    item.erasure in (personal_data.DELETE, personal_data.BLANK)
+                    or model._meta.get_field(item.field).many_to_many
+                ), label

@@ -26,6 +26,7 @@ from consultation.surveys.services.responses import (
     survey_response_start,
     survey_response_submit,
 )
+from talklondon.log_filters import personal_data_masked
 from talklondon.models import OutgoingEmail, User
 from talklondon.permissions import ROLE_MANAGER, ROLE_MODERATOR
 from talklondon.tasks import personal_data_retention_run
@@ -234,3 +235,57 @@ def test_erasure_does_to_every_field_what_the_inventory_says(make_staff, setting
                     item.erasure in (personal_data.DELETE, personal_data.BLANK)
                     or model._meta.get_field(item.field).many_to_many
                 ), label
+
+
+def _linked_to(model, pk, user) -> bool:
+    """Whether the row is linked to `user` through any person path the inventory declares."""
+    from talklondon import personal_data
+
+    paths = {i.person for i in personal_data.inventory() if i.model == model._meta.label}
+    for path in paths:
+        if path is None:
+            continue
+        if path == "" and pk == user.pk:
+            return True
+        if path and model._base_manager.filter(pk=pk, **{path: user.pk}).exists():
+            return True
+    return False
+
+
+def test_before_erasure_the_plate_and_email_are_only_in_the_persons_own_rows(make_staff, caplog):
+    """The walk-through without the paper response: everything the resident typed stays in rows
+    linked to their account (or mail addressed to them), never in the audit trail, comment
+    history, exports' raw material or logs."""
+    moderator = make_staff(ROLE_MODERATOR)
+    resident = factories.UserFactory(email=EMAIL, display_name="Jo")
+    page = factories.ProposalPageFactory()
+    comment = factories.CommentFactory(
+        page=page, author=resident, body=f"Car {PLATE}, mail {EMAIL}", status="pending"
+    )
+    with caplog.at_level("DEBUG"):
+        moderation.comment_redact(actor=moderator, comment=comment, text="Car [removed]")
+        survey = factories.SurveyFactory(consultation=page.consultation)
+        question = factories.QuestionFactory(
+            section=factories.SectionFactory(survey=survey), type=Question.Type.LONG_TEXT
+        )
+        response = survey_response_start(survey=survey, user=resident)
+        survey_response_submit(
+            response=response,
+            user=resident,
+            token="t1",
+            changes={question.pk: {"text": f"{PLATE} and {EMAIL}"}},
+        )
+    outside = []
+    for model in apps.get_models():
+        for row in model._base_manager.all().values():
+            text = json.dumps(row, default=str).lower()
+            if "ab12" not in text and "jo.bloggs" not in text:
+                continue
+            if model is OutgoingEmail and row["to"] == [EMAIL]:
+                continue  # mail to the person themself (deleted after EMAIL_LOG_RETENTION_DAYS)
+            if not _linked_to(model, row[model._meta.pk.attname], resident):
+                outside.append((model._meta.label, row))
+    assert not outside, outside
+    # What the site's log handlers would write (they all carry the personal-data filter).
+    written = "\n".join(personal_data_masked(record.getMessage()) for record in caplog.records)
+    assert caplog.records and "AB12" not in written and "jo.bloggs" not in written

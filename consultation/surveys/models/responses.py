@@ -155,7 +155,8 @@ class Answer(models.Model):
     # Comma-separated comment hold-rule codes (a plate, an email address, a phone number) found
     # in the free text; while set and not reviewed, the text is withheld from analysis pages,
     # anonymised exports and quotes (consultation.surveys.free_text).
-    held_for = models.CharField(max_length=100, blank=True)
+    # db_default: rows written with raw SQL (the benchmarks' baseline) are "not held" too.
+    held_for = models.CharField(max_length=100, blank=True, default="", db_default="")
     reviewed_at = models.DateTimeField(null=True, blank=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -6,5 +6,8 @@ class TalkLondonConfig(AppConfig):
     verbose_name = "Talk London"
 
     def ready(self):
-        # The site's retention rules join the personal-data inventory's registry.
-        from talklondon import retention  # noqa: F401
+        # The site's part of the personal-data inventory and its retention rules.
+        from talklondon import (
+            personal_data_site,  # noqa: F401
+            retention,  # noqa: F401
+        )

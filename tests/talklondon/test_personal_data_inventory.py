@@ -1,6 +1,7 @@
 """The personal-data inventory: every model field is classified, and every entry is sound.
 
-When this fails for a field you added: declare it in your app's personal_data.py, either as a
+When this fails for a field you added: declare it in your app's personal_data.py (the site app:
+talklondon/personal_data_site.py), either as a
 `Field(...)` (it can hold personal data: what, purpose, lawful basis, retention, erasure action
 and the path to the person) or in a `NotPersonal(...)` entry with the reason.
 """
@@ -12,7 +13,8 @@ from django.conf import settings
 from talklondon import personal_data
 
 HOW_TO = (
-    "Classify it in the owning app's personal_data.py (registered from its AppConfig.ready()):\n"
+    "Classify it in the owning app's personal_data.py (registered from its AppConfig.ready(); "
+    "talklondon/personal_data_site.py for the site app and Django's and allauth's models):\n"
     "  personal data -> register_fields(Field({model!r}, {field!r}, what=..., purpose=..., "
     "basis=PUBLIC_TASK, retention=..., erasure=DELETE|BLANK|PSEUDONYMISE|SHRED|KEEP, "
     "person='<path to the User>' or None))\n"

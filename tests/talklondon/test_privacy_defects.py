@@ -184,3 +184,17 @@ def test_a_moderators_note_or_block_reason_holding_personal_data_is_refused(make
     comment.refresh_from_db()
     assert comment.status == Comment.Status.PUBLISHED
     assert not ParticipantBlock.objects.exists() and not ModerationAction.objects.exists()
+
+
+def test_the_quarantine_page_never_shows_a_digest_in_full(client, make_staff):
+    from anpr_info import ingestion
+    from anpr_info.models import QuarantinedBatch
+    from talklondon.permissions import ROLE_PUBLISHER
+
+    batch = ingestion.Batch("hits", "2025-03", "", [{"note": PLATE}], "0" * 64)
+    findings = [f.as_dict() for f in ingestion.tripwire(batch)]
+    QuarantinedBatch.objects.create(body_sha256="0" * 64, findings=findings)
+    client.force_login(make_staff(ROLE_PUBLISHER))
+    page = client.get(reverse("anpr_staff:quarantine")).content.decode()
+    digest = findings[0]["digest"]
+    assert f"{digest[:8]}…" in page and digest not in page and "AB12" not in page

@@ -10,6 +10,7 @@ request is authenticated by an API key and an HMAC signature (see signing.py).
 from __future__ import annotations
 
 import json
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -44,6 +45,9 @@ from anpr_info.signing import (
 )
 
 PAGE_SIZE = 1000
+
+# A revision's reason for a CSV return: free text, so a header and never the query string.
+REASON_HEADER = "X-ANPR-Reason"
 
 
 def _site() -> str:
@@ -462,7 +466,21 @@ def ingest_returns(request: HttpRequest) -> HttpResponse:
         return _problem_response(problem.status, problem.as_dict())
     source = api_key.source
     idempotency_key = request.headers.get(IDEMPOTENCY_HEADER, "")
-    params = {k: request.GET.get(k, "") for k in ("dataset", "period", "reason")}
+    if "reason" in request.GET:
+        # Free text in a URL ends up in every access log on the way; refuse it before use.
+        return _problem_response(
+            400,
+            Problem(
+                400,
+                "reason-in-url",
+                "The reason must not be in the URL",
+                "URLs are written to access logs, so free text must not travel in them. Send "
+                f"the reason in the {REASON_HEADER} header (UTF-8, percent-encoded) or send the "
+                'return as JSON with a "reason" field.',
+            ).as_dict(),
+        )
+    params = {k: request.GET.get(k, "") for k in ("dataset", "period")}
+    params["reason"] = unquote(request.headers.get(REASON_HEADER, ""))
     fingerprint = sha256_hex(json.dumps([request.content_type, params]).encode() + b"\n" + body)
     if idempotency_key:
         try:
@@ -500,7 +518,7 @@ def ingest_schema_index(request: HttpRequest) -> JsonResponse:
         {
             "name": "talk-london-anpr-returns",
             "title": "ANPR returns from the police back end",
-            "description": "POST each return to /api/ingest/v1/returns/ as JSON (this schema) or as CSV with the same columns and ?dataset=&period=&reason=.",
+            "description": "POST each return to /api/ingest/v1/returns/ as JSON (this schema) or as CSV with the same columns and ?dataset=&period= (a revision's reason in the X-ANPR-Reason header, never in the URL).",
             "endpoint": f"{base}/api/ingest/v1/returns/",
             "resources": [
                 {

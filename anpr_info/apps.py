@@ -9,5 +9,9 @@ class AnprInfoConfig(AppConfig):
         # Register this app's tasks and beat hook before Celery finalises its app (tasks.py).
         # Celery's autodiscovery runs only when a worker starts, so in eager mode (local runs,
         # tests) the site's email task must be imported too, or the outbox cannot find it.
-        from anpr_info import tasks  # noqa: F401
+        # The personal-data inventory (this app's part) registers itself on import too.
+        from anpr_info import (
+            personal_data,  # noqa: F401
+            tasks,  # noqa: F401
+        )
         from talklondon import tasks as site_tasks  # noqa: F401

@@ -17,6 +17,7 @@ from operator import itemgetter
 
 from anpr_info import registry
 from anpr_info.signing import sha256_hex
+from talklondon.digests import keyed_digest
 from talklondon.registration_marks import contains_registration_mark, is_dateless_mark
 
 MAX_VALUE = 10**11
@@ -47,10 +48,10 @@ class Finding:
     row: int  # 0 for the batch header
     field: str
     kind: str
-    sha256: str
+    digest: str  # keyed (HMAC), never a bare hash: see finding_digest
 
     def as_dict(self) -> dict:
-        return {"row": self.row, "field": self.field, "kind": self.kind, "sha256": self.sha256}
+        return {"row": self.row, "field": self.field, "kind": self.kind, "digest": self.digest}
 
 
 @dataclass
@@ -113,6 +114,12 @@ def parse_body(body: bytes, content_type: str, params: dict[str, str]) -> Batch:
     raise ParseError("Send application/json or text/csv.")
 
 
+def finding_digest(value) -> str:
+    """A keyed digest of an offending value: enough to see the same value again, useless for
+    guessing it (a bare SHA-256 of a plate can be reversed by trying every plate)."""
+    return keyed_digest(str(value), purpose="anpr-quarantine")
+
+
 def _classify(value: str) -> str | None:
     if EMAIL.search(value):
         return "email address"
@@ -123,7 +130,7 @@ def _classify(value: str) -> str | None:
 
 def tripwire(batch: Batch) -> list[Finding]:
     """Anything that looks like personal data: a registration mark, an email address, or a
-    field that names a person. Only SHA-256 digests of the offending values are returned."""
+    field that names a person. Only keyed digests of the offending values are returned."""
     findings: list[Finding] = []
     known = registry.all_codes()
     seen: dict[str, str | None] = {}
@@ -138,16 +145,16 @@ def tripwire(batch: Batch) -> list[Finding]:
     def check(row: int, name, value) -> None:
         is_name_field, name_kind = name_check(name)
         if is_name_field:
-            findings.append(Finding(row, str(name), "personal name field", sha256_hex(str(value))))
+            findings.append(Finding(row, str(name), "personal name field", finding_digest(value)))
             return
         if name_kind:
-            findings.append(Finding(row, "(field name)", name_kind, sha256_hex(str(name))))
+            findings.append(Finding(row, "(field name)", name_kind, finding_digest(name)))
         if not isinstance(value, str) or value in known:
             return
         if value not in seen:
             seen[value] = None if SAFE_VALUE.match(value) else _classify(value)
         if kind := seen[value]:
-            findings.append(Finding(row, str(name), kind, sha256_hex(value)))
+            findings.append(Finding(row, str(name), kind, finding_digest(value)))
 
     check(0, "reason", batch.reason)
     if _tripwire_clear(batch.rows, name_check, seen, known):

@@ -113,7 +113,7 @@ class Submission(models.Model):
 
 
 class QuarantinedBatch(models.Model):
-    """A batch the tripwire refused. Offending values are kept only as SHA-256 digests."""
+    """A batch the tripwire refused. Offending values are kept only as keyed digests (HMAC)."""
 
     source = models.ForeignKey(
         Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="quarantined"
@@ -123,7 +123,7 @@ class QuarantinedBatch(models.Model):
     received_at = models.DateTimeField(default=timezone.now)
     via = models.CharField(max_length=10, default="api")
     body_sha256 = models.CharField(max_length=64)
-    # [{"row": 3, "field": "note", "kind": "vehicle registration mark", "sha256": "..."}]
+    # [{"row": 3, "field": "note", "kind": "vehicle registration mark", "digest": "..."}]
     findings = models.JSONField()
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

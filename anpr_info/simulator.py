@@ -221,7 +221,8 @@ def return_body(
 ):
     """(path, content type, body bytes) for one return; large returns go as CSV."""
     as_csv = dataset == "site_reads" if as_csv is None else as_csv
-    if as_csv:
+    # A reason is free text: it travels in the body, never in the URL (access logs keep URLs).
+    if as_csv and not reason:
         fields = list(registry.DATASETS[dataset].fields)
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
@@ -231,8 +232,6 @@ def return_body(
             rows = (getter(row) for row in rows)
         writer.writerows(rows)
         query = f"?dataset={dataset}&period={period}"
-        if reason:
-            query += "&reason=" + urllib.request.quote(reason)
         return RETURNS_PATH + query, "text/csv", buffer.getvalue().encode()
     fields = registry.DATASETS[dataset].fields
     rows = [row if isinstance(row, dict) else dict(zip(fields, row, strict=True)) for row in rows]

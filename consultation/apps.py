@@ -13,6 +13,17 @@ class ConsultationConfig(AppConfig):
         )
         from talklondon import personal_data as registry
 
-        registry.register_exporter("comments", personal_data.comments_export)
+        registry.register_exporter(
+            "comments",
+            personal_data.comments_export,
+            covers=(
+                "consultation.Comment",
+                "consultation.CommentVersion",
+                "consultation.CommentLike",
+                "consultation.CommentReport",
+                "consultation.ModerationAction:subject_user",
+                "consultation.ParticipantBlock:user",
+            ),
+        )
         registry.register_eraser("comments", personal_data.comments_erase)
         registry.register_participation("comments", personal_data.comment_participation)

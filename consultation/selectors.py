@@ -23,6 +23,7 @@ from consultation.models import (
     ParticipantBlock,
     ProposalPage,
 )
+from talklondon.sealing import Unsealer
 
 COMMENTS_PER_PAGE = 50
 SORTS = {
@@ -363,3 +364,23 @@ def audit_trail(
     if date_to:
         actions = actions.filter(created_at__date__lte=date_to)
     return actions.order_by("-created_at", "-id")
+
+
+def audit_texts_attach(actions) -> None:
+    """Give each action on a page of the audit trail `after_text`: the published text, opened
+    from its seal (None once the person's account is erased). The text a redaction removed is
+    never opened for the page; only the identified moderation-log export carries it."""
+    unsealer = Unsealer()
+    for action in actions:
+        action.after_text = unsealer.open(
+            user_id=action.subject_user_id, sealed=action.after_sealed
+        )
+
+
+def audit_texts(action: ModerationAction) -> tuple[str | None, str | None]:
+    """The text before and after an action, or None where it was erased with the person."""
+    unsealer = Unsealer()
+    return (
+        unsealer.open(user_id=action.subject_user_id, sealed=action.before_sealed),
+        unsealer.open(user_id=action.subject_user_id, sealed=action.after_sealed),
+    )

@@ -390,6 +390,7 @@ def moderation_audit(request: HttpRequest) -> HttpResponse:
         }
     actions = selectors.audit_trail(**filters)
     page_obj = Paginator(actions, 100).get_page(request.GET.get("page", 1))
+    selectors.audit_texts_attach(page_obj.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -49,11 +49,13 @@ forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
 errorlog = os.environ.get("GUNICORN_ERRORLOG", "-")
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
-# Client address (from nginx), request, status, bytes, time in microseconds, and the request id
-# nginx adds, so a slow request can be followed from nginx to Django.
+# Client address (from nginx), method, path, status, bytes, time in microseconds, and the request
+# id nginx adds, so a slow request can be followed from nginx to Django. The path is logged
+# without its query string (%(U)s, not %(r)s) and without the referrer: free text must never
+# reach a log, and the filter below masks any plate or email address that still would.
 access_log_format = (
-    '%({x-forwarded-for}i)s %(h)s %(t)s "%(r)s" %(s)s %(B)s %(D)sus '
-    '"%(f)s" "%(a)s" rid=%({x-request-id}i)s'
+    '%({x-forwarded-for}i)s %(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(D)sus '
+    '"%(a)s" rid=%({x-request-id}i)s'
 )
 proc_name = "talklondon"
 
@@ -78,3 +80,14 @@ def when_ready(server):
     for listener in server.LISTENERS:
         with contextlib.suppress(OSError):
             listener.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+def on_starting(server) -> None:
+    """Mask plates and email addresses in gunicorn's own logs (access and error), as the site
+    does in Django's; the workers inherit the filters when they fork."""
+    import logging
+
+    from talklondon.log_filters import PersonalDataFilter
+
+    for name in ("gunicorn.access", "gunicorn.error"):
+        logging.getLogger(name).addFilter(PersonalDataFilter())

@@ -15,7 +15,7 @@ from django_ratelimit.decorators import ratelimit
 
 from talklondon import permissions, services
 from talklondon.forms import AccountDeleteForm, ProfileForm
-from talklondon.selectors import personal_data_export, profile_for
+from talklondon.selectors import personal_data_export, personal_data_summary, profile_for
 
 PROFILE_FIELDS = [
     "display_name",
@@ -64,7 +64,9 @@ def profile(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def data(request: HttpRequest) -> HttpResponse:
-    return render(request, "account/data.html", {})
+    return render(
+        request, "account/data.html", {"summary": personal_data_summary(user=request.user)}
+    )
 
 
 @login_required

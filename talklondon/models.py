@@ -172,3 +172,20 @@ class OutgoingEmail(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class PersonKey(models.Model):
+    """One person's key for sealing text kept about them in append-only records (the
+    moderation audit trail). Erasure deletes the row, so what was sealed with it can never be
+    read again, while the records themselves stay untouched (crypto-shredding).
+
+    The key is itself encrypted ("wrapped") with a key derived from `PERSONAL_DATA_KEY`, so a
+    copy of the database alone opens nothing.
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="+")
+    wrapped_key = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Key of user {self.user_id}"

@@ -16,6 +16,7 @@ from django.utils import timezone
 from talklondon import personal_data
 from talklondon.areas import borough_choices
 from talklondon.models import OutboxTask, OutgoingEmail, Profile, User
+from talklondon.sealing import person_key_destroy
 
 logger = logging.getLogger(__name__)
 
@@ -157,6 +158,8 @@ def account_erase(*, user: User, remove_content: bool) -> User:
         for address in EmailAddress.objects.filter(user=user).values_list("email", flat=True)
     }
     _outgoing_emails_delete(addresses)
+    # Texts sealed with this person's key (the moderation audit trail) become unreadable.
+    person_key_destroy(user_id=user.pk)
     EmailAddress.objects.filter(user=user).delete()
     Authenticator.objects.filter(user=user).delete()
     user.groups.clear()
@@ -173,6 +176,7 @@ def account_erase(*, user: User, remove_content: bool) -> User:
     )
     user.email = erased_email_for(user)
     user.display_name = ""
+    user.last_login = None
     user.set_unusable_password()
     user.is_active = False
     user.is_staff = False
@@ -231,28 +235,61 @@ def participation_last_ended() -> dict[int, datetime]:
     return latest
 
 
-def personal_data_retention_erase(*, now: datetime | None = None) -> list[int]:
-    """Erase every participant whose latest participation ended more than the retention period ago.
+def participants_due(*, now: datetime):
+    """Accounts whose latest participation ended more than the retention period before `now`.
 
-    The period is `PERSONAL_DATA_RETENTION_MONTHS` (default 12). Staff accounts and superusers are
-    never erased by this job. Old copies of sent emails are pruned too. Content stays (shown as "Deleted account"); survey answers stay
-    anonymised. Returns the ids erased. Each account is erased in its own transaction so one
-    failure does not undo the others.
+    Staff accounts and superusers are never erased by the retention job.
     """
-    now = now or timezone.now()
-    email_log_prune(now=now)
     cutoff = months_before(now, settings.PERSONAL_DATA_RETENTION_MONTHS)
     due_ids = [user_id for user_id, ended in participation_last_ended().items() if ended <= cutoff]
-    if not due_ids:
-        return []
-    candidates = (
+    return (
         User.objects.filter(pk__in=due_ids, erased_at__isnull=True, is_superuser=False)
         .filter(groups__isnull=True)
         .order_by("pk")
     )
+
+
+def personal_data_retention_erase(*, now: datetime | None = None) -> list[int]:
+    """Erase every participant whose latest participation ended more than the retention period
+    ago, then apply every other retention rule in the inventory (talklondon.personal_data).
+
+    The period is `PERSONAL_DATA_RETENTION_MONTHS` (default 12). Content stays (shown as
+    "Deleted account"); survey answers stay anonymised, with free text blanked. Returns the ids
+    erased. Each account is erased in its own transaction so one failure does not undo the
+    others; each rule runs in its own transaction too.
+    """
+    now = now or timezone.now()
     erased = []
-    for user in candidates:
+    for user in participants_due(now=now):
         account_erase(user=user, remove_content=False)
         erased.append(user.pk)
-    logger.info("Retention: erased %d account(s) inactive since before %s", len(erased), cutoff)
+    logger.info("Retention: erased %d participant account(s)", len(erased))
+    for rule in personal_data.retention_rules():
+        with transaction.atomic():
+            done = rule.apply(now)
+        if done:
+            logger.info("Retention: %s: %d", rule.name, done)
     return erased
+
+
+def personal_data_retention_due(*, now: datetime | None = None) -> list[personal_data.Due]:
+    """What the retention job would remove if it ran at `now`, and why (for the dry run)."""
+    now = now or timezone.now()
+    due = [
+        personal_data.Due(
+            rule="participant-accounts",
+            what="accounts of people who took part",
+            count=participants_due(now=now).count(),
+            why=(
+                f"their last consultation closed more than "
+                f"{settings.PERSONAL_DATA_RETENTION_MONTHS} months ago: erased"
+            ),
+        )
+    ]
+    for rule in personal_data.retention_rules():
+        due.append(
+            personal_data.Due(
+                rule=rule.name, what=rule.what, count=rule.due(now), why=rule.why_described()
+            )
+        )
+    return due

@@ -362,10 +362,51 @@ PERSONAL_DATA_RETENTION_MONTHS = env_int("PERSONAL_DATA_RETENTION_MONTHS", 12)
 # Copies of delivered emails (they contain addresses) are deleted after this many days.
 EMAIL_LOG_RETENTION_DAYS = env_int("EMAIL_LOG_RETENTION_DAYS", 30)
 
+# --- Personal data (see talklondon/personal_data.py, the inventory) -------------------------
+# The secret behind keyed digests (HMAC) of plates and emails kept only to recognise them, and
+# behind the wrapping of the per-person keys that seal audit text. Set it apart from SECRET_KEY
+# in production, so that rotating one does not change the other; without it, it is derived
+# from SECRET_KEY. A copy of the database without this key cannot test guesses against digests.
+PERSONAL_DATA_KEY = env_str("PERSONAL_DATA_KEY") or f"derived-from-secret-key:{SECRET_KEY}"
+# Mail that could not be delivered after this many days is dropped (it holds an address).
+UNDELIVERED_EMAIL_RETENTION_DAYS = env_int("UNDELIVERED_EMAIL_RETENTION_DAYS", 14)
+# Accounts that never took part (no comment, like, report or survey response) and have not
+# signed in for this many months are erased.
+DORMANT_ACCOUNT_MONTHS = env_int("DORMANT_ACCOUNT_MONTHS", 24)
+# Paper, email, letter and event responses: the name, reference and scan are erased this many
+# months after the survey closes (the anonymised answers stay).
+OFFLINE_RESPONSE_IDENTITY_MONTHS = env_int("OFFLINE_RESPONSE_IDENTITY_MONTHS", 12)
+# Earlier versions of comments (edits and redactions, kept for moderators) go this many months
+# after the consultation closes.
+COMMENT_VERSION_RETENTION_MONTHS = env_int("COMMENT_VERSION_RETENTION_MONTHS", 12)
+# ANPR ingestion: idempotency records and quarantined returns go after this many days.
+ANPR_IDEMPOTENCY_RETENTION_DAYS = env_int("ANPR_IDEMPOTENCY_RETENTION_DAYS", 30)
+ANPR_QUARANTINE_RETENTION_DAYS = env_int("ANPR_QUARANTINE_RETENTION_DAYS", 90)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Every line passes the personal-data mask: plates and email addresses never reach a log.
+    "filters": {"personal_data": {"()": "talklondon.log_filters.PersonalDataFilter"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["personal_data"]},
+        # The development server's request lines, masked like every other line.
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["personal_data"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
 }

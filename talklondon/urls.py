@@ -10,7 +10,7 @@ staff_patterns = [
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("privacy/", views.page("privacy", "Privacy notice"), name="privacy"),
+    path("privacy/", views.privacy, name="privacy"),
     path(
         "accessibility/",
         views.page("accessibility", "Accessibility statement"),

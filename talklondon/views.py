@@ -12,7 +12,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from consultation.selectors import consultation_list_public
-from talklondon import permissions
+from talklondon import permissions, personal_data
 from talklondon.page_cache import cache_anonymous_page
 
 
@@ -40,6 +40,18 @@ def page(template_name: str, title: str, extra: dict | None = None):
 
     view.__name__ = f"page_{template_name}"
     return view
+
+
+@require_GET
+def privacy(request: HttpRequest) -> HttpResponse:
+    """The privacy notice: its tables are the personal-data inventory, in plain words."""
+    context = {
+        "page_title": "Privacy notice",
+        "sections": personal_data.privacy_notice_sections(audience="you"),
+        "staff_sections": personal_data.privacy_notice_sections(audience="staff"),
+        "everyone_sections": personal_data.privacy_notice_sections(audience="everyone"),
+    }
+    return render(request, "pages/privacy.html", context)
 
 
 @require_GET

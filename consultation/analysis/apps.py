@@ -25,4 +25,8 @@ class AnalysisConfig(AppConfig):
         )
         # Register the tasks in every process, not only in workers (Celery autodiscovery runs
         # there): eager mode and the outbox look tasks up by name in the web process too.
-        from consultation.analysis import tasks  # noqa: F401
+        # The personal-data inventory (this app's part) registers itself on import too.
+        from consultation.analysis import (
+            personal_data,  # noqa: F401
+            tasks,  # noqa: F401
+        )

@@ -262,3 +262,23 @@ class ResultsPageForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 8}),
         error_messages={"required": "Enter what MOPAC decided and will do."},
     )
+
+
+class AnswerReviewForm(forms.Form):
+    """An analyst's decision on an answer withheld because it may hold personal data."""
+
+    decision = forms.ChoiceField(
+        label="What should happen to this answer?",
+        choices=[
+            ("release", "It holds no personal information: show it as it is"),
+            ("edit", "Show it with the personal information taken out (edit below)"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what should happen to this answer."},
+    )
+    text = forms.CharField(
+        label="The answer without the personal information",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=10000,
+    )

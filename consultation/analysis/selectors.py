@@ -106,13 +106,29 @@ def _texts_key(question, what: str) -> str:
     from consultation.surveys.models import Response
 
     answers = text_answers(question).filter(response__status=Response.Status.SUBMITTED)
-    stats = answers.aggregate(n=Count("pk"), last=Max("pk"), edited=Max("response__updated_at"))
+    stats = answers.aggregate(
+        n=Count("pk"),
+        last=Max("pk"),
+        edited=Max("response__updated_at"),
+        reviewed=Max("reviewed_at"),  # a reviewed answer joins the texts
+    )
     edited = stats["edited"].timestamp() if stats["edited"] else 0
-    return f"analysis:{what}:{question.pk}:{stats['n']}:{stats['last']}:{edited}"
+    reviewed = stats["reviewed"].timestamp() if stats["reviewed"] else 0
+    return f"analysis:{what}:{question.pk}:{stats['n']}:{stats['last']}:{edited}:{reviewed}"
 
 
 def question_texts(question) -> list[tuple[int, str]]:
-    return list(text_answers(question).prefetch_related(None).values_list("pk", "text"))
+    """(answer id, text) for theme suggestions and campaign groups: answers withheld because
+    they may hold personal data stay out until an analyst has reviewed them, so they are never
+    quoted."""
+    from consultation.surveys.free_text import withheld_q
+
+    return list(
+        text_answers(question)
+        .prefetch_related(None)
+        .exclude(withheld_q())
+        .values_list("pk", "text")
+    )
 
 
 def campaigns_for_question(question, *, compute: bool = True):

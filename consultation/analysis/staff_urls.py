@@ -8,6 +8,11 @@ urlpatterns = [
     path("surveys/<int:survey_id>/", dashboard_views.survey_dashboard, name="survey_dashboard"),
     path("questions/<int:question_id>/answers/", text_views.text_answers, name="text_answers"),
     path("questions/<int:question_id>/tag/", text_views.text_tag, name="text_tag"),
+    path(
+        "questions/<int:question_id>/answers/<int:answer_id>/review/",
+        text_views.text_answer_review,
+        name="text_answer_review",
+    ),
     path("questions/<int:question_id>/themes/", text_views.text_themes, name="text_themes"),
     path(
         "questions/<int:question_id>/suggestions/",

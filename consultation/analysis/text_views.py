@@ -17,7 +17,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_ratelimit.decorators import ratelimit
 
 from consultation.analysis import selectors
-from consultation.analysis.forms import SuggestionAcceptForm, TagForm, ThemeForm
+from consultation.analysis.forms import (
+    AnswerReviewForm,
+    SuggestionAcceptForm,
+    TagForm,
+    ThemeForm,
+)
 from consultation.analysis.models import Theme
 from consultation.analysis.permissions import can_analyse_text
 from consultation.analysis.services.themes import (
@@ -30,6 +35,7 @@ from consultation.analysis.services.themes import (
 )
 from consultation.analysis.text.search import text_search
 from consultation.analysis.text.themes import ThemeSuggestion
+from consultation.surveys.free_text import WITHHELD, answer_review, withheld_q
 
 PAGE_SIZE = 50
 REJECTED_SESSION_KEY = "analysis_rejected_suggestions"
@@ -90,6 +96,9 @@ def text_answers(request, question_id: int):
     if groups and campaign.isdigit() and 1 <= int(campaign) <= len(groups):
         campaign_group = groups[int(campaign) - 1]
         answers = answers.filter(pk__in=campaign_group.item_ids)
+    if query:
+        # A search must not reveal what a withheld answer says.
+        answers = answers.exclude(withheld_q())
     answers = text_search(answers, fields=["text"], query=query)
     page = Paginator(answers, PAGE_SIZE).get_page(request.GET.get("page"))
     filters = {k: v for k, v in (("q", query), ("theme", theme_id), ("campaign", campaign)) if v}
@@ -110,7 +119,43 @@ def text_answers(request, question_id: int):
             filters_query=urlencode(filters),
             next_url=request.get_full_path(),
             tag_form=TagForm(themes=[t for t, _ in themes]),
+            withheld_text=WITHHELD,
         ),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@ratelimit(key="user_or_ip", rate="60/m", method="POST", block=True)
+def text_answer_review(request, question_id: int, answer_id: int):
+    """Review an answer withheld because it may hold personal data: release it, or release it
+    with the personal data edited out."""
+    question = _question(request, question_id)
+    answer = selectors.text_answers(question).filter(pk=answer_id).first()
+    if answer is None:
+        raise Http404
+    if request.method == "POST":
+        form = AnswerReviewForm(request.POST)
+        if form.is_valid():
+            edit = form.cleaned_data["decision"] == "edit"
+            try:
+                answer_review(
+                    actor=request.user,
+                    answer=answer,
+                    text=form.cleaned_data["text"] if edit else None,
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                _form_errors(
+                    form, exc if isinstance(exc, ValidationError) else ValidationError(str(exc))
+                )
+            else:
+                messages.success(request, "The answer has been reviewed and is shown again.")
+                return redirect("analysis_staff:text_answers", question.pk)
+    else:
+        form = AnswerReviewForm(initial={"text": answer.text})
+    return render(
+        request,
+        "analysis/text_answer_review.html",
+        _context(question, answer=answer, form=form, reasons=answer.held_for.split(",")),
     )
 
 

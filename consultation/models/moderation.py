@@ -70,8 +70,10 @@ class ModerationAction(models.Model):
     )
     reason_code = models.CharField(max_length=10, blank=True)
     reason_text = models.CharField(max_length=1000, blank=True)
-    before_text = models.TextField(blank=True)
-    after_text = models.TextField(blank=True)
+    # The comment's text before and after the action, sealed with the key of the person it is
+    # about (talklondon.sealing): readable while they have an account, gone when it is erased.
+    before_sealed = models.TextField(blank=True)
+    after_sealed = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     objects = AppendOnlyQuerySet.as_manager()

@@ -19,11 +19,23 @@ from consultation.models import (
 )
 from consultation.services.comments import reply_notification_enqueue
 from consultation.services.public_pages import author_pages_changed, comment_pages_changed
+from consultation.services.rules import text_hold_reasons
 from talklondon.outbox import outbox_enqueue
 from talklondon.permissions import can_block_users, can_moderate
 from talklondon.rich_text import render_markdown_lite
+from talklondon.sealing import text_seal
 
 HOUSE_RULE_CODES = {code for code, _ in HOUSE_RULES}
+REDACTED_VERSION_TEXT = (
+    "[Personal information removed by a moderator. The original is not shown; it is kept sealed "
+    "in the audit trail and erased with the author's account.]"
+)
+# Hold reasons that mean "this text carries someone's personal data", in a moderator's words.
+PERSONAL_DATA_HOLD_REASONS = {
+    "vehicle_registration": "what looks like a vehicle registration mark (number plate)",
+    "email": "an email address",
+    "phone": "a phone number",
+}
 
 
 def _require_moderator(actor) -> None:
@@ -44,15 +56,48 @@ def _resolve_reports(comment: Comment, now) -> None:
     comment.open_report_count = 0
 
 
-def _record(*, actor, kind: str, comment: Comment | None = None, **fields) -> ModerationAction:
+def _record(
+    *,
+    actor,
+    kind: str,
+    comment: Comment | None = None,
+    before_text: str = "",
+    after_text: str = "",
+    **fields,
+) -> ModerationAction:
+    subject_id = comment.author_id if comment is not None else fields.pop("subject_user_id")
+    # Notes and reasons stay in clear for accountability, so they must not carry anyone's
+    # plate, email address or phone number.
+    _personal_data_refuse(fields.get("reason_text", ""), what="Your note or reason contains")
     return ModerationAction.objects.create(
         actor=actor,
         kind=kind,
         comment=comment,
-        subject_user_id=comment.author_id if comment is not None else fields.pop("subject_user_id"),
+        subject_user_id=subject_id,
         consultation_id=comment.page.consultation_id if comment is not None else None,
+        before_sealed=text_seal(user_id=subject_id, text=before_text),
+        after_sealed=text_seal(user_id=subject_id, text=after_text),
         **fields,
     )
+
+
+def personal_data_left(text: str) -> list[str]:
+    """What the comment hold rules still see in `text` that is personal data (plates, email
+    addresses, phone numbers), as labels a moderator can act on."""
+    return [
+        PERSONAL_DATA_HOLD_REASONS[code]
+        for code in text_hold_reasons(text)
+        if code in PERSONAL_DATA_HOLD_REASONS
+    ]
+
+
+def _personal_data_refuse(text: str, *, what: str) -> None:
+    found = personal_data_left(text)
+    if found:
+        raise ValidationError(
+            f"{what} {' and '.join(found)}. Take it out: personal information must not be "
+            "published or kept in the audit trail."
+        )
 
 
 def _notify_author(action: ModerationAction) -> None:
@@ -128,7 +173,8 @@ def comment_reject(
 def comment_redact(
     *, actor, comment: Comment, text: str, reason_code: str = "2", note: str = ""
 ) -> ModerationAction:
-    """Edit personal data out of a comment and publish it; the original stays for the audit."""
+    """Edit personal data out of a comment and publish it; the original stays for the audit,
+    sealed with the author's key. A redaction that still holds personal data is refused."""
     _require_moderator(actor)
     if reason_code not in HOUSE_RULE_CODES:
         raise ValidationError("Choose the house rule the redaction enforces.")
@@ -142,10 +188,15 @@ def comment_redact(
         raise ValidationError(f"The text must be {max_comment_length():,} characters or fewer.")
     if text == comment.body:
         raise ValidationError("The redacted text is the same as the original. Change it first.")
+    _personal_data_refuse(text, what="The redacted text still contains")
     before = comment.body
     was = comment.status
     now = timezone.now()
-    CommentVersion.objects.create(comment=comment, body=before, kind=CommentVersion.Kind.REDACTION)
+    # The history shows that a redaction happened, not what it removed: the original is kept
+    # only sealed in the audit trail, under the author's key.
+    CommentVersion.objects.create(
+        comment=comment, body=REDACTED_VERSION_TEXT, kind=CommentVersion.Kind.REDACTION
+    )
     _resolve_reports(comment, now)
     comment.body = text
     comment.body_html = render_markdown_lite(text)

@@ -10,6 +10,10 @@ class SurveysConfig(AppConfig):
         from consultation.surveys import personal_data
         from talklondon import personal_data as registry
 
-        registry.register_exporter("survey_responses", personal_data.responses_export)
+        registry.register_exporter(
+            "survey_responses",
+            personal_data.responses_export,
+            covers=("surveys.Response:respondent", "surveys.ResponseVersion", "surveys.Answer"),
+        )
         registry.register_eraser("survey_responses", personal_data.responses_erase)
         registry.register_participation("survey_responses", personal_data.response_participation)

@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from anpr_info.ingestion import finding_digest
 from anpr_info.models import ApiKey, IdempotencyRecord, QuarantinedBatch, Submission
 from anpr_info.services.sources import api_key_revoke, api_key_rotate
 from anpr_info.signing import sha256_hex, signed_headers
@@ -187,7 +188,9 @@ def test_the_tripwire_quarantines_the_batch_and_alerts_publishers(
     assert offending not in response.content.decode()
     assert not Submission.objects.exists()
     batch = QuarantinedBatch.objects.get()
-    assert batch.findings[0]["sha256"] == sha256_hex(offending)
+    # A keyed digest (issue 14): the same value is recognised, a bare hash would not match.
+    assert batch.findings[0]["digest"] == finding_digest(offending)
+    assert sha256_hex(offending) not in json.dumps(batch.findings)
     assert offending not in json.dumps(batch.findings)
     assert [m.to for m in mailoutbox] == [[publisher.email]]
     assert "quarantined" in mailoutbox[0].subject

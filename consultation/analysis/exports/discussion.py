@@ -11,7 +11,8 @@ Moderation log: one row per entry of the append-only audit trail. Moderators are
 in their official role, so their display name is shown in both variants (their email only in
 the identified one). The participant concerned is pseudonymous; the text a redaction removed
 (`before_text`) is in the identified variant only, because that is the personal information
-the redaction took out.
+the redaction took out. Both texts are kept sealed with the participant's own key and come out
+empty once that person's account is erased.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from consultation.models import Comment, ModerationAction
 from consultation.models.comments import HOLD_REASONS
 from talklondon.areas import borough_name
 from talklondon.house_rules import HOUSE_RULES
+from talklondon.sealing import Unsealer
 
 RULES = {rule.code: f"Rule {rule.code}: {rule.title}" for rule in HOUSE_RULES}
 COMMENT_STATUS = dict(Comment.Status.choices)
@@ -266,10 +268,10 @@ class ModerationLogDataset(BaseDataset):
             "participant",
             "reason_code",
             "reason_text",
-            "after_text",
+            "after_sealed",
         ]
         if self.identified:
-            fields += ["actor__email", "participant_name", "participant_email", "before_text"]
+            fields += ["actor__email", "participant_name", "participant_email", "before_sealed"]
         actions = (
             self._queryset(filters)
             .annotate(
@@ -282,9 +284,15 @@ class ModerationLogDataset(BaseDataset):
             .order_by("pk")
             .values_list(*fields)
         )
+        # Texts are sealed with the participant's key: once their account is erased the key is
+        # gone and the texts come out empty (talklondon.sealing).
+        unsealer = Unsealer()
         for row in actions.iterator(chunk_size=2000):
             pk, created_at, kind, moderator, comment_id, consultation, participant, reason = row[:8]
-            reason_text, after_text, *identity = row[8:]
+            reason_text, after_sealed, *identity = row[8:]
+            after_text = unsealer.open(user_id=participant, sealed=after_sealed)
+            if self.identified:
+                identity[-1] = unsealer.open(user_id=participant, sealed=identity[-1])
             yield (
                 pk,
                 created_at,

@@ -45,6 +45,7 @@ from consultation.analysis.exports.datasets import (
     respondent_column,
 )
 from consultation.surveys.answers import SCALE_LABELS, Structure
+from consultation.surveys.free_text import WITHHELD, shown_sql, text_shown
 from consultation.surveys.models import SCALE_CHOICES, Answer, AnswerChoice, Question, Response
 from consultation.surveys.models import Survey as SurveyModel
 from talklondon.areas import borough_choices
@@ -284,7 +285,7 @@ class SurveyResponsesDataset(BaseDataset):
                 columns.append(
                     Column(f"{var}_other", f"{label} – {_short(other.label, 40)}", "Text given.")
                 )
-                sql.append((f"NULLIF(max(CASE WHEN {in_question} THEN a.text END), '')", []))
+                sql.append(self._text_sql(in_question, "text"))
                 codebook.append(
                     CodebookRow(
                         variable=f"{var}_other",
@@ -435,13 +436,13 @@ class SurveyResponsesDataset(BaseDataset):
                     "WHEN true THEN 'Organisation' WHEN false THEN 'Individual' END",
                     [],
                 ),
-                (f"NULLIF(max(CASE WHEN {in_question} THEN a.text END), '')", []),
+                self._text_sql(in_question, "text"),
             ]
             if self.identified:
                 columns.append(
                     Column(f"{var}_role", f"{label} – role", "Personal data: the person's role.")
                 )
-                sql.append((f"NULLIF(max(CASE WHEN {in_question} THEN a.detail END), '')", []))
+                sql.append(self._text_sql(in_question, "detail"))
             codebook += [
                 CodebookRow(variable=var, label="", value="Individual", value_label="Individual"),
                 CodebookRow(
@@ -462,12 +463,19 @@ class SurveyResponsesDataset(BaseDataset):
                 else "Text as written."
             )
             columns = [Column(var, label, description)]
-            sql = [(f"NULLIF(max(CASE WHEN {in_question} THEN a.text END), '')", [])]
+            sql = [self._text_sql(in_question, "text")]
 
             def values(a):
                 return [_nullif(a.text) if a else None]
 
         return _Variable(question, number, columns, values, sql, codebook)
+
+    def _text_sql(self, in_question: str, column: str) -> tuple[str, list]:
+        """A free-text column for the COPY path: withheld, as in rows(), unless identified."""
+        if self.identified:
+            return (f"NULLIF(max(CASE WHEN {in_question} THEN a.{column} END), '')", [])
+        shown = shown_sql(column)
+        return (f"NULLIF(max(CASE WHEN {in_question} THEN {shown} END), '')", [WITHHELD])
 
     # --- Rows ----------------------------------------------------------------------------
 
@@ -522,9 +530,18 @@ class SurveyResponsesDataset(BaseDataset):
                 "number",
                 "boolean",
                 "scale_point",
+                "held_for",
+                "reviewed_at",
             )
         ):
+            *values, held_for, reviewed_at = values
             answer = _Answer(*values)
+            # Free text that may hold personal data is withheld until an analyst reviews it,
+            # except from the identified export (the Personal-data exporter sees it all).
+            if not self.identified:
+                reviewed = reviewed_at is not None
+                answer.text = text_shown(answer.text, held_for=held_for, reviewed=reviewed)
+                answer.detail = text_shown(answer.detail, held_for=held_for, reviewed=reviewed)
             by_response.setdefault(response_id, {})[question_id] = answer
             by_id[pk] = answer
             answer_questions[pk] = question_id

@@ -152,6 +152,15 @@ class Answer(models.Model):
     number = models.IntegerField(null=True, blank=True)
     boolean = models.BooleanField(null=True, blank=True)
     scale_point = models.SmallIntegerField(null=True, blank=True)
+    # Comma-separated comment hold-rule codes (a plate, an email address, a phone number) found
+    # in the free text; while set and not reviewed, the text is withheld from analysis pages,
+    # anonymised exports and quotes (consultation.surveys.free_text).
+    # db_default: rows written with raw SQL (the benchmarks' baseline) are "not held" too.
+    held_for = models.CharField(max_length=100, blank=True, default="", db_default="")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["response_id", "question_id"]
@@ -167,6 +176,11 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"Answer {self.pk}"
+
+    @property
+    def is_withheld(self) -> bool:
+        """Free text that may hold personal data and that no analyst has reviewed yet."""
+        return bool(self.held_for) and self.reviewed_at is None
 
 
 class AnswerChoice(models.Model):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from consultation.surveys.answers import Structure, answer_clean, answer_problems, visibility
+from consultation.surveys.free_text import answer_flags_set
 from consultation.surveys.models import (
     Answer,
     AnswerChoice,
@@ -142,7 +143,8 @@ def _answers_write(response: Response, structure: Structure, values: dict[int, d
         elif t in (Type.SHORT_TEXT, Type.LONG_TEXT, Type.BOROUGH, Type.POSTCODE_DISTRICT):
             answer.text = value["text"]
         rows.append((answer, value, t))
-    Answer.objects.bulk_create([a for a, _, _ in rows])
+    # Free text is held to the comment rules: flagged here, withheld until reviewed.
+    Answer.objects.bulk_create([answer_flags_set(a) for a, _, _ in rows])
     for answer, value, t in rows:
         if t == Type.MULTIPLE_CHOICE:
             choices += [AnswerChoice(answer=answer, option_id=o) for o in value["options"]]

@@ -100,7 +100,8 @@ def results_csv(results: PublicResults, group_labels: list[str]) -> bytes:
     for number, statement in enumerate(results.statements, start=1):
         rows = [("Everyone", statement.overall)]
         rows += list(zip(group_labels, statement.by_group, strict=True))
-        rows.append(("Not in a group", statement.ungrouped))
+        if statement.ungrouped is not None:
+            rows.append(("Not in a group", statement.ungrouped))
         for label, cells in rows:
             writer.writerow([number, neutralise_formula(statement.text), label, *cells])
     if results.suppressed:

@@ -35,7 +35,7 @@ class PublicStatement:
     text: str
     overall: tuple[str, str, str]
     by_group: list[tuple[str, str, str]]
-    ungrouped: tuple[str, str, str]
+    ungrouped: tuple[str, str, str] | None  # None when nobody outside the groups voted on it
     agree_percent: int | None = None  # of everyone who voted on it, when the counts are shown
 
 
@@ -74,10 +74,9 @@ def disclosed(result) -> PublicResults:
     payload = result.payload
     groups = payload["groups"]
     labels = [group_label(g) for g in range(len(groups))]
-    ungrouped_size = result.voters_total - sum(g["size"] for g in groups)
+    # The sizes add up to voters_included, which is published.
     size_table = suppress_counts(
-        {**{labels[g]: groups[g]["size"] for g in range(len(groups))}, UNGROUPED: ungrouped_size},
-        label="Group",
+        {labels[g]: groups[g]["size"] for g in range(len(groups))}, label="Group"
     )
     sizes = {row[0]: row[1] for row in size_table.rows}
     suppressed = bool(size_table.suppressed_cells)
@@ -93,11 +92,12 @@ def disclosed(result) -> PublicResults:
         grouped = [
             sum(groups[g]["counts"][str(sid)][c] for g in range(len(groups))) for c in range(3)
         ]
-        table_in[UNGROUPED] = dict(
-            zip(
-                COLUMNS, [o - s for o, s in zip(item["overall"], grouped, strict=True)], strict=True
-            )
-        )
+        ungrouped = [o - s for o, s in zip(item["overall"], grouped, strict=True)]
+        # A row that is all zeros (nobody outside the groups voted on it) says nothing that the
+        # published totals do not: leaving it out stops its zeros forcing a group's counts to be
+        # hidden as well.
+        if any(ungrouped) or not groups:
+            table_in[UNGROUPED] = dict(zip(COLUMNS, ungrouped, strict=True))
         table = suppress_crosstab(table_in, columns=COLUMNS, row_label="Group")
         suppressed = suppressed or bool(table.suppressed_cells)
         rows = {row[0]: tuple(row[1:4]) for row in table.rows}
@@ -106,7 +106,7 @@ def disclosed(result) -> PublicResults:
             text=item["text"],
             overall=rows["Total"],
             by_group=[rows[label] for label in labels],
-            ungrouped=rows[UNGROUPED],
+            ungrouped=rows.get(UNGROUPED),
             agree_percent=_percent(rows["Total"][0], sum(item["overall"])),
         )
         statements.append(public)
@@ -125,7 +125,7 @@ def disclosed(result) -> PublicResults:
                 verb = "agreed" if rep["direction"] == "agree" else "disagreed"
                 sentences.append(
                     f"{round(rep['share_in'] * 100)}% of this group {verb} that "
-                    f"“{by_id[rep['statement']].text}”, compared with "
+                    f"“{by_id[rep['statement']].text.rstrip('.')}”, compared with "
                     f"{round(rep['share_out'] * 100)}% of the other groups."
                 )
         public_groups.append(

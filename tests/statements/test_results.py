@@ -119,6 +119,17 @@ def test_results_page_shows_groups_common_ground_and_every_statement(client, act
     assert "Agree 24" in html
 
 
+def test_nobody_outside_the_groups_does_not_hide_a_groups_counts(client, activity):
+    """An all-zero "not in a group" row used to force a large group's count to be hidden."""
+    shared, _, _ = two_camps(activity)
+    opinion_groups_run(activity_id=activity.pk)
+    html = client.get(
+        reverse("statements:results", args=[activity.consultation.slug])
+    ).content.decode()
+    assert "Group A: 100% agreed; Group B: 100% agreed." in html
+    assert "Agree 12<br>" in html
+
+
 def test_small_counts_and_small_groups_are_hidden(client, activity):
     two_camps(activity, per_camp=5)
     opinion_groups_run(activity_id=activity.pk)

@@ -49,7 +49,8 @@ def statements_erase(user, *, remove_content: bool) -> int:
     """Delete this person's votes and their place in every stored grouping.
 
     Their statements stay (as "Deleted account" contributions, like comments) unless
-    remove_content, when the text is wiped and the statement removed from voting.
+    remove_content, when the text is wiped (also where stored results quote it) and the
+    statement removed from voting.
     Stored results keep only aggregate counts, which include no one identifiable.
     """
     deleted, _ = StatementVote.objects.filter(voter=user).delete()
@@ -58,9 +59,17 @@ def statements_erase(user, *, remove_content: bool) -> int:
         result.assignments.pop(key, None)
         result.save(update_fields=["assignments"])
     if remove_content:
-        Statement.objects.filter(author=user, origin=Statement.Origin.PARTICIPANT).update(
-            text="", status=Statement.Status.REMOVED, removal_reason="erased"
-        )
+        written = Statement.objects.filter(author=user, origin=Statement.Origin.PARTICIPANT)
+        ids = set(written.values_list("pk", flat=True))
+        written.update(text="", status=Statement.Status.REMOVED, removal_reason="erased")
+        # Stored computations quote the statements they counted: wipe these texts there too.
+        activities = Statement.objects.filter(pk__in=ids).values("activity_id")
+        for result in OpinionResult.objects.filter(activity_id__in=activities).only("payload"):
+            quoted = [s for s in result.payload.get("statements", []) if s["id"] in ids]
+            for item in quoted:
+                item["text"] = ""
+            if quoted:
+                result.save(update_fields=["payload"])
     return deleted
 
 

@@ -20,6 +20,12 @@ def test_erasing_an_account_deletes_its_votes_and_its_place_in_the_groups(partic
     opinion_groups_run(activity_id=statements[0].activity_id)
     assert any(str(participant.pk) in r.assignments for r in OpinionResult.objects.all())
     written = statement_submit(user=participant, activity=statements[0].activity, text="My point")
+    opinion_groups_run(activity_id=statements[0].activity_id)
+    assert any(
+        s["text"] == "My point"
+        for r in OpinionResult.objects.all()
+        for s in r.payload["statements"]
+    )
 
     account_erase(user=participant, remove_content=True)
 
@@ -28,6 +34,11 @@ def test_erasing_an_account_deletes_its_votes_and_its_place_in_the_groups(partic
     assert not any(str(participant.pk) in r.assignments for r in OpinionResult.objects.all())
     written.refresh_from_db()
     assert written.text == "" and written.status == Statement.Status.REMOVED
+    assert not any(
+        s["text"] == "My point"
+        for r in OpinionResult.objects.all()
+        for s in r.payload["statements"]
+    )
 
 
 def test_voting_counts_as_taking_part_for_the_retention_job(participant, statements):

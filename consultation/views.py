@@ -20,6 +20,7 @@ from consultation.forms import CommentForm, ReportForm
 from consultation.models import Attachment, Comment, Consultation
 from consultation.services import comments as comment_services
 from consultation.services.notifications import reply_emails_unsubscribe, unsubscribe_user_id
+from consultation.statements.selectors import activity_for_consultation as statements_activity_for
 from talklondon.page_cache import cache_anonymous_page
 from talklondon.permissions import participation_problem
 
@@ -95,6 +96,7 @@ def consultation_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "summary": selectors.moderation_summary(consultation),
             "survey_links": survey_links,
             "survey_url": survey_links[0]["url"] if survey_links else "",
+            "statements_activity": statements_activity_for(consultation),
         },
     )
 

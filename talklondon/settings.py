@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "consultation",
     "consultation.surveys",
     "consultation.analysis",
+    "consultation.statements",
     "anpr_info",
 ]
 
@@ -194,6 +195,11 @@ CELERY_BEAT_SCHEDULE = {
 # Respondents' survey pages reuse a survey's loaded structure (per process) until a builder
 # service changes it; this caps how long a copy lives. 0 turns reuse off (the test default).
 SURVEY_STRUCTURE_CACHE_SECONDS = env_int("SURVEY_STRUCTURE_CACHE_SECONDS", 0 if TESTING else 300)
+
+# Statements (opinion groups): people who voted on fewer statements than this are left out of
+# the groups (as Pol.is does), and how many statements one person may submit an hour.
+STATEMENTS_MIN_VOTES = env_int("STATEMENTS_MIN_VOTES", 7)
+STATEMENTS_SUBMIT_PER_HOUR = env_int("STATEMENTS_SUBMIT_PER_HOUR", 10)
 
 # --- Email ----------------------------------------------------------------------------------
 # Django and allauth "send" through the outbox backend; the Celery task delivers with the

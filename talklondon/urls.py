@@ -29,8 +29,11 @@ urlpatterns = [
     path("staff/consultations/", include("consultation.staff_urls")),
     path("staff/surveys/", include("consultation.surveys.staff_urls")),
     path("staff/anpr/", include("anpr_info.staff_urls")),
+    path("staff/statements/", include("consultation.statements.staff_urls")),
     path("staff/analysis/", include("consultation.analysis.staff_urls")),
     path("results/", include("consultation.analysis.urls")),
+    # Before consultation.urls, whose "<slug>/<page_slug>/" would take "statements".
+    path("consultations/<slug:slug>/statements/", include("consultation.statements.urls")),
     path("consultations/", include("consultation.urls")),
     path("surveys/", include("consultation.surveys.urls")),
     path("anpr/", include("anpr_info.urls")),

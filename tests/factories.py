@@ -130,3 +130,29 @@ class OptionFactory(factory.django.DjangoModelFactory):
     question = factory.SubFactory(QuestionFactory)
     label = factory.Sequence(lambda n: f"Option {n}")
     position = factory.Sequence(lambda n: n + 1)
+
+
+class StatementsActivityFactory(factory.django.DjangoModelFactory):
+    """An open statements activity (its consultation open too)."""
+
+    class Meta:
+        model = "statements.StatementsActivity"
+
+    consultation = factory.SubFactory(ConsultationFactory)
+    introduction = "Should the Met have routine access to TfL's ANPR cameras?"
+    opens_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
+    closes_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=30))
+
+
+class StatementFactory(factory.django.DjangoModelFactory):
+    """A published statement written by staff."""
+
+    class Meta:
+        model = "statements.Statement"
+
+    activity = factory.SubFactory(StatementsActivityFactory)
+    author = factory.SubFactory(UserFactory)
+    origin = "seed"
+    text = factory.Sequence(lambda n: f"Statement number {n} about cameras")
+    status = "published"
+    published_at = factory.LazyFunction(timezone.now)

@@ -190,6 +190,11 @@ SHOTS = [
         staff_email="analyst@demo.talk.london",
     ),
     Shot(
+        "statements-results",
+        "Statements: opinion groups and common ground",
+        [_path("/consultations/anpr-cameras/statements/results/")],
+    ),
+    Shot(
         "transparency-dashboard",
         "The ANPR transparency dashboard",
         [_reverse("anpr_info:dashboard")],

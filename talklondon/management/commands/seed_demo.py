@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 from anpr_info import demo as anpr_demo
 from consultation import demo as consultation_demo
 from consultation.analysis import demo as analysis_demo
+from consultation.statements import demo as statements_demo
 from consultation.surveys import demo as surveys_demo
 from talklondon.demo import DEMO_PASSWORD, seed_staff
 
@@ -27,6 +28,7 @@ class Command(BaseCommand):
         consultation_demo.seed(stdout=self.stdout, historical=historical)
         surveys_demo.seed(stdout=self.stdout, historical=historical)
         analysis_demo.seed(stdout=self.stdout, historical=historical)
+        statements_demo.seed(stdout=self.stdout, historical=historical)
         anpr_demo.seed(stdout=self.stdout, historical=historical)
         self.stdout.write(self.style.SUCCESS(f"Demo staff accounts (password: {DEMO_PASSWORD}):"))
         for email, role in accounts:

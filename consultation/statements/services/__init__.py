@@ -1,0 +1,1 @@
+"""Statements services: set-up and seeding, voting and submitting, moderation, results."""

@@ -9,6 +9,64 @@ from __future__ import annotations
 from django.db.models import Max
 
 from consultation.statements.models import OpinionResult, Statement, StatementVote
+from talklondon.personal_data import (
+    ACCOUNT_LIFE,
+    BLANK,
+    CONTRIBUTION_LIFE,
+    DELETE,
+    KEEP,
+    PUBLIC_TASK,
+    Field,
+    NotPersonal,
+    register_fields,
+    register_not_personal,
+)
+
+_STATEMENTS = "Statements you vote on"
+
+register_fields(
+    Field("statements.Statement", "author", "that you wrote a statement", "to show it for "
+          "voting and let moderators review it", PUBLIC_TASK, CONTRIBUTION_LIFE, KEEP,
+          person="author", group=_STATEMENTS),
+    Field("statements.Statement", "text", "the statements you write for others to vote on",
+          "the consultation's statements activity", PUBLIC_TASK, CONTRIBUTION_LIFE, BLANK,
+          person="author", group=_STATEMENTS),
+    Field("statements.StatementVote", "voter", "how you voted on each statement",
+          "to count each person's vote once and work out the opinion groups", PUBLIC_TASK,
+          ACCOUNT_LIFE, DELETE, person="voter", group=_STATEMENTS),
+    Field("statements.StatementVote", "choice", "whether you agreed, disagreed or passed",
+          "to work out the opinion groups and the common ground", PUBLIC_TASK, ACCOUNT_LIFE,
+          DELETE, person="voter", group=_STATEMENTS),
+    Field("statements.StatementVote", "created_at", "when you voted", "to show your votes "
+          "in order", PUBLIC_TASK, ACCOUNT_LIFE, DELETE, person="voter", group=_STATEMENTS),
+    Field("statements.StatementVote", "updated_at", "when you last changed a vote",
+          "to show your votes in order", PUBLIC_TASK, ACCOUNT_LIFE, DELETE, person="voter",
+          group=_STATEMENTS),
+    # Keyed by account id inside JSON, so there is no ORM path to the person: erasure removes
+    # the person's key from every stored computation (statements_erase below).
+    Field("statements.OpinionResult", "assignments", "which opinion group your votes put you "
+          "in", "so staff can export the pseudonymous vote matrix", PUBLIC_TASK, ACCOUNT_LIFE,
+          BLANK, person=None, audience="you", group=_STATEMENTS, download=False),
+    Field("statements.OpinionResult", "payload", "the statements counted in a computation, "
+          "quoted with their vote counts", "to publish the groups and the common ground",
+          PUBLIC_TASK, CONTRIBUTION_LIFE, BLANK, person=None, group=_STATEMENTS,
+          download=False),
+)  # fmt: skip
+
+register_not_personal(
+    NotPersonal("statements.StatementsActivity", ("consultation", "introduction", "opens_at",
+                "closes_at", "compute_queued_at", "created_at", "updated_at"),
+                "what MOPAC publishes about the activity, and when"),
+    NotPersonal("statements.Statement", ("activity", "origin", "status", "held_for",
+                "removal_reason", "created_at", "published_at"),
+                "where a statement sits and its moderation state (codes and times)"),
+    NotPersonal("statements.StatementVote", ("statement", "activity"),
+                "which statement a vote is on"),
+    NotPersonal("statements.OpinionResult", ("activity", "computed_at", "duration_ms",
+                "votes_total", "voters_total", "voters_included", "statements_total",
+                "group_count", "params", "silhouettes"),
+                "aggregate counts and the settings of one computation"),
+)  # fmt: skip
 
 
 def statements_export(user) -> dict:

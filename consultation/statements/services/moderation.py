@@ -11,6 +11,7 @@ from consultation.services.moderation import HOUSE_RULE_CODES
 from consultation.statements.models import Statement
 from consultation.statements.permissions import can_moderate_statements
 from consultation.statements.services.voting import opinion_groups_request
+from talklondon.sealing import text_seal
 
 
 def _locked(actor, statement: Statement) -> Statement:
@@ -23,13 +24,25 @@ def _locked(actor, statement: Statement) -> Statement:
     )
 
 
-def _record(*, actor, statement: Statement, kind: str, **fields) -> ModerationAction:
+def _record(
+    *,
+    actor,
+    statement: Statement,
+    kind: str,
+    before_text: str = "",
+    after_text: str = "",
+    **fields,
+) -> ModerationAction:
+    # The audit trail keeps the statement's text sealed with its author's key, as it does for
+    # comments, so that erasing the author makes it unreadable while the table stays append-only.
     return ModerationAction.objects.create(
         actor=actor,
         kind=kind,
         subject_user_id=statement.author_id,
         consultation_id=statement.activity.consultation_id,
         reason_text=fields.pop("reason_text", "") or f"Statement {statement.pk}",
+        before_sealed=text_seal(user_id=statement.author_id, text=before_text),
+        after_sealed=text_seal(user_id=statement.author_id, text=after_text),
         **fields,
     )
 

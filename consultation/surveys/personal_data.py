@@ -6,8 +6,13 @@ from django.db import transaction
 from django.db.models import Max
 from django.db.models.functions import Coalesce
 
+from consultation.surveys.drafts import draft_answers_discard_fields
 from consultation.surveys.models import Answer, Question, Response, ResponseVersion
-from consultation.surveys.selectors import answers_summary, response_answers, survey_structure
+from consultation.surveys.selectors import (
+    answers_summary,
+    response_current_answers,
+    survey_structure,
+)
 
 
 def responses_export(user) -> list[dict]:
@@ -24,7 +29,7 @@ def responses_export(user) -> list[dict]:
         if survey.pk not in structures:
             structures[survey.pk] = survey_structure(survey)
         structure = structures[survey.pk]
-        answers = response_answers(response)
+        answers = response_current_answers(response)  # with answers not yet submitted
         exported.append(
             {
                 "survey": survey.title,
@@ -69,7 +74,10 @@ def responses_anonymise(user) -> int:
             ]:
                 item["answer"] = ["On behalf of an organisation"]
         version.save(update_fields=["answers"])
-    Response.objects.filter(pk__in=kept).update(respondent=None, respondent_name="")
+    # Changes never submitted (consultation.surveys.drafts) go with the account.
+    Response.objects.filter(pk__in=kept).update(
+        respondent=None, respondent_name="", **draft_answers_discard_fields()
+    )
     return len(kept)
 
 

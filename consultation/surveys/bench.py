@@ -87,6 +87,9 @@ def full_answers(structure: Structure) -> dict[int, dict]:
 
 @dataclass
 class SurveyBench:
+    # The survey layouts the spike runs, one after the other ("check your answers" either way).
+    LAYOUTS = ("pages",)
+
     survey: Survey | None = None
     structure: Structure | None = None
     answers: dict[int, dict] = field(default_factory=dict)
@@ -95,7 +98,7 @@ class SurveyBench:
     _choice_rows: dict[int, list[tuple]] = field(default_factory=dict)
     _snapshot: str = ""
 
-    def prepare(self) -> None:
+    def prepare(self, layout: str = "pages") -> None:
         """Build this run's open survey and work out the journey through it."""
         now = timezone.now()
         stamp = now.strftime("%Y%m%d%H%M%S") + secrets.token_hex(2)

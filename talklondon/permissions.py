@@ -68,6 +68,10 @@ def can_manage_releases(user) -> bool:
 def has_verified_email(user) -> bool:
     if user is None or not user.is_authenticated:
         return False
+    # Loaded this request with the object acted on (consultation.selectors.viewer_flags).
+    loaded = getattr(user, "email_verified_loaded", None)
+    if loaded is not None:
+        return loaded
     return EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
 
 
@@ -95,21 +99,32 @@ def can_participate(user) -> bool:
     return participation_problem(user) is None
 
 
+def staff_role_exists(user):
+    """An EXISTS expression: whether this person holds any staff role's permission."""
+    from django.contrib.auth.models import Permission
+    from django.db.models import Exists, Q
+
+    codenames = [codename for perms in ROLE_PERMISSIONS.values() for codename in perms]
+    return Exists(
+        Permission.objects.filter(
+            content_type__app_label="talklondon", codename__in=codenames
+        ).filter(Q(user=user.pk) | Q(group__user=user.pk))
+    )
+
+
 def holds_staff_role(user) -> bool:
     """`is_staff_member` in one query (not two), for the header on every signed-in page.
 
-    Uses the permissions already loaded this request if a view has checked one.
+    Uses what this request already loaded: the permissions, if a view has checked one, or the
+    answer loaded with the page's object (`staff_role_loaded`, see consultation.selectors).
     """
     if user is None or not user.is_authenticated or not user.is_active:
         return False
     if user.is_superuser or hasattr(user, "_perm_cache"):
         return is_staff_member(user)
-    from django.contrib.auth.models import Permission
-    from django.db.models import Q
+    loaded = getattr(user, "staff_role_loaded", None)
+    if loaded is not None:
+        return loaded
+    from talklondon.models import User
 
-    codenames = [codename for perms in ROLE_PERMISSIONS.values() for codename in perms]
-    return (
-        Permission.objects.filter(content_type__app_label="talklondon", codename__in=codenames)
-        .filter(Q(user=user) | Q(group__user=user))
-        .exists()
-    )
+    return User.objects.filter(pk=user.pk).filter(staff_role_exists(user)).exists()

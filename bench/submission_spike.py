@@ -876,9 +876,9 @@ def report(
     ratio_ok = bool(raw_rate) and rate / raw_rate >= TARGET_RATIO_TO_RAW
     lines = [
         f"Load: {plan.clients} signed-in clients for {plan.duration:.0f} s, sessions created "
-        f"beforehand. One submission = the whole journey through the real pages: start, "
-        f"{len(adapter.steps(0, 'x')) - 2} survey pages, check your answers and submit "
-        f"({len(adapter.steps(0, 'x'))} POSTs), every question answered. Raw baseline: "
+        f"beforehand. One submission = the whole journey through the real pages, then check "
+        f"your answers and submit ({len(adapter.steps(0, 'x'))} POSTs), every question "
+        "answered. Raw baseline: "
         "psycopg inserting the same rows (response, answers, choices, first version), one "
         "transaction per response, 50 connections.",
         "",

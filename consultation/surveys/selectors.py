@@ -187,23 +187,26 @@ def respondent_state(slug: str, user) -> RespondentState | None:
     if signed_in:
         response = (
             Response.objects.select_related("survey__consultation")
-            .annotate(
-                respondent_email_verified=Exists(
-                    EmailAddress.objects.filter(
-                        user_id=user.pk, email__iexact=user.email, verified=True
-                    )
-                )
-            )
+            .annotate(respondent_email_verified=_email_verified(user))
             .filter(survey__slug=slug, respondent=user, channel=Response.Channel.ONLINE)
             .first()
         )
         if response is not None:
             return RespondentState(response.survey, response, response.respondent_email_verified)
-    survey = Survey.objects.select_related("consultation").filter(slug=slug).first()
+    surveys = Survey.objects.select_related("consultation")
+    if signed_in:
+        surveys = surveys.annotate(viewer_email_verified=_email_verified(user))
+    survey = surveys.filter(slug=slug).first()
     if survey is None:
         return None
     # Signed in without a response (that query found none), or signed out.
-    return RespondentState(survey, None, None)
+    return RespondentState(survey, None, getattr(survey, "viewer_email_verified", None))
+
+
+def _email_verified(user):
+    return Exists(
+        EmailAddress.objects.filter(user_id=user.pk, email__iexact=user.email, verified=True)
+    )
 
 
 def response_for_respondent(survey: Survey, user) -> Response | None:

@@ -215,6 +215,10 @@ def _resume_url(structure: Structure, response: Response) -> str:
     """Where the person stopped: their next page, or "check your answers"."""
     slug = structure.survey.slug
     answers = response_current_answers(response)
+    if structure.survey.is_one_page:
+        if response.current_section_id or not answers:
+            return reverse("surveys:one_page", kwargs={"slug": slug})
+        return reverse("surveys:check", kwargs={"slug": slug})
     sections = visible_sections(structure, answers)
     current = response.current_section_id
     if current and any(s.pk == current for s in sections):
@@ -297,6 +301,86 @@ def section(request: HttpRequest, slug: str, section_id: int) -> HttpResponse:
     return render(request, "surveys/section.html", context)
 
 
+@require_http_methods(["GET", "POST"])
+@ratelimit(key="user_or_ip", rate="60/m", method="POST", block=True)
+def one_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """Every question of a short survey on one page ("one page" layout), then "check your
+    answers": two POSTs in all. The first answers start the response."""
+    state = _state(request, slug)
+    survey, response = state.survey, state.response
+    problem = _problem(request, state)
+    if not survey.is_one_page or problem:
+        if request.method == "POST" and problem:
+            return _refuse(request, state, problem)
+        return redirect("surveys:start", slug=slug)
+    structure = survey_structure_for_respondents(survey)
+    answers = response_current_answers(response) if response is not None else {}
+    submitted = response is not None and response.is_submitted
+    changing = request.GET.get("change") == "1" or request.POST.get("change") == "1"
+    later = request.POST.get("action") == "later" and not submitted
+    form = AnswersForm(
+        request.POST if request.method == "POST" else None,
+        structure=structure,
+        questions=structure.questions,
+        values=answers,
+        enforce_required=not later,
+        whole_survey=True,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            if response is None:
+                response = survey_response_start(
+                    survey=survey,
+                    user=request.user,
+                    structure=structure,
+                    email_verified=state.email_verified,
+                )
+            survey_section_save(
+                response=response,
+                user=request.user,
+                section=None,
+                answers=form.answers,
+                enforce_required=not later,
+                structure=structure,
+                email_verified=state.email_verified,
+            )
+        except PermissionDenied as exc:
+            return _refuse(request, state, str(exc))
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            if later:
+                messages.success(
+                    request,
+                    "Your answers have been saved. Come back to finish at any time before the survey closes.",
+                )
+                return redirect("surveys:start", slug=slug)
+            return redirect("surveys:check", slug=slug)
+    blocks, heading = [], None
+    for block in form.blocks:
+        block = _block_fields(form, block)
+        if block["question"].section_id != heading:
+            heading = block["question"].section_id
+            block["heading"] = structure.section(heading)
+        blocks.append(block)
+    return render(
+        request,
+        "surveys/one_page.html",
+        {
+            "survey": survey,
+            "response": response,
+            "form": form,
+            "blocks": blocks,
+            "changing": changing,
+            "back_url": reverse(
+                "surveys:check" if changing else "surveys:start", kwargs={"slug": slug}
+            ),
+            "action_url": request.get_full_path(),
+            "can_save_for_later": not submitted,
+        },
+    )
+
+
 def _following_section(structure: Structure, answers: dict, page: Section) -> Section | None:
     sections = visible_sections(structure, answers)
     index = next((i for i, s in enumerate(sections) if s.pk == page.pk), None)
@@ -346,8 +430,10 @@ def check(request: HttpRequest, slug: str) -> HttpResponse:
             errors = errors_to_links(
                 structure,
                 exc,
-                lambda section_id: reverse(
-                    "surveys:section", kwargs={"slug": slug, "section_id": section_id}
+                lambda section_id: (
+                    reverse("surveys:one_page", kwargs={"slug": slug})
+                    if state.survey.is_one_page
+                    else reverse("surveys:section", kwargs={"slug": slug, "section_id": section_id})
                 )
                 + "?change=1",
             )

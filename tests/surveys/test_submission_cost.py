@@ -147,3 +147,33 @@ def test_changing_a_submitted_response_stays_within_its_query_budget(client, jou
     response = Response.objects.get(survey=journey.survey, respondent=participant)
     assert response.versions.count() == 2
     assert response.draft_answers is None
+
+
+@pytest.mark.django_db
+def test_a_one_page_submission_is_two_posts_within_the_budget(
+    client, settings, monkeypatch, participant
+):
+    settings.SURVEY_STRUCTURE_CACHE_SECONDS = 300
+    survey_structure_copies_clear()
+    monkeypatch.setattr("talklondon.outbox._publish", lambda task: None)
+    bench = SurveyBench()
+    bench.prepare(layout="one_page")
+    client.force_login(participant)
+    answers, submit = bench.steps(respondent=0, token="t" * 32)
+    client.get(reverse("surveys:start", kwargs={"slug": bench.survey.slug}))
+    answer, sql = _measure(client, "get", answers.path)
+    assert answer.status_code == 200
+    assert len(sql) <= PAGE_BUDGET, sql
+    # The first answers start the response: its row is created with them.
+    answer, sql = _measure(client, "post", answers.path, _data(answers.fields))
+    assert answer.status_code == 302 and answers.expect in answer["Location"]
+    assert len(sql) <= PAGE_BUDGET, sql
+    assert not _writes(sql, "surveys_answer") and not _writes(sql, "django_session"), sql
+    answer, sql = _measure(client, "get", submit.path)
+    assert answer.status_code == 200
+    assert len(sql) <= PAGE_BUDGET, sql
+    answer, sql = _measure(client, "post", submit.path, _data(submit.fields))
+    assert answer.status_code == 302 and submit.expect in answer["Location"]
+    assert len(sql) <= SUBMIT_BUDGET, sql
+    response = Response.objects.get(survey=bench.survey, respondent=participant)
+    assert Answer.objects.filter(response=response).count() == len(bench.answers)

@@ -212,13 +212,15 @@ def survey_section_save(
     *,
     response: Response,
     user,
-    section: Section,
+    section: Section | None,
     answers: dict[int, dict | None],
     enforce_required: bool = True,
     structure: Structure | None = None,
     email_verified: bool | None = None,
 ) -> Response:
     """Save one page of answers and move the resume point to the next page.
+
+    `section=None` saves the whole survey at once (the "one page" layout).
 
     The answers wait in the response's one row (`draft_answers`) until the person submits;
     for a submitted response they are changes to submit later. Only this section's questions
@@ -230,10 +232,13 @@ def survey_section_save(
     """
     _own(response, user)
     _may_respond(survey=response.survey, user=user, email_verified=email_verified)
-    if section.survey_id != response.survey_id:
+    if section is not None and section.survey_id != response.survey_id:
         raise ValidationError("That page is not part of this survey.")
     structure = _structure(response, structure)
-    section_ids = [q.pk for q in structure.questions_by_section.get(section.pk, [])]
+    if section is None:
+        section_ids = [q.pk for q in structure.questions]
+    else:
+        section_ids = [q.pk for q in structure.questions_by_section.get(section.pk, [])]
     if set(answers) - set(section_ids):
         raise ValidationError("One of the answers is for a question that is not on this page.")
     if response.is_submitted:
@@ -251,7 +256,7 @@ def survey_section_save(
 def _section_write(
     response: Response,
     structure: Structure,
-    section: Section,
+    section: Section | None,
     section_ids: list[int],
     answers: dict[int, dict | None],
     enforce_required: bool,
@@ -265,7 +270,12 @@ def _section_write(
     merged.update(values)
     now = timezone.now()
     fields = {"draft_answers": draft_answers_encode(merged), "updated_at": now}
-    if not response.is_submitted:
+    if not response.is_submitted and section is None:
+        # One page: "check your answers" next, or back to the page after "later".
+        fields["current_section"] = (
+            None if enforce_required or not structure.sections else structure.sections[0]
+        )
+    elif not response.is_submitted:
         fields["current_section"] = (
             _next_section(structure, merged, section) if enforce_required else section
         )

@@ -720,7 +720,43 @@ def _run(args, plan, record, site, services, isolated, faults, adapter, load_at_
     )
     raw_rate = raw_count / raw_seconds if raw_seconds else 0.0
 
-    env = site.env()
+    texts, ok = [], True
+    for number, layout in enumerate(getattr(adapter, "LAYOUTS", (None,))):
+        # A worker per spike: celery's worker can die on its second broker outage in one life
+        # ("Unrecoverable error", kombu), which a supervisor would restart in production.
+        processes = _celery(work, site.env())
+        try:
+            if number:
+                # Each layout answers its own copy of the survey, with the same respondents
+                # (the first layout's survey is the one prepared above).
+                adapter = type(adapter)()
+                adapter.prepare(layout=layout)
+                connections.close_all()
+            text, intact = _spike_layout(
+                plan, site, services, isolated, faults, adapter, spike_people, raw_rate, raw_count
+            )
+        finally:
+            for process in processes:
+                common._stop(process, timeout=30)
+        heading = f"Layout: {layout.replace('_', ' ')}" if layout else ""
+        texts.append(f"### {heading}\n\n{text}" if heading else text)
+        ok = ok and intact
+    text = "\n\n".join(texts)
+    print(text)
+    if record:
+        machine = common.machine_description(database_url)
+        machine["load average (1/5/15 min) at start"] = load_at_start
+        machine["load average at end"] = common.load_average()
+        common.results_append(
+            f"Submission spike ({'quick' if args.quick else 'full'})", text, machine
+        )
+    if not ok:
+        print("Responses were lost, doubled or half-written, or none was kept.", file=sys.stderr)
+    return 0 if ok else 1
+
+
+def _celery(work: Path, env: dict) -> list[subprocess.Popen]:
+    """A Celery worker and beat for one spike (each spike's faults hit its own worker)."""
     celery = str(common.VENV_BIN / "celery")
     worker = subprocess.Popen(
         [celery, "-A", "talklondon.celery", "worker", "--loglevel=WARNING", "--concurrency=2"],
@@ -739,36 +775,7 @@ def _run(args, plan, record, site, services, isolated, faults, adapter, load_at_
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )  # fmt: skip
-    texts, ok = [], True
-    try:
-        for number, layout in enumerate(getattr(adapter, "LAYOUTS", (None,))):
-            if number:
-                # Each layout answers its own copy of the survey, with the same respondents
-                # (the first layout's survey is the one prepared above).
-                adapter = type(adapter)()
-                adapter.prepare(layout=layout)
-                connections.close_all()
-            text, intact = _spike_layout(
-                plan, site, services, isolated, faults, adapter, spike_people, raw_rate, raw_count
-            )
-            heading = f"Layout: {layout.replace('_', ' ')}" if layout else ""
-            texts.append(f"### {heading}\n\n{text}" if heading else text)
-            ok = ok and intact
-    finally:
-        for process in (beat, worker):
-            common._stop(process, timeout=30)
-    text = "\n\n".join(texts)
-    print(text)
-    if record:
-        machine = common.machine_description(database_url)
-        machine["load average (1/5/15 min) at start"] = load_at_start
-        machine["load average at end"] = common.load_average()
-        common.results_append(
-            f"Submission spike ({'quick' if args.quick else 'full'})", text, machine
-        )
-    if not ok:
-        print("Responses were lost, doubled or half-written, or none was kept.", file=sys.stderr)
-    return 0 if ok else 1
+    return [beat, worker]
 
 
 def _spike_layout(

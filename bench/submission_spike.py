@@ -57,9 +57,10 @@ if __package__ in (None, ""):
 from bench import common  # noqa: E402
 
 ADAPTER_MODULE = "consultation.surveys.bench"
-BENCH_CLUSTER = "talklondon_bench"
-BENCH_PG_PORT = 5499
-BENCH_REDIS_PORT = 6399
+# The isolated PostgreSQL cluster and Redis; set these to run beside another engineer's spike.
+BENCH_CLUSTER = os.environ.get("BENCH_PG_CLUSTER", "talklondon_bench")
+BENCH_PG_PORT = int(os.environ.get("BENCH_PG_PORT", "5499"))
+BENCH_REDIS_PORT = int(os.environ.get("BENCH_ISOLATED_REDIS_PORT", "6399"))
 TARGET_RATIO_TO_RAW = 0.3
 CSRF_SECRET = "benchbenchbenchbenchbenchbench32"  # 32 characters: Django's unmasked secret form
 
@@ -516,6 +517,82 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
+# --- Machine time: CPU seconds of gunicorn and PostgreSQL per request -------------------------
+
+
+class CpuSampler(threading.Thread):
+    """Samples /proc every `interval` seconds: CPU time of the processes `match` selects.
+
+    Each process (pid and start time) counts from its first sample, or from zero if it was
+    born during the measurement; its last sample is kept after it exits. A process that lives
+    less than one interval is missed, as is the last interval of one that exits: a slight
+    undercount, the same for every layout.
+    """
+
+    def __init__(self, match, interval: float = 0.5):
+        super().__init__(daemon=True)
+        self.match = match
+        self.interval = interval
+        self.seen: dict[tuple[int, int], list[int]] = {}  # (pid, start) -> [first, last] ticks
+        self._first = True
+        self._stop_event = threading.Event()
+        self.ticks = os.sysconf("SC_CLK_TCK")
+
+    @staticmethod
+    def _processes():
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdecimal() or len(entry.name) > 9:
+                continue
+            try:
+                with open(f"/proc/{entry.name}/stat", "rb") as stat:
+                    fields = stat.read().rsplit(b")", 1)[1].split()
+                with open(f"/proc/{entry.name}/cmdline", "rb") as cmdline:
+                    command = cmdline.read().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            # After the name: state(0) ppid(1) ... utime(11) stime(12) ... starttime(19).
+            pid = int(entry.name)
+            yield pid, int(fields[1]), int(fields[19]), int(fields[11]) + int(fields[12]), command
+
+    def sample(self) -> None:
+        processes = list(self._processes())
+        for pid, ppid, start, cpu, command in processes:
+            if not self.match(pid, ppid, command):
+                continue
+            key = (pid, start)
+            if key not in self.seen:
+                self.seen[key] = [cpu if self._first else 0, cpu]
+            self.seen[key][1] = cpu
+        self._first = False
+
+    def run(self) -> None:
+        while not self._stop_event.wait(self.interval):
+            self.sample()
+
+    def start(self) -> None:
+        self.sample()
+        super().start()
+
+    def stop(self) -> float:
+        """Stop sampling; the CPU seconds used since `start`."""
+        self._stop_event.set()
+        self.join()
+        self.sample()
+        return sum(last - first for first, last in self.seen.values()) / self.ticks
+
+
+def gunicorn_match(master_pid: int):
+    return lambda pid, ppid, command: pid == master_pid or ppid == master_pid
+
+
+def postgres_match(cluster: str):
+    """The isolated cluster's postmaster and its children (Debian titles them 'VERSION/NAME:')."""
+    version, _ = common.postgres_cluster()
+    postmaster = f"/etc/postgresql/{version}/{cluster}/postgresql.conf"
+    title = f"postgres: {version}/{cluster}: "
+    return lambda pid, ppid, command: postmaster in command or command.startswith(title)
+
+
 # --- Main ----------------------------------------------------------------------------------------
 
 
@@ -643,8 +720,43 @@ def _run(args, plan, record, site, services, isolated, faults, adapter, load_at_
     )
     raw_rate = raw_count / raw_seconds if raw_seconds else 0.0
 
-    port = common.free_port()
-    env = site.env()
+    texts, ok = [], True
+    for number, layout in enumerate(getattr(adapter, "LAYOUTS", (None,))):
+        # A worker per spike: celery's worker can die on its second broker outage in one life
+        # ("Unrecoverable error", kombu), which a supervisor would restart in production.
+        processes = _celery(work, site.env())
+        try:
+            if number:
+                # Each layout answers its own copy of the survey, with the same respondents
+                # (the first layout's survey is the one prepared above).
+                adapter = type(adapter)()
+                adapter.prepare(layout=layout)
+                connections.close_all()
+            text, intact = _spike_layout(
+                plan, site, services, isolated, faults, adapter, spike_people, raw_rate, raw_count
+            )
+        finally:
+            for process in processes:
+                common._stop(process, timeout=30)
+        heading = f"Layout: {layout.replace('_', ' ')}" if layout else ""
+        texts.append(f"### {heading}\n\n{text}" if heading else text)
+        ok = ok and intact
+    text = "\n\n".join(texts)
+    print(text)
+    if record:
+        machine = common.machine_description(database_url)
+        machine["load average (1/5/15 min) at start"] = load_at_start
+        machine["load average at end"] = common.load_average()
+        common.results_append(
+            f"Submission spike ({'quick' if args.quick else 'full'})", text, machine
+        )
+    if not ok:
+        print("Responses were lost, doubled or half-written, or none was kept.", file=sys.stderr)
+    return 0 if ok else 1
+
+
+def _celery(work: Path, env: dict) -> list[subprocess.Popen]:
+    """A Celery worker and beat for one spike (each spike's faults hit its own worker)."""
     celery = str(common.VENV_BIN / "celery")
     worker = subprocess.Popen(
         [celery, "-A", "talklondon.celery", "worker", "--loglevel=WARNING", "--concurrency=2"],
@@ -663,66 +775,68 @@ def _run(args, plan, record, site, services, isolated, faults, adapter, load_at_
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )  # fmt: skip
+    return [beat, worker]
+
+
+def _spike_layout(
+    plan, site, services, isolated, faults, adapter, spike_people, raw_rate, raw_count
+) -> tuple[str, bool]:
+    """One spike (with the faults) against this adapter's survey, and its report."""
+    port = common.free_port()
+    env = site.env()
     windows: list[FaultWindow] = []
-    try:
-        with common.gunicorn(
-            "talklondon.wsgi", env, port=port, log_path=work / "site.log", name="site"
-        ):
-            spike = Spike(
-                port=port,
-                respondents=spike_people,
-                adapter=adapter,
-                clients=plan.clients,
-                duration=plan.duration,
-                retry_for=plan.retry_for,
-            )
-            spike_start = time.monotonic()
-            fault_thread = None
-            if faults:
-                fault_thread = threading.Thread(
-                    target=lambda: windows.extend(
-                        faults_run(
-                            services,
-                            spike_start=spike_start,
-                            redis_at=plan.redis_at,
-                            redis_for=plan.redis_for,
-                            pg_at=plan.pg_at,
-                        )
-                    ),
-                    daemon=True,
-                )
-                fault_thread.start()
-            spike_seconds = spike.run()
-            if fault_thread is not None:
-                fault_thread.join()
-
-        text, ok = report(
-            spike=spike,
-            spike_seconds=spike_seconds,
-            raw_rate=raw_rate,
-            raw_count=raw_count,
-            windows=windows,
+    with common.gunicorn(
+        "talklondon.wsgi", env, port=port, log_path=services.work / "site.log", name="site"
+    ) as server:
+        samplers = {"gunicorn": CpuSampler(gunicorn_match(server.pid))}
+        if not isolated:
+            samplers["PostgreSQL"] = CpuSampler(postgres_match(BENCH_CLUSTER))
+        spike = Spike(
+            port=port,
+            respondents=spike_people,
             adapter=adapter,
-            plan=plan,
-            drain_timeout=plan.drain_timeout,
+            clients=plan.clients,
+            duration=plan.duration,
+            retry_for=plan.retry_for,
         )
-    finally:
-        for process in (beat, worker):
-            common._stop(process, timeout=30)
-    print(text)
-    if record:
-        machine = common.machine_description(database_url)
-        machine["load average (1/5/15 min) at start"] = load_at_start
-        machine["load average at end"] = common.load_average()
-        common.results_append(
-            f"Submission spike ({'quick' if args.quick else 'full'})", text, machine
-        )
-    if not ok:
-        print("Responses were lost, doubled or half-written, or none was kept.", file=sys.stderr)
-    return 0 if ok else 1
+        for sampler in samplers.values():
+            sampler.start()
+        spike_start = time.monotonic()
+        fault_thread = None
+        if faults:
+            fault_thread = threading.Thread(
+                target=lambda: windows.extend(
+                    faults_run(
+                        services,
+                        spike_start=spike_start,
+                        redis_at=plan.redis_at,
+                        redis_for=plan.redis_for,
+                        pg_at=plan.pg_at,
+                    )
+                ),
+                daemon=True,
+            )
+            fault_thread.start()
+        spike_seconds = spike.run()
+        if fault_thread is not None:
+            fault_thread.join()
+        cpu = {name: sampler.stop() for name, sampler in samplers.items()}
+    return report(
+        spike=spike,
+        spike_seconds=spike_seconds,
+        raw_rate=raw_rate,
+        raw_count=raw_count,
+        windows=windows,
+        adapter=adapter,
+        plan=plan,
+        drain_timeout=plan.drain_timeout,
+        cpu=cpu,
+    )
 
 
-def report(*, spike, spike_seconds, raw_rate, raw_count, windows, adapter, plan, drain_timeout):
+def report(
+    *, spike, spike_seconds, raw_rate, raw_count, windows, adapter, plan, drain_timeout, cpu
+):
     """Count what was acknowledged and what was stored; wait for receipts; build the tables.
 
     Returns (text, intact): `intact` is False only when a response was lost, doubled or
@@ -769,9 +883,9 @@ def report(*, spike, spike_seconds, raw_rate, raw_count, windows, adapter, plan,
     ratio_ok = bool(raw_rate) and rate / raw_rate >= TARGET_RATIO_TO_RAW
     lines = [
         f"Load: {plan.clients} signed-in clients for {plan.duration:.0f} s, sessions created "
-        f"beforehand. One submission = the whole journey through the real pages: start, "
-        f"{len(adapter.steps(0, 'x')) - 2} survey pages, check your answers and submit "
-        f"({len(adapter.steps(0, 'x'))} POSTs), every question answered. Raw baseline: "
+        f"beforehand. One submission = the whole journey through the real pages, then check "
+        f"your answers and submit ({len(adapter.steps(0, 'x'))} POSTs), every question "
+        "answered. Raw baseline: "
         "psycopg inserting the same rows (response, answers, choices, first version), one "
         "transaction per response, 50 connections.",
         "",
@@ -800,6 +914,19 @@ def report(*, spike, spike_seconds, raw_rate, raw_count, windows, adapter, plan,
         f"| {queued} / {sent} (for {expected_receipts} stored) | all sent "
         f"| {verdict(bool(queued) and sent == queued == expected_receipts)} |",
     ]
+    posts = len(requests)
+    for name, seconds in cpu.items():
+        lines.append(
+            f"| machine time per POST: {name} CPU s / POSTs answered "
+            f"| {seconds:.1f} s / {posts} = {1000 * seconds / posts if posts else 0:.1f} ms | | |"
+        )
+    if len(cpu) > 1 and posts:
+        total = sum(cpu.values())
+        steps = len(adapter.steps(0, "x"))
+        lines.append(
+            f"| machine time per POST, gunicorn + PostgreSQL | {1000 * total / posts:.1f} ms "
+            f"({1000 * total / posts * steps:.0f} ms per submission of {steps} POSTs) | | |"
+        )
     if gave_up:
         lines += ["", "Given up: " + ", ".join(f"{k} x{v}" for k, v in gave_up.most_common(5))]
     if windows:

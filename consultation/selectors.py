@@ -7,8 +7,9 @@ with the number of comments.
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from allauth.account.models import EmailAddress
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Window
 from django.utils import timezone
 
 from consultation.house_rules import house_rule_title
@@ -23,6 +24,7 @@ from consultation.models import (
     ParticipantBlock,
     ProposalPage,
 )
+from talklondon.permissions import staff_role_exists
 from talklondon.sealing import Unsealer
 
 COMMENTS_PER_PAGE = 50
@@ -141,14 +143,25 @@ def consultation_timeline(consultation: Consultation, now=None) -> list[dict]:
     return items
 
 
-def proposal_page_get(*, consultation_slug: str, page_slug: str) -> ProposalPage | None:
-    """A proposal page with its consultation and attachments (or None)."""
-    return (
-        ProposalPage.objects.select_related("consultation")
-        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
+def proposal_page_get(
+    *, consultation_slug: str, page_slug: str, user=None, attachments: bool = True
+) -> ProposalPage | None:
+    """A proposal page with its consultation and attachments (or None).
+
+    With `user`, the person's participation checks come in the same query (`viewer_flags`);
+    `attachments=False` leaves them to be loaded if a page is rendered.
+    """
+    pages = ProposalPage.objects.select_related("consultation")
+    if attachments:
+        pages = pages.prefetch_related(
+            Prefetch("attachments", queryset=Attachment.objects.order_by("id"))
+        )
+    page = (
+        pages.annotate(**viewer_flags(user))
         .filter(consultation__slug=consultation_slug, slug=page_slug)
         .first()
     )
+    return viewer_flags_keep(page, user)
 
 
 @dataclass
@@ -212,15 +225,21 @@ def comment_threads(
     visible_reply = Comment.objects.filter(
         thread_id=OuterRef("pk"), status=Comment.Status.PUBLISHED, deleted_at__isnull=True
     ).exclude(author_id__in=blocked_ids)
+    signed_in = user is not None and user.is_authenticated
+    # Whether the viewer liked each comment comes with the comments themselves.
+    liked = (
+        {"viewer_liked": Exists(CommentLike.objects.filter(comment_id=OuterRef("pk"), user=user))}
+        if signed_in
+        else {}
+    )
     top_level = (
         Comment.objects.filter(page=page, depth=0)
         .filter(_viewer_filter(user) | Q(Exists(visible_reply)))
         .select_related("author")
-        .annotate(author_blocked=author_blocked)
+        .annotate(author_blocked=author_blocked, **liked)
         .order_by(*SORTS[sort])
     )
-    paginator = Paginator(top_level, COMMENTS_PER_PAGE)
-    page_obj = paginator.get_page(page_number)
+    page_obj, paginator = _paginate(top_level, page_number)
     tops = list(page_obj.object_list)
     top_ids = [c.pk for c in tops]
 
@@ -233,7 +252,7 @@ def comment_threads(
             Comment.objects.filter(thread_id__in=top_ids)
             .exclude(hidden_pending)
             .select_related("author")
-            .annotate(author_blocked=author_blocked)
+            .annotate(author_blocked=author_blocked, **liked)
             .order_by("created_at", "id")
         )
     by_parent: dict[int, list[Comment]] = defaultdict(list)
@@ -246,14 +265,7 @@ def comment_threads(
         comment.children = by_parent.get(comment.pk, [])
     comments = _prune(tops)
 
-    liked_ids: set[int] = set()
-    if user is not None and user.is_authenticated and (top_ids or replies):
-        ids = top_ids + [r.pk for r in replies]
-        liked_ids = set(
-            CommentLike.objects.filter(user=user, comment_id__in=ids).values_list(
-                "comment_id", flat=True
-            )
-        )
+    liked_ids = {c.pk for c in tops + replies if getattr(c, "viewer_liked", False)}
     return Threads(
         page_obj=page_obj,
         comments=comments,
@@ -263,11 +275,79 @@ def comment_threads(
     )
 
 
+def _paginate(top_level: QuerySet[Comment], page_number) -> tuple[Page, Paginator]:
+    """The requested page of top-level comments, counted in the same query (a window count).
+
+    Falls back to Django's own paging (a separate count) when the page is empty or out of
+    range, so the page number is handled exactly as `Paginator.get_page` handles it.
+    """
+    paginator = Paginator(top_level, COMMENTS_PER_PAGE)
+    try:
+        number = int(page_number)
+    except (TypeError, ValueError):
+        number = 1
+    if number >= 1:
+        offset = (number - 1) * COMMENTS_PER_PAGE
+        rows = list(
+            top_level.annotate(total_on_page=Window(Count("pk")))[
+                offset : offset + COMMENTS_PER_PAGE
+            ]
+        )
+        if rows:
+            paginator.__dict__["count"] = rows[0].total_on_page  # the cached property
+            return Page(rows, number, paginator), paginator
+    page_obj = paginator.get_page(page_number)
+    return page_obj, paginator
+
+
+def viewer_flags(user, **extra) -> dict:
+    """Annotations that load the viewer's participation checks with the object acted on.
+
+    One query then answers "may this person take part?" (verified email, not blocked) along
+    with the page or comment; `viewer_flags_keep` hands the answers to the permission checks
+    for the rest of the request.
+    """
+    if user is None or not user.is_authenticated:
+        return {}
+    return {
+        "viewer_email_verified": Exists(
+            EmailAddress.objects.filter(user_id=user.pk, email__iexact=user.email, verified=True)
+        ),
+        "viewer_blocked": Exists(
+            ParticipantBlock.objects.filter(user_id=user.pk, lifted_at__isnull=True)
+        ),
+        "viewer_staff": staff_role_exists(user),  # the header's "Staff" link
+        **extra,
+    }
+
+
+def viewer_flags_keep(obj, user):
+    """Keep the checks `viewer_flags` loaded with `obj` on the request's user; returns obj."""
+    if obj is not None and hasattr(obj, "viewer_blocked"):
+        user.email_verified_loaded = obj.viewer_email_verified
+        user.participation_blocked_loaded = obj.viewer_blocked
+        user.staff_role_loaded = obj.viewer_staff
+    return obj
+
+
 def comment_get_public(*, comment_id: int, user=None) -> Comment | None:
-    """A comment a participant acts on (reply, like, report, edit, delete), with its page."""
-    return (
-        Comment.objects.select_related("page__consultation", "author").filter(pk=comment_id).first()
+    """A comment a participant acts on (reply, like, report, edit, delete), with its page.
+
+    With `user`, the person's participation checks and whether they have reported this
+    comment come in the same query.
+    """
+    reported = {}
+    if user is not None and user.is_authenticated:
+        reported["viewer_reported"] = Exists(
+            CommentReport.objects.filter(comment_id=OuterRef("pk"), reporter_id=user.pk)
+        )
+    comment = (
+        Comment.objects.select_related("page__consultation", "author")
+        .annotate(**viewer_flags(user, **reported))
+        .filter(pk=comment_id)
+        .first()
     )
+    return viewer_flags_keep(comment, user)
 
 
 # --- The moderator's desk -------------------------------------------------------------------

@@ -101,8 +101,13 @@ def consultation_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _page_or_404(slug: str, page_slug: str):
-    page = selectors.proposal_page_get(consultation_slug=slug, page_slug=page_slug)
+def _page_or_404(request, slug: str, page_slug: str):
+    page = selectors.proposal_page_get(
+        consultation_slug=slug,
+        page_slug=page_slug,
+        user=request.user,
+        attachments=request.method == "GET",  # a POST that succeeds redirects
+    )
     if page is None:
         raise Http404
     return page
@@ -119,7 +124,12 @@ def _page_context(request, page, form=None) -> dict:
     return {
         "consultation": consultation,
         "page": page,
-        "pages": list(consultation.pages.only("title", "slug", "position").order_by("position")),
+        "pages": list(
+            # consultation_id too: each link needs it (a deferred field costs a query per page).
+            consultation.pages.only("title", "slug", "position", "consultation_id").order_by(
+                "position"
+            )
+        ),
         "threads": threads,
         "threads_html": comment_threads_html(
             request, threads=threads, can_comment=can_comment, consultation=consultation
@@ -136,7 +146,7 @@ def _page_context(request, page, form=None) -> dict:
 @ratelimit(key="user_or_ip", rate="20/m", method="POST", block=True)
 def proposal_page(request: HttpRequest, slug: str, page_slug: str) -> HttpResponse:
     """A proposal page with its comments; POST posts a top-level comment."""
-    page = _page_or_404(slug, page_slug)
+    page = _page_or_404(request, slug, page_slug)
     if request.method == "GET" and request.GET.get("fragment"):
         context = _page_context(request, page)
         return render(request, "consultation/includes/comment_page.html", context)
@@ -177,7 +187,7 @@ def _comment_url(comment: Comment, sort: str = "newest") -> str:
 
 
 def _comment_visible_or_404(request, comment_id: int) -> Comment:
-    comment = selectors.comment_get_public(comment_id=comment_id)
+    comment = selectors.comment_get_public(comment_id=comment_id, user=request.user)
     if comment is None:
         raise Http404
     own = request.user.is_authenticated and comment.author_id == request.user.pk
@@ -195,7 +205,7 @@ def _sign_in_first(request):
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user_or_ip", rate="20/m", method="POST", block=True)
 def comment_reply(request: HttpRequest, comment_id: int) -> HttpResponse:
-    comment = selectors.comment_get_public(comment_id=comment_id)
+    comment = selectors.comment_get_public(comment_id=comment_id, user=request.user)
     if comment is None:
         raise Http404
     if (response := _sign_in_first(request)) is not None:
@@ -268,7 +278,7 @@ def comment_edit(request: HttpRequest, comment_id: int) -> HttpResponse:
 def comment_delete(request: HttpRequest, comment_id: int) -> HttpResponse:
     if (response := _sign_in_first(request)) is not None:
         return response
-    comment = selectors.comment_get_public(comment_id=comment_id)
+    comment = selectors.comment_get_public(comment_id=comment_id, user=request.user)
     if comment is None or comment.author_id != request.user.pk:
         raise Http404
     error = ""

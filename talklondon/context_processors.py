@@ -1,9 +1,9 @@
-from talklondon.permissions import is_staff_member
+from talklondon.permissions import holds_staff_role
 
 
 def site(request):
     user = getattr(request, "user", None)
     return {
         "site_name": "Talk London",
-        "is_staff_member": is_staff_member(user) if user is not None else False,
+        "is_staff_member": holds_staff_role(user) if user is not None else False,
     }

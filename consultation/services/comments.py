@@ -4,7 +4,8 @@ from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, Exists, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from consultation.limits import edit_window, max_comment_length, rate_per_hour, rate_per_minute
@@ -37,6 +38,10 @@ def blocked_user_ids():
 
 
 def is_blocked(user) -> bool:
+    # Loaded this request with the object acted on (consultation.selectors.viewer_flags).
+    loaded = getattr(user, "participation_blocked_loaded", None)
+    if loaded is not None:
+        return loaded
     return ParticipantBlock.objects.filter(user=user, lifted_at__isnull=True).exists()
 
 
@@ -77,18 +82,66 @@ def comment_text_clean(text: str) -> str:
     return text
 
 
-def _rate_limit_check(user) -> None:
+def _posting_state(user, consultation) -> dict:
+    """Everything the checks before a post need, in one query that locks the person's row.
+
+    The lock serialises this person's posts, so that a double submit cannot slip past the
+    rate limits and the duplicate check. Counts: their comments in the last minute and hour,
+    whether they have commented before, the body of their last comment, and the comments on
+    this consultation in the last minute (the surge rule).
+    """
+    now = timezone.now()
+    minute_ago, hour_ago = now - timedelta(minutes=1), now - timedelta(hours=1)
+
+    def count(comments, group_by: str):
+        counted = comments.order_by().values(group_by).annotate(n=Count("pk")).values("n")[:1]
+        return Coalesce(Subquery(counted), 0)
+
+    mine = Comment.objects.filter(author_id=OuterRef("pk"))
+    state = (
+        User.objects.select_for_update(of=("self",))
+        .filter(pk=user.pk)
+        .annotate(
+            last_minute=count(mine.filter(created_at__gte=minute_ago), "author_id"),
+            last_hour=count(mine.filter(created_at__gte=hour_ago), "author_id"),
+            has_commented=Exists(mine),
+            last_body=Subquery(mine.order_by("-created_at", "-id").values("body")[:1]),
+            on_consultation=count(
+                Comment.objects.filter(
+                    page__consultation_id=consultation.pk, created_at__gte=minute_ago
+                ),
+                "page__consultation_id",
+            ),
+        )
+        .values("last_minute", "last_hour", "has_commented", "last_body", "on_consultation")
+        .first()
+    )
+    return state or {
+        "last_minute": 0,
+        "last_hour": 0,
+        "has_commented": False,
+        "last_body": None,
+        "on_consultation": 0,
+    }
+
+
+def _rate_limit_check(user, state: dict | None = None) -> None:
     now = timezone.now()
     per_minute = rate_per_minute()
     per_hour = rate_per_hour()
     recent = Comment.objects.filter(author=user, created_at__gte=now - timedelta(hours=1))
-    if recent.filter(created_at__gte=now - timedelta(minutes=1)).count() >= per_minute:
+    last_minute = (
+        state["last_minute"]
+        if state
+        else recent.filter(created_at__gte=now - timedelta(minutes=1)).count()
+    )
+    if last_minute >= per_minute:
         raise ValidationError(
             f"You can post up to {per_minute} comments a minute. Wait a minute and try again; "
             "your text is still in the box.",
             code="rate_minute",
         )
-    if recent.count() >= per_hour:
+    if (state["last_hour"] if state else recent.count()) >= per_hour:
         raise ValidationError(
             f"You can post up to {per_hour} comments an hour. Try again later; your text is "
             "still in the box.",
@@ -100,9 +153,13 @@ def _normalised(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def _duplicate_check(user, text: str) -> None:
-    last = Comment.objects.filter(author=user).order_by("-created_at", "-id").first()
-    if last is not None and _normalised(last.body) == _normalised(text):
+def _duplicate_check(user, text: str, state: dict | None = None) -> None:
+    if state is not None:
+        last_body = state["last_body"]
+    else:
+        last = Comment.objects.filter(author=user).order_by("-created_at", "-id").first()
+        last_body = last.body if last is not None else None
+    if last_body is not None and _normalised(last_body) == _normalised(text):
         raise ValidationError(
             "You have just posted this same comment. It has not been posted twice.",
             code="duplicate",
@@ -122,10 +179,9 @@ def comment_post(*, user, page: ProposalPage, text: str, reply_to_id: int | None
     if not page.comments_enabled:
         raise ValidationError("Comments are switched off on this page.")
     text = comment_text_clean(text)
-    # Serialise this person's posts so that a double submit cannot slip past the checks.
-    User.objects.select_for_update().filter(pk=user.pk).first()
-    _rate_limit_check(user)
-    _duplicate_check(user, text)
+    state = _posting_state(user, consultation)
+    _rate_limit_check(user, state)
+    _duplicate_check(user, text, state)
 
     parent = replied_to = thread = None
     depth = 0
@@ -151,7 +207,13 @@ def comment_post(*, user, page: ProposalPage, text: str, reply_to_id: int | None
             parent, depth = replied_to, replied_to.depth + 1
         thread = replied_to.thread or replied_to
 
-    reasons = comment_hold_reasons(user=user, consultation=consultation, text=text)
+    reasons = comment_hold_reasons(
+        user=user,
+        consultation=consultation,
+        text=text,
+        has_commented=state["has_commented"],
+        recent_on_consultation=state["on_consultation"],
+    )
     now = timezone.now()
     pending = bool(reasons) or consultation.moderation_mode == Consultation.ModerationMode.PRE
     comment = Comment.objects.create(
@@ -248,9 +310,18 @@ def comment_delete(*, user, comment: Comment) -> Comment:
     return comment
 
 
+def _loaded(comment: Comment) -> bool:
+    """Whether the caller loaded the comment with its page this request (no need to reload)."""
+    page = Comment._meta.get_field("page")
+    return page.is_cached(comment) and ProposalPage._meta.get_field("consultation").is_cached(
+        comment.page
+    )
+
+
 def _likeable(user, comment: Comment) -> Comment:
     participant_check(user)
-    comment = Comment.objects.select_related("page__consultation").get(pk=comment.pk)
+    if not _loaded(comment):
+        comment = Comment.objects.select_related("page__consultation").get(pk=comment.pk)
     consultation_open_check(comment.page.consultation, doing="like comments")
     if comment.status != Comment.Status.PUBLISHED or comment.is_deleted:
         raise ValidationError("You can only like a published comment.")
@@ -285,17 +356,25 @@ def comment_unlike(*, user, comment: Comment) -> bool:
     return True
 
 
-@transaction.atomic
 def comment_report(*, user, comment: Comment, reason: str, details: str = "") -> CommentReport:
     """Report a comment to the moderators. Each person can report a comment once."""
+    try:
+        with transaction.atomic():
+            return _comment_report(user=user, comment=comment, reason=reason, details=details)
+    except IntegrityError as exc:
+        # The same report twice at once: the database keeps one (and nothing of this one).
+        raise ValidationError(ALREADY_REPORTED) from exc
+
+
+ALREADY_REPORTED = "You have already reported this comment. A moderator will look at it."
+
+
+def _comment_report(*, user, comment: Comment, reason: str, details: str) -> CommentReport:
     if not user.is_authenticated:
         raise PermissionDenied("Sign in to report a comment.")
     participant_check(user)
-    comment = (
-        Comment.objects.select_for_update(of=("self",))
-        .select_related("page__consultation")
-        .get(pk=comment.pk)
-    )
+    if not _loaded(comment):
+        comment = Comment.objects.select_related("page__consultation").get(pk=comment.pk)
     # Reports stay open after closing: removing harmful content is not taking part.
     if comment.page.consultation.status == Consultation.Status.UPCOMING:
         raise ValidationError("This consultation has not opened yet.")
@@ -310,10 +389,12 @@ def comment_report(*, user, comment: Comment, reason: str, details: str = "") ->
         raise ValidationError("Tell us what is wrong with this comment.")
     if len(details) > 500:
         raise ValidationError("Your explanation must be 500 characters or fewer.")
-    if CommentReport.objects.filter(comment=comment, reporter=user).exists():
-        raise ValidationError(
-            "You have already reported this comment. A moderator will look at it."
-        )
+    # The view loads whether this person has reported it with the comment (viewer_reported).
+    reported = getattr(comment, "viewer_reported", None)
+    if reported is None:
+        reported = CommentReport.objects.filter(comment=comment, reporter=user).exists()
+    if reported:
+        raise ValidationError(ALREADY_REPORTED)
     report = CommentReport.objects.create(
         comment=comment, reporter=user, reason=reason, details=details
     )

@@ -116,7 +116,8 @@ def text_hold_reasons(text: str) -> list[str]:
     return reasons
 
 
-def is_new_account_first_comment(user) -> bool:
+def is_new_account_first_comment(user, *, has_commented: bool | None = None) -> bool:
+    """`has_commented` when the caller has already counted this person's comments."""
     from consultation.models import Comment
 
     if not getattr(settings, "COMMENT_HOLD_FIRST_COMMENT", True):
@@ -124,26 +125,38 @@ def is_new_account_first_comment(user) -> bool:
     new_for = timedelta(days=getattr(settings, "COMMENT_NEW_ACCOUNT_DAYS", 7))
     if user.date_joined < timezone.now() - new_for:
         return False
+    if has_commented is not None:
+        return not has_commented
     return not Comment.objects.filter(author=user).exists()
 
 
-def is_surge(consultation) -> bool:
-    """More comments on this consultation in the last minute than the surge threshold."""
+def is_surge(consultation, *, recent: int | None = None) -> bool:
+    """More comments on this consultation in the last minute than the surge threshold.
+
+    `recent` when the caller has already counted the last minute's comments.
+    """
     from consultation.models import Comment
 
     threshold = getattr(settings, "COMMENT_SURGE_PER_MINUTE", 20)
+    if recent is not None:
+        return recent >= threshold
     recent = Comment.objects.filter(
         page__consultation=consultation, created_at__gte=timezone.now() - timedelta(minutes=1)
     ).count()
     return recent >= threshold
 
 
-def comment_hold_reasons(*, user, consultation, text: str) -> list[str]:
-    """Every hold rule the new comment trips, in a stable order."""
+def comment_hold_reasons(
+    *, user, consultation, text: str, has_commented=None, recent_on_consultation=None
+) -> list[str]:
+    """Every hold rule the new comment trips, in a stable order.
+
+    The counts, when given, are the ones the caller loaded with its own checks.
+    """
     reasons = []
-    if is_new_account_first_comment(user):
+    if is_new_account_first_comment(user, has_commented=has_commented):
         reasons.append("first_comment")
     reasons.extend(text_hold_reasons(text))
-    if is_surge(consultation):
+    if is_surge(consultation, recent=recent_on_consultation):
         reasons.append("surge")
     return reasons

@@ -87,6 +87,9 @@ def full_answers(structure: Structure) -> dict[int, dict]:
 
 @dataclass
 class SurveyBench:
+    # The survey layouts the spike runs, one after the other ("check your answers" either way).
+    LAYOUTS = ("pages", "one_page")
+
     survey: Survey | None = None
     structure: Structure | None = None
     answers: dict[int, dict] = field(default_factory=dict)
@@ -95,7 +98,7 @@ class SurveyBench:
     _choice_rows: dict[int, list[tuple]] = field(default_factory=dict)
     _snapshot: str = ""
 
-    def prepare(self) -> None:
+    def prepare(self, layout: str = "pages") -> None:
         """Build this run's open survey and work out the journey through it."""
         now = timezone.now()
         stamp = now.strftime("%Y%m%d%H%M%S") + secrets.token_hex(2)
@@ -106,7 +109,8 @@ class SurveyBench:
             survey.title = f"Bench survey {stamp}"
             survey.opens_at = now - dt.timedelta(days=1)
             survey.closes_at = now + dt.timedelta(days=30)
-            survey.save(update_fields=["title", "opens_at", "closes_at"])
+            survey.layout = layout
+            survey.save(update_fields=["title", "opens_at", "closes_at", "layout"])
         self.survey = survey
         self.structure = structure = survey_structure(survey)
         self.answers = full_answers(structure)
@@ -127,24 +131,39 @@ class SurveyBench:
             return reverse("surveys:section", kwargs={"slug": slug, "section_id": section.pk})
 
         check = reverse("surveys:check", kwargs={"slug": slug})
+        confirmation = reverse("surveys:confirmation", kwargs={"slug": slug})
+        if self.survey.is_one_page:
+            # Every answer in one POST (which starts the response), then the submit.
+            fields = []
+            for question in self.structure.questions:
+                fields += self._fields(question)
+            return [
+                Step(reverse("surveys:one_page", kwargs={"slug": slug}), fields, check),
+                Step(check, [], confirmation),
+            ]
         steps = [
             Step(reverse("surveys:begin", kwargs={"slug": slug}), [], section_path(sections[0]))
         ]
         for index, section in enumerate(sections):
             fields: list[tuple[str, str]] = []
             for question in self.structure.questions_by_section.get(section.pk, []):
-                for name, value in value_to_data(
-                    self.structure, question, self.answers[question.pk]
-                ).items():
-                    values = value if isinstance(value, list) else [value]
-                    fields += [(name, str(v)) for v in values]
+                fields += self._fields(question)
             following = sections[index + 1] if index + 1 < len(sections) else None
             steps.append(
                 Step(section_path(section), fields, section_path(following) if following else check)
             )
         # The token makes the final POST idempotent; each respondent's is filled in per journey.
-        steps.append(Step(check, [], reverse("surveys:confirmation", kwargs={"slug": slug})))
+        steps.append(Step(check, [], confirmation))
         return steps
+
+    def _fields(self, question) -> list[tuple[str, str]]:
+        fields = []
+        for name, value in value_to_data(
+            self.structure, question, self.answers[question.pk]
+        ).items():
+            values = value if isinstance(value, list) else [value]
+            fields += [(name, str(v)) for v in values]
+        return fields
 
     # --- The harness's interface (see SurveyAdapter in bench/submission_spike.py) ------------
 

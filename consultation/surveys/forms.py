@@ -18,7 +18,7 @@ from consultation.surveys.answers import (
     statement_field,
     visibility,
 )
-from consultation.surveys.models import Condition, Question, Response
+from consultation.surveys.models import Condition, Question, Response, Survey
 from talklondon.areas import borough_choices
 
 Type = Question.Type
@@ -123,9 +123,12 @@ class AnswersForm(forms.Form):
         context_answers: dict | None = None,
         values: dict | None = None,
         enforce_required: bool = True,
+        whole_survey: bool = False,
         **kwargs,
     ):
         self.structure = structure
+        # On a one-page survey a section's condition shows or hides each of its questions.
+        self.whole_survey = whole_survey
         self.context_answers = dict(context_answers or {})
         self.enforce_required = enforce_required
         values = values or {}
@@ -144,6 +147,8 @@ class AnswersForm(forms.Form):
         page_ids = {q.pk for q in questions}
         for question in questions:
             condition = self.structure.question_conditions.get(question.pk)
+            if condition is None and self.whole_survey:
+                condition = self.structure.section_conditions.get(question.section_id)
             block = {"question": question, "condition": condition, "same_page": False}
             if condition is not None:
                 if condition.depends_on_id in page_ids:
@@ -353,6 +358,18 @@ class SurveyForm(forms.Form):
         help_text="Leave empty to close with the consultation. Format: 2026-06-26 23:59",
         required=False,
     )
+    layout = forms.ChoiceField(
+        label="How people answer it",
+        help_text="All questions on one page suits a short survey: people answer, check their "
+        "answers and submit. Longer surveys read better one section per page.",
+        choices=Survey.Layout.choices,
+        initial=Survey.Layout.PAGES,
+        widget=forms.RadioSelect,
+        required=False,  # one page per section unless the manager chooses otherwise
+    )
+
+    def clean_layout(self) -> str:
+        return self.cleaned_data.get("layout") or Survey.Layout.PAGES
 
 
 class SectionForm(forms.Form):

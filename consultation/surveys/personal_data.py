@@ -7,8 +7,13 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.db.models.functions import Coalesce
 
+from consultation.surveys.drafts import draft_answers_discard_fields
 from consultation.surveys.models import Answer, Option, Question, Response, ResponseVersion
-from consultation.surveys.selectors import answers_summary, response_answers, survey_structure
+from consultation.surveys.selectors import (
+    answers_summary,
+    response_current_answers,
+    survey_structure,
+)
 from talklondon.personal_data import (
     BLANK,
     DELETE,
@@ -43,7 +48,7 @@ def responses_export(user) -> list[dict]:
         if survey.pk not in structures:
             structures[survey.pk] = survey_structure(survey)
         structure = structures[survey.pk]
-        answers = response_answers(response)
+        answers = response_current_answers(response)  # with answers not yet submitted
         exported.append(
             {
                 "survey": survey.title,
@@ -161,7 +166,11 @@ def responses_anonymise(user) -> int:
     kept = list(responses.values_list("pk", flat=True))
     responses_free_text_blank(kept)
     Response.objects.filter(pk__in=kept).update(
-        respondent=None, respondent_name="", submit_token=""
+        respondent=None,
+        respondent_name="",
+        submit_token="",
+        # Changes never submitted (consultation.surveys.drafts) go with the account.
+        **draft_answers_discard_fields(),
     )
     return len(kept)
 
@@ -212,6 +221,10 @@ register_fields(
     Field("surveys.Response", "entered_by", "which member of staff typed in a response",
           "accountability", PUBLIC_TASK, STAFF_RECORD, KEEP, person="entered_by",
           audience="staff", group=_STAFF),
+    Field("surveys.Response", "draft_answers", "answers you have saved but not yet submitted, "
+          "or changes to a submitted response you have not submitted yet", "so you can come "
+          "back and finish", PUBLIC_TASK, SURVEY_LIFE, BLANK, person="respondent",
+          group=_SURVEYS),
     Field("surveys.ResponseVersion", "answers", "a copy of your answers each time you submit "
           "or change them", "so changes can be checked", PUBLIC_TASK, SURVEY_LIFE, BLANK,
           person="response__respondent", group=_SURVEYS),
@@ -231,7 +244,7 @@ register_fields(
 
 register_not_personal(
     NotPersonal("surveys.Survey", ("consultation", "title", "slug", "intro", "opens_at",
-                "closes_at", "created_at", "updated_at", "structure_version"),
+                "closes_at", "created_at", "updated_at", "structure_version", "layout"),
                 "the survey MOPAC publishes"),
     NotPersonal("surveys.Section", ("survey", "position", "title", "intro"), "survey wording"),
     NotPersonal("surveys.Question", ("section", "position", "type", "text", "hint", "required",

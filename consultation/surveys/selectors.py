@@ -9,8 +9,9 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Exists, Prefetch, Q
 from django.db.models.functions import TruncDate
 from django.urls import reverse
 
@@ -20,6 +21,7 @@ from consultation.surveys.answers import (
     answer_display,
     visibility,
 )
+from consultation.surveys.drafts import draft_answers_pending
 from consultation.surveys.models import (
     SCALE_CHOICES,
     Answer,
@@ -150,6 +152,61 @@ def response_answers(response: Response) -> dict[int, dict]:
         .prefetch_related(Prefetch("choices", queryset=AnswerChoice.objects.order_by("pk")))
     )
     return {a.question_id: answer_value(a, a.question.type) for a in answers}
+
+
+def response_current_answers(response: Response) -> dict[int, dict]:
+    """The person's answers as they stand: pending ones if any, else the stored rows.
+
+    Loaded once per request: the view and the service share the copy kept on the response.
+    """
+    cached = getattr(response, "_current_answers", None)
+    if cached is None:
+        pending = draft_answers_pending(response)
+        cached = pending if pending is not None else response_answers(response)
+        response._current_answers = cached
+    return dict(cached)
+
+
+@dataclass
+class RespondentState:
+    """What a respondent's survey page needs, loaded in one query when they have a response."""
+
+    survey: Survey
+    response: Response | None
+    # Whether the person's email address is verified, loaded with the response (None if not).
+    email_verified: bool | None
+
+
+def respondent_state(slug: str, user) -> RespondentState | None:
+    """The survey (with its consultation) and the signed-in person's own online response.
+
+    One query when the person has a response: the survey and the email check ride along.
+    None when there is no such survey.
+    """
+    signed_in = user is not None and user.is_authenticated
+    if signed_in:
+        response = (
+            Response.objects.select_related("survey__consultation")
+            .annotate(respondent_email_verified=_email_verified(user))
+            .filter(survey__slug=slug, respondent=user, channel=Response.Channel.ONLINE)
+            .first()
+        )
+        if response is not None:
+            return RespondentState(response.survey, response, response.respondent_email_verified)
+    surveys = Survey.objects.select_related("consultation")
+    if signed_in:
+        surveys = surveys.annotate(viewer_email_verified=_email_verified(user))
+    survey = surveys.filter(slug=slug).first()
+    if survey is None:
+        return None
+    # Signed in without a response (that query found none), or signed out.
+    return RespondentState(survey, None, getattr(survey, "viewer_email_verified", None))
+
+
+def _email_verified(user):
+    return Exists(
+        EmailAddress.objects.filter(user_id=user.pk, email__iexact=user.email, verified=True)
+    )
 
 
 def response_for_respondent(survey: Survey, user) -> Response | None:

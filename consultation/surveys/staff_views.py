@@ -128,6 +128,7 @@ def survey_edit(request: HttpRequest, survey_id: int) -> HttpResponse:
         "intro": survey.intro,
         "opens_at": survey.opens_at,
         "closes_at": survey.closes_at,
+        "layout": survey.layout,
     }
     form = SurveyForm(request.POST or None, initial=initial)
     form.fields["consultation"].disabled = True

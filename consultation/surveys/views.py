@@ -7,22 +7,26 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
 from consultation.surveys.answers import Structure, visibility
+from consultation.surveys.drafts import draft_answers_has_changes
 from consultation.surveys.forms import AnswersForm
-from consultation.surveys.models import Response, Section, Survey
+from consultation.surveys.models import Response, Section
 from consultation.surveys.selectors import (
+    RespondentState,
     answers_summary,
+    respondent_state,
     response_answers,
-    response_for_respondent,
+    response_current_answers,
     survey_structure_for_respondents,
 )
 from consultation.surveys.services import (
+    survey_changes_discard,
     survey_response_start,
     survey_response_submit,
     survey_section_save,
@@ -32,16 +36,8 @@ from talklondon.permissions import participation_problem
 FIELD_QUESTION_RE = re.compile(r"^q(\d+)")
 
 
-def _survey(slug: str) -> Survey:
-    return get_object_or_404(Survey.objects.select_related("consultation"), slug=slug)
-
-
-# Changes to a submitted response wait in the session until the person submits them, so
-# that the submitted (and exported) answers are never half-changed.
-def _staged_key(response: Response) -> str:
-    return f"survey-changes-{response.pk}"
-
-
+# Staff previews keep their answers in the session (respondents' pending answers are kept in
+# their response's row: consultation.surveys.drafts).
 def staged_changes(request: HttpRequest, key: str) -> dict[int, dict | None]:
     return {int(qid): value for qid, value in request.session.get(key, {}).items()}
 
@@ -143,41 +139,55 @@ def _anchor(question, field: str) -> str:
 
 
 # --- Respondent views ----------------------------------------------------------------------
+#
+# Each page loads what it needs in one pass (`respondent_state`: the survey, the person's
+# response with its pending answers, and the email check, in one query; the structure from the
+# per-process copy) and hands it to the service, which does not load it again.
 
 
-def _respondent_state(request: HttpRequest, survey: Survey):
-    """(response or None, problem message or None) for the person looking at the survey."""
-    response = response_for_respondent(survey, request.user)
-    problem = participation_problem(request.user)
+def _state(request: HttpRequest, slug: str) -> RespondentState:
+    state = respondent_state(slug, request.user)
+    if state is None:
+        raise Http404
+    return state
+
+
+def _problem(request: HttpRequest, state: RespondentState) -> str | None:
+    """Why this person cannot answer the survey now, or None."""
+    problem = participation_problem(request.user, email_verified=state.email_verified)
+    survey = state.survey
     if problem is None and not survey.is_open:
         problem = "This survey has closed." if survey.is_closed else "This survey is not open yet."
-    return response, problem
+    return problem
 
 
 @require_GET
 def start(request: HttpRequest, slug: str) -> HttpResponse:
-    survey = _survey(slug)
-    response, problem = _respondent_state(request, survey)
-    structure = survey_structure_for_respondents(survey)
+    state = _state(request, slug)
+    structure = survey_structure_for_respondents(state.survey)
     return render(
         request,
         "surveys/start.html",
         {
-            "survey": survey,
-            "response": response,
-            "problem": problem,
+            "survey": state.survey,
+            "response": state.response,
+            "problem": _problem(request, state),
             "section_count": len(structure.sections),
             "question_count": len(structure.questions),
         },
     )
 
 
-def _refuse(request, survey, message: str, status: int = 403) -> HttpResponse:
-    response = response_for_respondent(survey, request.user)
+def _refuse(request, state: RespondentState, message: str, status: int = 403) -> HttpResponse:
     return render(
         request,
         "surveys/start.html",
-        {"survey": survey, "response": response, "problem": message, "section_count": 0},
+        {
+            "survey": state.survey,
+            "response": state.response,
+            "problem": message,
+            "section_count": 0,
+        },
         status=status,
     )
 
@@ -185,53 +195,58 @@ def _refuse(request, survey, message: str, status: int = 403) -> HttpResponse:
 @require_POST
 @ratelimit(key="user_or_ip", rate="20/m", method="POST", block=True)
 def begin(request: HttpRequest, slug: str) -> HttpResponse:
-    survey = _survey(slug)
-    try:
-        response = survey_response_start(survey=survey, user=request.user)
-    except PermissionDenied as exc:
-        return _refuse(request, survey, str(exc) or "You cannot answer this survey.")
+    state = _state(request, slug)
+    survey = state.survey
+    structure = survey_structure_for_respondents(survey)
+    response = state.response
+    if response is None:
+        try:
+            response = survey_response_start(survey=survey, user=request.user, structure=structure)
+        except PermissionDenied as exc:
+            return _refuse(request, state, str(exc) or "You cannot answer this survey.")
+    elif problem := _problem(request, state):
+        return _refuse(request, state, problem)
     if response.is_submitted:
         return redirect("surveys:my_response", slug=slug)
-    return redirect(_resume_url(survey, response))
+    return redirect(_resume_url(structure, response))
 
 
-def _resume_url(survey: Survey, response: Response) -> str:
+def _resume_url(structure: Structure, response: Response) -> str:
     """Where the person stopped: their next page, or "check your answers"."""
-    structure = survey_structure_for_respondents(survey)
-    answers = response_answers(response)
+    slug = structure.survey.slug
+    answers = response_current_answers(response)
+    if structure.survey.is_one_page:
+        if response.current_section_id or not answers:
+            return reverse("surveys:one_page", kwargs={"slug": slug})
+        return reverse("surveys:check", kwargs={"slug": slug})
     sections = visible_sections(structure, answers)
     current = response.current_section_id
     if current and any(s.pk == current for s in sections):
-        return reverse("surveys:section", kwargs={"slug": survey.slug, "section_id": current})
+        return reverse("surveys:section", kwargs={"slug": slug, "section_id": current})
     if not answers and sections:
-        return reverse(
-            "surveys:section", kwargs={"slug": survey.slug, "section_id": sections[0].pk}
-        )
-    return reverse("surveys:check", kwargs={"slug": survey.slug})
+        return reverse("surveys:section", kwargs={"slug": slug, "section_id": sections[0].pk})
+    return reverse("surveys:check", kwargs={"slug": slug})
 
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user_or_ip", rate="60/m", method="POST", block=True)
 def section(request: HttpRequest, slug: str, section_id: int) -> HttpResponse:
-    survey = _survey(slug)
-    response, problem = _respondent_state(request, survey)
+    state = _state(request, slug)
+    response, problem = state.response, _problem(request, state)
     if problem or response is None:
         if request.method == "POST" and problem:
-            return _refuse(request, survey, problem)
+            return _refuse(request, state, problem)
         return redirect("surveys:start", slug=slug)
-    structure = survey_structure_for_respondents(survey)
+    structure = survey_structure_for_respondents(state.survey)
     page = structure.section(section_id)
     if page is None:
         return redirect("surveys:start", slug=slug)
-    key = _staged_key(response)
-    answers = response_answers(response)
-    if response.is_submitted:
-        answers.update(staged_changes(request, key))
+    answers = response_current_answers(response)
     if page.pk not in {s.pk for s in visible_sections(structure, answers)}:
         # An earlier answer means this page does not apply (any more).
-        return redirect(_resume_url(survey, response))
+        return redirect(_resume_url(structure, response))
     changing = request.GET.get("change") == "1" or request.POST.get("change") == "1"
-    later = request.POST.get("action") == "later"
+    later = request.POST.get("action") == "later" and not response.is_submitted
     data = request.POST if request.method == "POST" else None
     form = section_form(
         structure=structure,
@@ -242,19 +257,17 @@ def section(request: HttpRequest, slug: str, section_id: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            if response.is_submitted:
-                staged_update(request, key, form.answers)
-            else:
-                survey_section_save(
-                    response=response,
-                    user=request.user,
-                    section=page,
-                    answers=form.answers,
-                    enforce_required=not later,
-                    structure=structure,
-                )
+            survey_section_save(
+                response=response,
+                user=request.user,
+                section=page,
+                answers=form.answers,
+                enforce_required=not later,
+                structure=structure,
+                email_verified=state.email_verified,
+            )
         except PermissionDenied as exc:
-            return _refuse(request, survey, str(exc))
+            return _refuse(request, state, str(exc))
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
@@ -288,6 +301,86 @@ def section(request: HttpRequest, slug: str, section_id: int) -> HttpResponse:
     return render(request, "surveys/section.html", context)
 
 
+@require_http_methods(["GET", "POST"])
+@ratelimit(key="user_or_ip", rate="60/m", method="POST", block=True)
+def one_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """Every question of a short survey on one page ("one page" layout), then "check your
+    answers": two POSTs in all. The first answers start the response."""
+    state = _state(request, slug)
+    survey, response = state.survey, state.response
+    problem = _problem(request, state)
+    if not survey.is_one_page or problem:
+        if request.method == "POST" and problem:
+            return _refuse(request, state, problem)
+        return redirect("surveys:start", slug=slug)
+    structure = survey_structure_for_respondents(survey)
+    answers = response_current_answers(response) if response is not None else {}
+    submitted = response is not None and response.is_submitted
+    changing = request.GET.get("change") == "1" or request.POST.get("change") == "1"
+    later = request.POST.get("action") == "later" and not submitted
+    form = AnswersForm(
+        request.POST if request.method == "POST" else None,
+        structure=structure,
+        questions=structure.questions,
+        values=answers,
+        enforce_required=not later,
+        whole_survey=True,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            if response is None:
+                response = survey_response_start(
+                    survey=survey,
+                    user=request.user,
+                    structure=structure,
+                    email_verified=state.email_verified,
+                )
+            survey_section_save(
+                response=response,
+                user=request.user,
+                section=None,
+                answers=form.answers,
+                enforce_required=not later,
+                structure=structure,
+                email_verified=state.email_verified,
+            )
+        except PermissionDenied as exc:
+            return _refuse(request, state, str(exc))
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            if later:
+                messages.success(
+                    request,
+                    "Your answers have been saved. Come back to finish at any time before the survey closes.",
+                )
+                return redirect("surveys:start", slug=slug)
+            return redirect("surveys:check", slug=slug)
+    blocks, heading = [], None
+    for block in form.blocks:
+        block = _block_fields(form, block)
+        if block["question"].section_id != heading:
+            heading = block["question"].section_id
+            block["heading"] = structure.section(heading)
+        blocks.append(block)
+    return render(
+        request,
+        "surveys/one_page.html",
+        {
+            "survey": survey,
+            "response": response,
+            "form": form,
+            "blocks": blocks,
+            "changing": changing,
+            "back_url": reverse(
+                "surveys:check" if changing else "surveys:start", kwargs={"slug": slug}
+            ),
+            "action_url": request.get_full_path(),
+            "can_save_for_later": not submitted,
+        },
+    )
+
+
 def _following_section(structure: Structure, answers: dict, page: Section) -> Section | None:
     sections = visible_sections(structure, answers)
     index = next((i for i, s in enumerate(sections) if s.pk == page.pk), None)
@@ -309,19 +402,17 @@ def _add_errors(form, exc: ValidationError) -> None:
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user_or_ip", rate="10/m", method="POST", block=True)
 def check(request: HttpRequest, slug: str) -> HttpResponse:
-    survey = _survey(slug)
-    response, problem = _respondent_state(request, survey)
+    state = _state(request, slug)
+    response, problem = state.response, _problem(request, state)
     if problem or response is None:
         if request.method == "POST" and problem:
-            return _refuse(request, survey, problem)
+            return _refuse(request, state, problem)
         return redirect("surveys:start", slug=slug)
-    structure = survey_structure_for_respondents(survey)
-    key = _staged_key(response)
-    changes = staged_changes(request, key) if response.is_submitted else {}
+    structure = survey_structure_for_respondents(state.survey)
     errors = []
     if request.method == "POST":
         if request.POST.get("action") == "discard":
-            request.session.pop(key, None)
+            survey_changes_discard(response=response, user=request.user)
             messages.success(request, "Your changes have been discarded.")
             return redirect("surveys:my_response", slug=slug)
         token = str(request.POST.get("token", ""))[:64]
@@ -330,34 +421,34 @@ def check(request: HttpRequest, slug: str) -> HttpResponse:
                 response=response,
                 user=request.user,
                 token=token,
-                changes=changes or None,
                 structure=structure,
+                email_verified=state.email_verified,
             )
         except PermissionDenied as exc:
-            return _refuse(request, survey, str(exc))
+            return _refuse(request, state, str(exc))
         except ValidationError as exc:
             errors = errors_to_links(
                 structure,
                 exc,
-                lambda section_id: reverse(
-                    "surveys:section", kwargs={"slug": slug, "section_id": section_id}
+                lambda section_id: (
+                    reverse("surveys:one_page", kwargs={"slug": slug})
+                    if state.survey.is_one_page
+                    else reverse("surveys:section", kwargs={"slug": slug, "section_id": section_id})
                 )
                 + "?change=1",
             )
         else:
-            request.session.pop(key, None)
             return redirect("surveys:confirmation", slug=slug)
-    answers = {**response_answers(response), **changes}
     return render(
         request,
         "surveys/check.html",
         {
-            "survey": survey,
+            "survey": state.survey,
             "response": response,
-            "summary": answers_summary(structure, answers),
+            "summary": answers_summary(structure, response_current_answers(response)),
             "errors": errors,
             "token": uuid.uuid4().hex,
-            "has_changes": bool(changes),
+            "has_changes": draft_answers_has_changes(response),
             "can_change": True,
         },
         status=400 if errors else 200,
@@ -366,33 +457,39 @@ def check(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def confirmation(request: HttpRequest, slug: str) -> HttpResponse:
-    survey = _survey(slug)
-    response = response_for_respondent(survey, request.user)
+    state = _state(request, slug)
+    response = state.response
     if response is None or not response.is_submitted:
         return redirect("surveys:start", slug=slug)
-    return render(request, "surveys/confirmation.html", {"survey": survey, "response": response})
+    return render(
+        request, "surveys/confirmation.html", {"survey": state.survey, "response": response}
+    )
 
 
 @require_GET
 def my_response(request: HttpRequest, slug: str) -> HttpResponse:
     """The person's own answers: readable at any time, changeable while the survey is open."""
-    survey = _survey(slug)
+    state = _state(request, slug)
     if not request.user.is_authenticated:
         return redirect(f"{reverse('account_login')}?next={request.path}")
-    response = response_for_respondent(survey, request.user)
+    response = state.response
     if response is None:
         return redirect("surveys:start", slug=slug)
-    structure = survey_structure_for_respondents(survey)
-    can_change = survey.is_open and participation_problem(request.user) is None
+    structure = survey_structure_for_respondents(state.survey)
+    can_change = _problem(request, state) is None
+    # The answers as submitted: changes not yet submitted are shown on "check your answers".
+    answers = response_answers(response) if response.is_submitted else None
     return render(
         request,
         "surveys/my_response.html",
         {
-            "survey": survey,
+            "survey": state.survey,
             "response": response,
-            "summary": answers_summary(structure, response_answers(response)),
+            "summary": answers_summary(
+                structure, answers if answers is not None else response_current_answers(response)
+            ),
             "can_change": can_change and response.is_submitted,
             "can_continue": can_change and not response.is_submitted,
-            "has_changes": bool(request.session.get(_staged_key(response))),
+            "has_changes": draft_answers_has_changes(response),
         },
     )

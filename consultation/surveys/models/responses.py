@@ -66,6 +66,12 @@ class Response(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     submitted_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
+    # Answers not yet submitted, in one row while the person works through the pages: a
+    # draft's answers so far, or a submitted response's answers with the changes not yet
+    # submitted. {"<question id>": value} with values as in consultation.surveys.answers;
+    # null when nothing is pending (the Answer rows are then the answers). Read and written
+    # only through consultation.surveys.drafts; holds personal data (free text).
+    draft_answers = models.JSONField(null=True, blank=True, default=None)
 
     class Meta:
         ordering = ["-submitted_at", "-pk"]

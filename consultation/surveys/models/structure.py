@@ -40,6 +40,13 @@ class Survey(models.Model):
     # (sections, questions, options, conditions) until it changes.
     structure_version = models.PositiveIntegerField(default=1)
 
+    class Layout(models.TextChoices):
+        PAGES = "pages", "One page per section"
+        ONE_PAGE = "one_page", "All questions on one page"
+
+    # "One page" suits a short survey: every question on one page, then "check your answers".
+    layout = models.CharField(max_length=10, choices=Layout.choices, default=Layout.PAGES)
+
     class Meta:
         ordering = ["consultation_id", "pk"]
         constraints = [
@@ -49,10 +56,17 @@ class Survey(models.Model):
                 | Q(closes_at__gt=F("opens_at")),
                 name="survey_closes_after_opening",
             ),
+            models.CheckConstraint(
+                condition=Q(layout__in=["pages", "one_page"]), name="survey_layout_known"
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_one_page(self) -> bool:
+        return self.layout == self.Layout.ONE_PAGE
 
     @property
     def opens(self):

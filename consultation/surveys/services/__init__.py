@@ -21,6 +21,7 @@ from consultation.surveys.services.builder import (
 )
 from consultation.surveys.services.responses import (
     scan_check,
+    survey_changes_discard,
     survey_response_enter,
     survey_response_start,
     survey_response_submit,
@@ -43,6 +44,7 @@ __all__ = [
     "section_delete",
     "section_move",
     "section_update",
+    "survey_changes_discard",
     "survey_create",
     "survey_has_responses",
     "survey_response_enter",

@@ -77,7 +77,15 @@ def _survey_fields_check(*, slug: str, opens_at, closes_at, exclude_pk=None) -> 
 
 @transaction.atomic
 def survey_create(
-    *, user, consultation, title: str, slug: str, intro: str = "", opens_at=None, closes_at=None
+    *,
+    user,
+    consultation,
+    title: str,
+    slug: str,
+    intro: str = "",
+    opens_at=None,
+    closes_at=None,
+    layout: str = Survey.Layout.PAGES,
 ) -> Survey:
     """Create an empty survey for a consultation."""
     _require_manager(user)
@@ -89,16 +97,31 @@ def survey_create(
         intro=intro,
         opens_at=opens_at,
         closes_at=closes_at,
+        layout=_layout_check(layout),
     )
     _log(survey, user, f"Created the survey “{title}”")
     return survey
 
 
+def _layout_check(layout: str) -> str:
+    if layout not in Survey.Layout.values:
+        raise ValidationError({"layout": ["Select how people answer the survey"]})
+    return layout
+
+
 @transaction.atomic
 def survey_update(
-    *, user, survey: Survey, title: str, slug: str, intro: str, opens_at=None, closes_at=None
+    *,
+    user,
+    survey: Survey,
+    title: str,
+    slug: str,
+    intro: str,
+    opens_at=None,
+    closes_at=None,
+    layout: str | None = None,
 ) -> Survey:
-    """Change a survey's title, address, introduction or dates."""
+    """Change a survey's title, address, introduction, dates or layout."""
     _require_manager(user)
     _survey_fields_check(slug=slug, opens_at=opens_at, closes_at=closes_at, exclude_pk=survey.pk)
     before, after = _changes(
@@ -109,11 +132,22 @@ def survey_update(
             "intro": intro,
             "opens_at": opens_at,
             "closes_at": closes_at,
+            "layout": survey.layout if layout is None else _layout_check(layout),
         },
     )
     if before or after:
         # Never write back the structure version this instance was loaded with.
-        survey.save(update_fields=["title", "slug", "intro", "opens_at", "closes_at", "updated_at"])
+        survey.save(
+            update_fields=[
+                "title",
+                "slug",
+                "intro",
+                "opens_at",
+                "closes_at",
+                "layout",
+                "updated_at",
+            ]
+        )
         _log(survey, user, "Changed the survey's details", before, after)
     return survey
 

@@ -6,11 +6,13 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from consultation.surveys.answers import Structure, answer_clean, answer_problems, visibility
+from consultation.surveys.drafts import draft_answers_discard_fields, draft_answers_encode
 from consultation.surveys.free_text import answer_flags_set
 from consultation.surveys.models import (
     Answer,
@@ -24,7 +26,7 @@ from consultation.surveys.models import (
 from consultation.surveys.selectors import (
     answers_summary,
     likely_duplicates,
-    response_answers,
+    response_current_answers,
     response_snapshot,
     survey_structure,
 )
@@ -39,8 +41,8 @@ SCAN_SIGNATURES = {
 }
 
 
-def _may_respond(*, survey: Survey, user) -> None:
-    problem = participation_problem(user)
+def _may_respond(*, survey: Survey, user, email_verified: bool | None = None) -> None:
+    problem = participation_problem(user, email_verified=email_verified)
     if problem:
         raise PermissionDenied(problem)
     if not survey.is_open:
@@ -56,24 +58,33 @@ def _own(response: Response, user) -> None:
         raise PermissionDenied("This response was entered by staff.")
 
 
-def survey_response_start(*, survey: Survey, user) -> Response:
+def survey_response_start(
+    *, survey: Survey, user, structure: Structure | None = None, email_verified: bool | None = None
+) -> Response:
     """The person's response to this survey, created as a draft the first time.
 
-    One per account per survey: if two requests race, the database constraint lets one
-    win and the other gets the same row.
+    One per account per survey: the database constraint lets one of two racing requests
+    create it, and the other gets the same row. `structure` and `email_verified` are what the
+    caller already loaded this request, if anything.
     """
-    _may_respond(survey=survey, user=user)
-    existing = Response.objects.filter(
-        survey=survey, respondent=user, channel=Response.Channel.ONLINE
-    ).first()
-    if existing:
-        return existing
-    first = Section.objects.filter(survey=survey).order_by("position", "pk").first()
+    _may_respond(survey=survey, user=user, email_verified=email_verified)
+    structure = structure if structure is not None and structure.survey.pk == survey.pk else None
+    structure = structure or survey_structure(survey)
+    first = structure.sections[0] if structure.sections else None
     try:
         with transaction.atomic():
-            return Response.objects.create(survey=survey, respondent=user, current_section=first)
+            return Response.objects.create(
+                survey=survey,
+                respondent=user,
+                current_section=first,
+                draft_answers=draft_answers_encode({}),
+            )
     except IntegrityError:
-        return Response.objects.get(survey=survey, respondent=user, channel=Response.Channel.ONLINE)
+        existing = Response.objects.get(
+            survey=survey, respondent=user, channel=Response.Channel.ONLINE
+        )
+        existing.survey = survey
+        return existing
 
 
 def _validate(
@@ -117,9 +128,15 @@ def _validate(
     return cleaned
 
 
-def _answers_write(response: Response, structure: Structure, values: dict[int, dict | None]):
-    """Replace the stored answers to these questions with `values` (None removes one)."""
-    Answer.objects.filter(response=response, question_id__in=list(values)).delete()
+def _answers_write(
+    response: Response, structure: Structure, values: dict[int, dict | None], replace=True
+):
+    """Replace the stored answers to these questions with `values` (None removes one).
+
+    `replace=False` when the response is known to have no answer rows for them.
+    """
+    if replace:
+        Answer.objects.filter(response=response, question_id__in=list(values)).delete()
     rows, choices = [], []
     for qid, value in values.items():
         if not value:
@@ -143,8 +160,9 @@ def _answers_write(response: Response, structure: Structure, values: dict[int, d
         elif t in (Type.SHORT_TEXT, Type.LONG_TEXT, Type.BOROUGH, Type.POSTCODE_DISTRICT):
             answer.text = value["text"]
         rows.append((answer, value, t))
-    # Free text is held to the comment rules: flagged here, withheld until reviewed.
-    Answer.objects.bulk_create([answer_flags_set(a) for a, _, _ in rows])
+    if rows:
+        # Free text is held to the comment rules: flagged here, withheld until reviewed.
+        Answer.objects.bulk_create([answer_flags_set(a) for a, _, _ in rows])
     for answer, value, t in rows:
         if t == Type.MULTIPLE_CHOICE:
             choices += [AnswerChoice(answer=answer, option_id=o) for o in value["options"]]
@@ -154,7 +172,8 @@ def _answers_write(response: Response, structure: Structure, values: dict[int, d
             ]
         elif t == Type.RANKING:
             choices += [AnswerChoice(answer=answer, option_id=o, rank=r) for o, r in value["ranks"]]
-    AnswerChoice.objects.bulk_create(choices)
+    if choices:
+        AnswerChoice.objects.bulk_create(choices)
 
 
 def _next_section(structure: Structure, answers: dict, after: Section) -> Section | None:
@@ -173,47 +192,113 @@ def _structure(response: Response, loaded: Structure | None) -> Structure:
     return survey_structure(response.survey)
 
 
+def _locked(response: Response) -> Response:
+    """The response again, locked until the transaction ends (the slow, contended path)."""
+    locked = Response.objects.select_for_update().get(pk=response.pk)
+    locked.survey = response.survey  # already loaded and checked: no reload
+    return locked
+
+
+def _unchanged(response: Response):
+    """The response's row, only while nobody else has changed it since it was read.
+
+    Writes go through `.update()` on this: none is made (0 rows) if another request changed
+    the response in the meantime, and the service then redoes its work under a lock.
+    """
+    return Response.objects.filter(
+        pk=response.pk, status=response.status, updated_at=response.updated_at
+    )
+
+
 def survey_section_save(
     *,
     response: Response,
     user,
-    section: Section,
+    section: Section | None,
     answers: dict[int, dict | None],
     enforce_required: bool = True,
     structure: Structure | None = None,
+    email_verified: bool | None = None,
 ) -> Response:
-    """Save one page of a draft response and move the resume point to the next page.
+    """Save one page of answers and move the resume point to the next page.
 
-    Only this section's questions may be answered. Invalid values are always refused;
-    `enforce_required=False` ("save and come back later") keeps a page that is not finished.
-    `structure` is the survey's structure if the caller has already loaded it this request.
+    `section=None` saves the whole survey at once (the "one page" layout).
+
+    The answers wait in the response's one row (`draft_answers`) until the person submits;
+    for a submitted response they are changes to submit later. Only this section's questions
+    may be answered. Invalid values are always refused; `enforce_required=False` ("save and
+    come back later", drafts only) keeps a page that is not finished. `structure` and
+    `email_verified` are what the caller already loaded this request, if anything; the
+    answers so far are the ones it read (`response_current_answers`), and the write is made
+    only if the response has not changed since.
     """
     _own(response, user)
-    _may_respond(survey=response.survey, user=user)
-    if response.is_submitted:
-        raise ValidationError("This response has been submitted; change it from your answers.")
-    if section.survey_id != response.survey_id:
+    _may_respond(survey=response.survey, user=user, email_verified=email_verified)
+    if section is not None and section.survey_id != response.survey_id:
         raise ValidationError("That page is not part of this survey.")
     structure = _structure(response, structure)
-    section_ids = [q.pk for q in structure.questions_by_section.get(section.pk, [])]
+    if section is None:
+        section_ids = [q.pk for q in structure.questions]
+    else:
+        section_ids = [q.pk for q in structure.questions_by_section.get(section.pk, [])]
     if set(answers) - set(section_ids):
         raise ValidationError("One of the answers is for a question that is not on this page.")
+    if response.is_submitted:
+        enforce_required = True
+    if _section_write(response, structure, section, section_ids, answers, enforce_required):
+        return response
     with transaction.atomic():
-        locked = Response.objects.select_for_update().get(pk=response.pk)
-        if locked.is_submitted:
+        locked = _locked(response)
+        if locked.is_submitted and not response.is_submitted:
             raise ValidationError("This response has been submitted; change it from your answers.")
-        merged = response_answers(locked)
-        merged.update({qid: answers.get(qid) for qid in section_ids})
-        values = _validate(
-            structure, merged, question_ids=section_ids, enforce_required=enforce_required
+        _section_write(locked, structure, section, section_ids, answers, enforce_required)
+    return locked
+
+
+def _section_write(
+    response: Response,
+    structure: Structure,
+    section: Section | None,
+    section_ids: list[int],
+    answers: dict[int, dict | None],
+    enforce_required: bool,
+) -> bool:
+    """Validate the page against the answers so far and store the result in one UPDATE."""
+    merged = response_current_answers(response)
+    merged.update({qid: answers.get(qid) for qid in section_ids})
+    values = _validate(
+        structure, merged, question_ids=section_ids, enforce_required=enforce_required
+    )
+    merged.update(values)
+    now = timezone.now()
+    fields = {"draft_answers": draft_answers_encode(merged), "updated_at": now}
+    if not response.is_submitted and section is None:
+        # One page: "check your answers" next, or back to the page after "later".
+        fields["current_section"] = (
+            None if enforce_required or not structure.sections else structure.sections[0]
         )
-        _answers_write(locked, structure, values)
-        locked.current_section = (
+    elif not response.is_submitted:
+        fields["current_section"] = (
             _next_section(structure, merged, section) if enforce_required else section
         )
-        locked.updated_at = timezone.now()
-        locked.save(update_fields=["current_section", "updated_at"])
-    return locked
+    if not _unchanged(response).update(**fields):
+        return False
+    for name, value in fields.items():
+        setattr(response, name, value)
+    response._current_answers = {qid: v for qid, v in merged.items() if v}
+    return True
+
+
+def survey_changes_discard(*, response: Response, user) -> Response:
+    """Forget the changes made to a submitted response since it was last submitted."""
+    _own(response, user)
+    if response.is_submitted and response.draft_answers is not None:
+        Response.objects.filter(pk=response.pk, status=Response.Status.SUBMITTED).update(
+            **draft_answers_discard_fields(), updated_at=timezone.now()
+        )
+        response.draft_answers = None
+        response.__dict__.pop("_current_answers", None)
+    return response
 
 
 def survey_response_submit(
@@ -223,52 +308,87 @@ def survey_response_submit(
     token: str,
     changes: dict[int, dict | None] | None = None,
     structure: Structure | None = None,
+    email_verified: bool | None = None,
 ) -> Response:
     """Submit a draft, or submit changes to a submitted response, keeping each as a version.
 
+    The answers submitted are the pending ones (`survey_section_save`), with `changes` on top.
+
+    The normalised answer rows are written here, once, in one transaction with `bulk_create`.
     Idempotent: a repeated POST (double click, back button, retry) carrying the same token,
     or a second submit of an already submitted response without changes, changes nothing.
     Every visible required question must be answered; answers to hidden questions are
     discarded. Sends the receipt by email (through the outbox).
     """
     _own(response, user)
-    _may_respond(survey=response.survey, user=user)
+    _may_respond(survey=response.survey, user=user, email_verified=email_verified)
     structure = _structure(response, structure)
-    with transaction.atomic():
-        locked = Response.objects.select_for_update().get(pk=response.pk)
-        locked.survey, locked.respondent = response.survey, user  # checked above; no reload
-        if token and locked.submit_token == token:
-            return locked
-        if locked.is_submitted and not changes:
-            return locked
-        answers = response_answers(locked)
-        answers.update(changes or {})
-        all_ids = [q.pk for q in structure.questions]
-        values = _validate(structure, answers, question_ids=all_ids, enforce_required=True)
-        _answers_write(locked, structure, values)
-        now = timezone.now()
-        first_time = not locked.is_submitted
-        locked.status = Response.Status.SUBMITTED
-        locked.submitted_at = locked.submitted_at or now
-        locked.updated_at = now
-        locked.current_section = None
-        locked.submit_token = token or ""
-        try:
-            with transaction.atomic():
-                locked.save()
-        except IntegrityError as exc:
-            # The token was already used for another response: treat it as a retry.
-            raise ValidationError("This form was already submitted. Check your answers.") from exc
-        stored = {qid: v for qid, v in values.items() if v}
-        number = ResponseVersion.objects.filter(response=locked).count() + 1
-        ResponseVersion.objects.create(
-            response=locked,
-            number=number,
-            created_at=now,
-            answers=response_snapshot(structure, stored),
-        )
-        _receipt_send(locked, structure, stored, first_time=first_time)
-    return locked
+    try:
+        with transaction.atomic():
+            submitted = _submit(response, user, token, structure, changes)
+            if submitted is None:
+                # Someone else changed the response since it was read: redo it under a lock.
+                locked = _locked(response)
+                submitted = _submit(locked, user, token, structure, changes)
+    except IntegrityError as exc:
+        # The token was already used for another response: treat it as a retry. Nothing of
+        # this submission was kept (the whole transaction rolled back).
+        raise ValidationError("This form was already submitted. Check your answers.") from exc
+    return submitted
+
+
+def _submit(
+    response: Response, user, token: str, structure: Structure, changes: dict | None
+) -> Response | None:
+    """Submit within the caller's transaction; None if the response changed since it was read."""
+    if token and response.submit_token == token:
+        return response
+    if response.is_submitted and response.draft_answers is None and not changes:
+        return response  # nothing changed since it was submitted
+    answers = response_current_answers(response)
+    answers.update(changes or {})
+    all_ids = [q.pk for q in structure.questions]
+    values = _validate(structure, answers, question_ids=all_ids, enforce_required=True)
+    now = timezone.now()
+    first_time = not response.is_submitted
+    # Rows exist for a submitted response, and for a draft started before drafts were kept
+    # in one row (its pending answers are then None).
+    replace_rows = response.is_submitted or response.draft_answers is None
+    updated = _unchanged(response).update(
+        status=Response.Status.SUBMITTED,
+        submitted_at=response.submitted_at or now,
+        updated_at=now,
+        current_section=None,
+        submit_token=token or "",
+        **draft_answers_discard_fields(),
+    )
+    if not updated:
+        return None
+    response.status = Response.Status.SUBMITTED
+    response.submitted_at = response.submitted_at or now
+    response.updated_at = now
+    response.current_section = None
+    response.submit_token = token or ""
+    response.draft_answers = None
+    response.respondent = user  # checked above; spares the receipt a query
+    if replace_rows:
+        Answer.objects.filter(response=response).delete()
+    _answers_write(response, structure, values, replace=False)
+    stored = {qid: v for qid, v in values.items() if v}
+    response._current_answers = stored
+    number = (
+        1
+        if first_time
+        else ResponseVersion.objects.filter(response=response).aggregate(n=Max("number"))["n"] + 1
+    )
+    ResponseVersion.objects.create(
+        response=response,
+        number=number,
+        created_at=now,
+        answers=response_snapshot(structure, stored),
+    )
+    _receipt_send(response, structure, stored, first_time=first_time)
+    return response
 
 
 def _receipt_send(response: Response, structure: Structure, answers: dict, *, first_time: bool):

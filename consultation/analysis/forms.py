@@ -262,3 +262,14 @@ class ResultsPageForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 8}),
         error_messages={"required": "Enter what MOPAC decided and will do."},
     )
+
+
+class ResultsRevisionForm(forms.Form):
+    """Why the published figures are being revised (shown to readers with the new version)."""
+
+    reason = forms.CharField(
+        label="Why are the figures changing?",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example: 14 paper responses posted before the close arrived late.",
+    )

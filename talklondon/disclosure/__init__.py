@@ -6,12 +6,15 @@ an intruder who knows the rules. Pure functions, no database; see engine.py and 
 """
 
 from talklondon.disclosure.audit import Intruder, Rules, hidden_ranges, weak_entries
+from talklondon.disclosure.differencing import differencing_problems
 from talklondon.disclosure.engine import (
     BASE,
     CONFIDENTIAL,
+    CONFIDENTIAL_NOTE,
     MARKERS,
     NOT_APPLICABLE,
     NOT_AVAILABLE,
+    ROUNDING_NOTE,
     RULES,
     THRESHOLD,
     TOTAL,
@@ -34,9 +37,11 @@ from talklondon.disclosure.engine import (
 __all__ = [
     "BASE",
     "CONFIDENTIAL",
+    "CONFIDENTIAL_NOTE",
     "MARKERS",
     "NOT_APPLICABLE",
     "NOT_AVAILABLE",
+    "ROUNDING_NOTE",
     "RULES",
     "THRESHOLD",
     "TOTAL",
@@ -48,6 +53,7 @@ __all__ = [
     "Rules",
     "apply_rounding",
     "diff_cells",
+    "differencing_problems",
     "grid_of",
     "hidden_ranges",
     "protect_counts",

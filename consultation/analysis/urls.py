@@ -6,6 +6,7 @@ from consultation.analysis import views
 
 app_name = "results"
 urlpatterns = [
+    path("unsubscribe/<str:token>/", views.results_unsubscribe, name="unsubscribe"),
     path("<slug:slug>/", views.results_detail, name="detail"),
     path(
         "<slug:slug>/tables/<int:survey_id>/question-<int:number>.csv",

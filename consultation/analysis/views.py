@@ -11,7 +11,9 @@ import json
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+from django_ratelimit.decorators import ratelimit
 
 from consultation.analysis.models import ResultsPage
 from consultation.analysis.results_tables import (
@@ -19,6 +21,10 @@ from consultation.analysis.results_tables import (
     question_table,
     release_figures,
     results_tables,
+)
+from consultation.analysis.services.notifications import (
+    results_emails_unsubscribe,
+    results_unsubscribe_user_id,
 )
 from consultation.analysis.services.releases import latest_published_release
 from consultation.models import Consultation
@@ -132,3 +138,18 @@ def results_datapackage(request, slug: str, survey_id: int, number: int, by_boro
 @require_GET
 def results_datapackage_by_borough(request, slug: str, survey_id: int, number: int):
     return results_datapackage(request, slug, survey_id, number, by_borough=True)
+
+
+@csrf_exempt  # the signed token authorises; RFC 8058 one-click POSTs carry no CSRF token
+@require_http_methods(["GET", "POST"])
+@ratelimit(key="ip", rate="30/m", method="POST", block=True)
+def results_unsubscribe(request, token: str):
+    """One-click unsubscribe from results emails: GET asks to confirm, POST switches them off."""
+    valid = results_unsubscribe_user_id(token) is not None
+    done = request.method == "POST" and valid and results_emails_unsubscribe(token=token)
+    return render(
+        request,
+        "analysis/results_unsubscribe.html",
+        {"valid": valid, "done": done},
+        status=200 if valid else 400,
+    )

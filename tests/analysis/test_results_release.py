@@ -184,3 +184,40 @@ def test_downloads_are_tidy_and_described_by_a_valid_data_package(published, cli
             assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
             checked += 1
     assert checked >= 5
+
+
+def test_everyone_who_took_part_is_told_once_unless_they_opted_out(
+    db, make_staff, client, mailoutbox, django_capture_on_commit_callbacks
+):
+    from consultation.models import Comment
+    from talklondon.models import Profile
+    from tests.analysis.surveydata import online_response
+    from tests.factories import UserFactory
+
+    survey = survey_with_responses(count=30, closed=True)
+    responders = [UserFactory() for _ in range(3)]
+    for user in responders:
+        online_response(survey, user)
+    opted_out = UserFactory()
+    online_response(survey, opted_out)
+    Profile.objects.update_or_create(user=opted_out, defaults={"email_on_results": False})
+    commenter = UserFactory()
+    page = survey.consultation.pages.create(title="Proposal", slug="proposal", body="Text")
+    Comment.objects.create(page=page, author=commenter, body="I agree.", status="published")
+    bystander = UserFactory()
+    manager = make_staff(ROLE_MANAGER)
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(survey, manager)
+    told = sorted(address for email in mailoutbox for address in email.to)
+    assert told == sorted(u.email for u in [*responders, commenter])
+    assert bystander.email not in told and opted_out.email not in told
+    email = next(e for e in mailoutbox if e.to == [commenter.email])
+    results_url = reverse("results:detail", args=[survey.consultation.slug])
+    assert results_url in email.body
+    # One click: the List-Unsubscribe URL switches results emails off without signing in.
+    unsubscribe = email.extra_headers["List-Unsubscribe"].strip("<>")
+    assert email.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    path = unsubscribe.split("://", 1)[1].split("/", 1)[1]
+    assert client.post("/" + path).status_code == 200
+    assert Profile.objects.get(user=commenter).email_on_results is False
+    assert client.get("/results/unsubscribe/forged/").status_code == 400

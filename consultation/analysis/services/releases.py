@@ -22,6 +22,7 @@ from consultation.analysis.results_tables import results_tables
 from consultation.models import Consultation
 from consultation.services.public_pages import consultation_pages_changed
 from talklondon import disclosure
+from talklondon.outbox import outbox_enqueue
 from talklondon.permissions import can_manage_consultations
 
 logger = logging.getLogger("consultation.analysis.audit")
@@ -91,6 +92,11 @@ def _publish(release: ResultsRelease, *, actor, now) -> ResultsRelease:
     release.published_at = now
     release.save()
     consultation_pages_changed(slugs=[release.consultation.slug], listing=True)
+    # Close the loop: everyone who took part hears that the figures are out (or revised).
+    outbox_enqueue(
+        task_name="consultation.analysis.tasks.results_published_notify",
+        kwargs={"release_id": release.pk},
+    )
     return release
 
 

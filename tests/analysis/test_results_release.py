@@ -221,3 +221,15 @@ def test_everyone_who_took_part_is_told_once_unless_they_opted_out(
     assert client.post("/" + path).status_code == 200
     assert Profile.objects.get(user=commenter).email_on_results is False
     assert client.get("/results/unsubscribe/forged/").status_code == 400
+
+
+def test_both_methodologies_explain_the_protection_with_a_worked_example(published, client):
+    survey, _manager = published
+    results = client.get(reverse("results:detail", args=[survey.consultation.slug]))
+    html = results.content.decode()
+    assert "How we protect the people who took part" in html
+    assert "Yes 120, No [c], Not sure [c], Total 170" in html
+    assert "cell-key" in html
+    anpr = client.get(reverse("anpr_info:methodology")).content.decode()
+    assert "A worked example" in anpr and "0 to 24" in anpr
+    assert "[c] confidential" in anpr and "[x] not available" in anpr

@@ -150,3 +150,29 @@ def test_cells_hidden_in_an_earlier_version_stay_hidden():
     revised = protect_counts(counts, forced=[("a", "x")])
     assert revised[("a", "x")].flag == "c"
     assert sum(v.value is None for v in revised.values()) >= 4
+
+
+def test_the_worked_examples_in_the_methodology_are_what_the_engine_does():
+    from talklondon.disclosure import grid_of, hidden_ranges
+
+    data = {
+        "Camden": {"Arrest": 42, "Stop": 23, "No action": 61},
+        "Hackney": {"Arrest": 4, "Stop": 18, "No action": 37},
+        "Islington": {"Arrest": 15, "Stop": 9, "No action": 50},
+    }
+    published = protect_counts(data)
+    shown = {k: v.display for k, v in published.items()}
+    assert [shown[("Hackney", c)] for c in ("Arrest", "Stop", "No action", TOTAL)] == [
+        "[c]",
+        "[c]",
+        "35",
+        "60",
+    ]
+    assert shown[(TOTAL, TOTAL)] == "260"
+    values = {((r,), (c,)): n for r, row in data.items() for c, n in row.items()}
+    grid = grid_of(values, [(r,) for r in data], [(c,) for c in data["Camden"]], additive=True)
+    ranges = hidden_ranges(
+        {k: published[(k[0][0], k[1][0])].value for k in grid.values}, grid.lines
+    )
+    assert ranges[(("Hackney",), ("Arrest",))] == (0, 24)
+    assert ranges[(("Islington",), ("Stop",))] == (0, 28)

@@ -66,7 +66,7 @@ def _build(
     )
 
 
-def _publish(release: ResultsRelease, *, actor, now) -> ResultsRelease:
+def _publish(release: ResultsRelease, *, actor, now, notify: bool = True) -> ResultsRelease:
     previous = (
         ResultsRelease.objects.filter(
             consultation_id=release.consultation_id, status=ResultsRelease.Status.PUBLISHED
@@ -92,15 +92,18 @@ def _publish(release: ResultsRelease, *, actor, now) -> ResultsRelease:
     release.published_at = now
     release.save()
     consultation_pages_changed(slugs=[release.consultation.slug], listing=True)
-    # Close the loop: everyone who took part hears that the figures are out (or revised).
-    outbox_enqueue(
-        task_name="consultation.analysis.tasks.results_published_notify",
-        kwargs={"release_id": release.pk},
-    )
+    if notify:
+        # Close the loop: everyone who took part hears that the figures are out (or revised).
+        outbox_enqueue(
+            task_name="consultation.analysis.tasks.results_published_notify",
+            kwargs={"release_id": release.pk},
+        )
     return release
 
 
-def results_release_first(*, actor, consultation: Consultation, now) -> ResultsRelease:
+def results_release_first(
+    *, actor, consultation: Consultation, now, notify: bool = True
+) -> ResultsRelease:
     """Version 1, made and published with the results page (results_page_publish). Called
     inside its transaction, with the consultation locked; publishing again after unpublishing
     keeps the versions already published."""
@@ -109,7 +112,7 @@ def results_release_first(*, actor, consultation: Consultation, now) -> ResultsR
         return latest
     release = _build(consultation, version=1, actor=actor)
     release.save()
-    return _publish(release, actor=actor, now=now)
+    return _publish(release, actor=actor, now=now, notify=notify)
 
 
 def latest_published_release(consultation: Consultation) -> ResultsRelease | None:

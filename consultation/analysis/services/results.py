@@ -70,8 +70,12 @@ def results_page_save(
     return page
 
 
-def results_page_publish(*, user, consultation: Consultation, now=None) -> Consultation:
-    """Publish the results page: only after the consultation has closed, and only once written."""
+def results_page_publish(
+    *, user, consultation: Consultation, now=None, notify: bool = True
+) -> Consultation:
+    """Publish the results page: only after the consultation has closed, and only once written.
+
+    Everyone who took part is emailed unless `notify` is False (the demo's historical seed)."""
     _check(user)
     now = now or timezone.now()
     with transaction.atomic():
@@ -87,7 +91,7 @@ def results_page_publish(*, user, consultation: Consultation, now=None) -> Consu
             page.published_by = user
             page.save(update_fields=["published_by"])
             # The figures are computed now, once, and stored: version 1 of the results release.
-            results_release_first(actor=user, consultation=consultation, now=now)
+            results_release_first(actor=user, consultation=consultation, now=now, notify=notify)
             logger.info("Results of consultation %s published by user %s", consultation.pk, user.pk)
             # The consultation page and listings link to the results once published.
             consultation_pages_changed(slugs=[consultation.slug], listing=True)

@@ -181,14 +181,24 @@ def results_tables(consultation, *, forced: dict | None = None) -> tuple[dict, d
                     # Several answers per person: the total would count choices, not people.
                     additive=question.type not in (Type.MULTIPLE_CHOICE, Type.RANKING),
                 )
-            answered = add(
-                f"{table_id}-answered",
-                title=f"{title} People who answered",
-                rows=[("answered", "People who answered")],
-                columns=[("responses", "Responses")],
-                counts={("answered", "responses"): result.answered},
-                row_label="",
-                additive=False,
+            one_answer_each = not result.statements and question.type not in (
+                Type.MULTIPLE_CHOICE,
+                Type.RANKING,
+            )
+            # Where the table's grand total is the number who answered, that total is the
+            # figure: publishing it again on its own could reveal it where the table hides it.
+            answered = (
+                table
+                if one_answer_each
+                else add(
+                    f"{table_id}-answered",
+                    title=f"{title} People who answered",
+                    rows=[("answered", "People who answered")],
+                    columns=[("responses", "Responses")],
+                    counts={("answered", "responses"): result.answered},
+                    row_label="",
+                    additive=False,
+                )
             )
             questions.append(
                 {
@@ -321,9 +331,14 @@ def one_way_tables(table: dict) -> list:
     return result
 
 
-def _single(table: dict) -> str:
-    [(_row, _col, value, flag)] = table["cells"]
-    return display(value, flag)
+def _grand_total(table: dict) -> str:
+    """The table's overall total (or its only figure)."""
+    if len(table["cells"]) == 1:
+        [(_row, _col, value, flag)] = table["cells"]
+        return display(value, flag)
+    cells = _cell_map(table)
+    column = TOTAL if len(table["columns"]) > 1 else table["columns"][0][0]
+    return display(*cells[(TOTAL, column)])
 
 
 def release_figures(content: dict) -> list[dict]:
@@ -345,7 +360,7 @@ def release_figures(content: dict) -> list[dict]:
                         "number": q["number"],
                         "anchor": q["anchor"],
                         "tables": one_way_tables(tables[q["table"]]),
-                        "answered": _single(tables[q["answered_table"]]),
+                        "answered": _grand_total(tables[q["answered_table"]]),
                         "by_borough": q["by_borough"],
                     }
                     for q in survey["questions"]

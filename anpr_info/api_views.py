@@ -198,7 +198,9 @@ class ObservationSerializer(serializers.Serializer):
     period = serializers.CharField()
     dimensions = serializers.DictField(child=serializers.CharField())
     value = serializers.IntegerField(allow_null=True)
-    flag = serializers.CharField(help_text='"x" suppressed, "c" sensitive, "z" not applicable.')
+    flag = serializers.CharField(
+        help_text='"c" confidential (hidden), "x" not available (sensitive category), "z" not applicable.'
+    )
     release = serializers.CharField()
 
 

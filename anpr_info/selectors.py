@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from anpr_info import disclosure, registry
+from anpr_info import registry
 from anpr_info.models import (
     Observation,
     QuarantinedBatch,
@@ -19,6 +19,7 @@ from anpr_info.models import (
     Source,
     Submission,
 )
+from talklondon import disclosure
 
 TOTAL = registry.TOTAL
 
@@ -263,7 +264,7 @@ def chart_records(measure: registry.Measure, breakdown: Breakdown, period: str |
             if date and col_total and rows_dims[1:] and row_vals[1] != TOTAL:
                 entry = day_totals[date.isoformat()]
                 if value is None:
-                    entry[1] = "x"
+                    entry[1] = disclosure.CONFIDENTIAL
                 else:
                     entry[0] += value
         elif breakdown.kind == "rows":
@@ -292,7 +293,7 @@ def chart_records(measure: registry.Measure, breakdown: Breakdown, period: str |
                     "series": "total",
                     "series_label": "Total",
                     "value": None if flag else value,
-                    "display": "[x]" if flag else f"{value:,}",
+                    "display": f"[{flag}]" if flag else f"{value:,}",
                 }
             )
     order = {

@@ -64,11 +64,6 @@ class ConsultationForm(forms.ModelForm):
     closes_at = LocalDateTimeField(
         label="Closes", help_text="London time, for example 2026-04-08 23:59"
     )
-    results_published_at = LocalDateTimeField(
-        label="Results published (optional)",
-        required=False,
-        help_text="Leave empty until the results page is published.",
-    )
 
     class Meta:
         model = Consultation
@@ -80,7 +75,6 @@ class ConsultationForm(forms.ModelForm):
             "opens_at",
             "closes_at",
             "moderation_mode",
-            "results_published_at",
         ]
         labels = {"slug": "Web address", "moderation_mode": "Moderation"}
         help_texts = {"slug": "Lower-case letters, numbers and hyphens, for example anpr-2026."}

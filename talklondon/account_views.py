@@ -26,6 +26,7 @@ PROFILE_FIELDS = [
     "disability",
     "email_on_reply",
     "email_on_moderation",
+    "email_on_results",
     "email_news",
 ]
 

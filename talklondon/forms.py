@@ -147,6 +147,10 @@ class ProfileForm(forms.Form):
     email_on_moderation = forms.BooleanField(
         label="Email me if a moderator changes or removes one of my comments", required=False
     )
+    email_on_results = forms.BooleanField(
+        label="Email me when the results of a consultation I took part in are published",
+        required=False,
+    )
     email_news = forms.BooleanField(label="Email me when a new consultation opens", required=False)
 
 

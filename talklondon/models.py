@@ -123,6 +123,9 @@ class Profile(models.Model):
         "Email me about moderation of my comments", default=True
     )
     email_news = models.BooleanField("Email me about new consultations", default=False)
+    email_on_results = models.BooleanField(
+        "Email me when the results of a consultation I took part in are published", default=True
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

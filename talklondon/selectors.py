@@ -55,6 +55,7 @@ def personal_data_export(*, user: User) -> dict:
             "disability": profile.get_disability_display() if profile.disability else "",
             "email_on_reply": profile.email_on_reply,
             "email_on_moderation": profile.email_on_moderation,
+            "email_on_results": profile.email_on_results,
             "email_news": profile.email_news,
             "updated_at": profile.updated_at.isoformat(),
         },

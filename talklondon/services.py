@@ -89,6 +89,7 @@ def profile_update(
     email_on_reply: bool = True,
     email_on_moderation: bool = True,
     email_news: bool = False,
+    email_on_results: bool = True,
 ) -> Profile:
     """Save the person's display name, area, equality-monitoring answers and email choices.
 
@@ -128,6 +129,7 @@ def profile_update(
     profile.email_on_reply = bool(email_on_reply)
     profile.email_on_moderation = bool(email_on_moderation)
     profile.email_news = bool(email_news)
+    profile.email_on_results = bool(email_on_results)
     profile.save()
     return profile
 
@@ -173,6 +175,7 @@ def account_erase(*, user: User, remove_content: bool) -> User:
         email_on_reply=False,
         email_on_moderation=False,
         email_news=False,
+        email_on_results=False,
     )
     user.email = erased_email_for(user)
     user.display_name = ""

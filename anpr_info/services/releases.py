@@ -11,9 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from anpr_info import cache as anpr_cache
-from anpr_info import disclosure, registry
+from anpr_info import registry
 from anpr_info.hashchain import GENESIS, canonical_json, manifest_sha256
 from anpr_info.models import Observation, Release, ReleaseTable, Submission
+from talklondon import disclosure
 from talklondon.page_cache import page_cache_invalidate
 from talklondon.permissions import can_manage_releases
 

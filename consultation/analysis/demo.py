@@ -135,7 +135,10 @@ def results_seed(survey: Survey, manager, stdout) -> None:
         ),
     )
     results_page_publish(
-        user=manager, consultation=consultation, now=consultation.closes_at + timedelta(weeks=8)
+        user=manager,
+        consultation=consultation,
+        now=consultation.closes_at + timedelta(weeks=8),
+        notify=False,  # a historical demo: nobody is told today
     )
     stdout.write("Published the results page “We asked, you said, we did”.")
 

@@ -20,7 +20,7 @@ from consultation.surveys.models import (
     Response,
     Survey,
 )
-from consultation.surveys.selectors import results_summary
+from consultation.surveys.selectors import results_summary, survey_structure
 from talklondon.areas import borough_choices
 
 Type = Question.Type
@@ -255,150 +255,24 @@ def crosstab(
     )
 
 
-# --- Published results ------------------------------------------------------------------
+# --- Anchors of the published results page ---------------------------------------------
 
 
-@dataclass
-class PublishedRow:
-    label: str
-    count: str  # a number, or SUPPRESSED
-    percent: str
-    width: float | None  # bar width (0-100), None when hidden
-
-
-@dataclass
-class PublishedTable:
-    caption: str
-    rows: list[PublishedRow]
-    suppressed: bool
-
-
-def _published_table(counts: dict[str, int], *, caption: str, label: str = "Answer"):
-    from consultation.analysis.suppression import suppress_counts
-
-    table = suppress_counts(counts, title=caption, label=label)
-    rows = []
-    for name, count, percent in table.rows:
-        width = None
-        if percent.endswith("%"):
-            width = float(percent[:-1])
-        rows.append(PublishedRow(name, count, percent, width))
-    return table, PublishedTable(caption, rows, bool(table.suppressed_cells))
-
-
-def question_counts(result) -> list[tuple[str, dict[str, int]]]:
-    """(caption, {answer: count}) tables of one question result: one, or one per statement."""
-    if result.statements:
-        return [(label, {r.label: r.count for r in rows}) for label, rows in result.statements]
-    return [("", {r.label: r.count for r in result.rows})]
-
-
-def published_figures(consultation) -> list[dict]:
-    """Per survey: totals, responses by channel and per-question tables, with every count
-    under 10 hidden (suppression.py), plus theme counts for open questions. The numbers behind
-    the published results page and its CSV downloads."""
-    from consultation.analysis.models import Theme
-
-    surveys = list(Survey.objects.filter(consultation=consultation).order_by("pk"))
-    themes_by_question: dict[str, list[tuple[Theme, int]]] = {}
-    for theme in (
-        Theme.objects.filter(
-            dataset_key="survey-answers",
-            question_key__in=[
-                str(pk)
-                for pk in Question.objects.filter(section__survey__in=surveys).values_list(
-                    "pk", flat=True
-                )
-            ],
-        )
-        .annotate(tag_count=Count("tags"))
-        .order_by("-tag_count", "name")
-    ):
-        themes_by_question.setdefault(theme.question_key, []).append((theme, theme.tag_count))
-    result = []
-    for index, survey in enumerate(surveys):
+def results_anchors(consultation) -> list[tuple[str, str]]:
+    """(anchor, description) of every question's figures on the results page, so that the
+    "You said" text can cite them. The figures themselves come from the stored release
+    (results_tables.py)."""
+    anchors = []
+    for index, survey in enumerate(Survey.objects.filter(consultation=consultation).order_by("pk")):
         prefix = "" if index == 0 else f"survey-{survey.pk}-"
-        figures = survey_figures(survey)
-        structure = figures["structure"]
-        _, channels = _published_table(
-            {label: count for _value, label, count in figures["by_channel"]},
-            caption="Responses by channel",
-            label="Channel",
-        )
-        questions = []
-        for question_result in figures["questions"]:
-            number = question_result.number
-            tables = [
-                _published_table(counts, caption=caption)[1]
-                for caption, counts in question_counts(question_result)
-            ]
-            questions.append(
-                {
-                    "question": question_result.question,
-                    "number": number,
-                    "anchor": f"{prefix}question-{number}",
-                    "tables": tables,
-                    "answered": question_result.answered,
-                    "by_borough": question_result.question.type in CROSSTAB_TYPES
-                    and any(q.type == Type.BOROUGH for q in structure.questions),
-                }
-            )
-        theme_tables = []
+        structure = survey_structure(survey)
         for number, question in enumerate(structure.questions, start=1):
-            themes = themes_by_question.get(str(question.pk))
-            if question.type in TEXT_TYPES and themes:
-                _, table = _published_table(
-                    {theme.name: count for theme, count in themes},
-                    caption="Answers that expressed each theme",
-                    label="Theme",
+            if question.type in TEXT_TYPES:
+                anchors.append(
+                    (f"{prefix}themes-{number}", f"Themes in Q{number}. {question.text}")
                 )
-                theme_tables.append(
-                    {
-                        "question": question,
-                        "number": number,
-                        "anchor": f"{prefix}themes-{number}",
-                        "table": table,
-                    }
+            elif question.type in (*CROSSTAB_TYPES, Type.RANKING, Type.MATRIX, Type.BOROUGH):
+                anchors.append(
+                    (f"{prefix}question-{number}", f"Figures for Q{number}. {question.text}")
                 )
-        result.append(
-            {
-                "survey": survey,
-                "total": figures["total"],
-                "channels": channels,
-                "questions": questions,
-                "themes": theme_tables,
-            }
-        )
-    return result
-
-
-def published_question_table(survey: Survey, number: int, *, by_borough: bool = False):
-    """The suppressed SummaryTable for question `number` of a survey (counts per answer, or a
-    cross-tabulation by borough); None if there is no such table."""
-    from consultation.analysis.suppression import suppress_crosstab
-
-    figures = survey_figures(survey)
-    structure = figures["structure"]
-    question_result = next((q for q in figures["questions"] if q.number == number), None)
-    if question_result is None:
-        return None
-    question = question_result.question
-    title = f"Q{number}. {question.text}"
-    if by_borough:
-        if question.type not in CROSSTAB_TYPES:
-            return None
-        try:
-            table = crosstab(survey, structure, question=question, by=BY_BOROUGH, all_groups=True)
-        except ValueError:
-            return None
-        return suppress_crosstab(
-            table.as_mapping(),
-            columns=[label for _, label in table.columns],
-            title=f"{title} – by borough",
-            row_label="Borough",
-        )
-    tables = question_counts(question_result)
-    if len(tables) == 1:
-        return _published_table(tables[0][1], caption=title)[0]
-    columns = list(tables[0][1])
-    return suppress_crosstab(dict(tables), columns=columns, title=title, row_label="Statement")
+    return anchors

@@ -282,3 +282,14 @@ class AnswerReviewForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         max_length=10000,
     )
+
+
+class ResultsRevisionForm(forms.Form):
+    """Why the published figures are being revised (shown to readers with the new version)."""
+
+    reason = forms.CharField(
+        label="Why are the figures changing?",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example: 14 paper responses posted before the close arrived late.",
+    )

@@ -7,9 +7,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
-from consultation.analysis.figures import published_figures
-from consultation.analysis.forms import ResultsPageForm
-from consultation.analysis.models import ResultsPage
+from consultation.analysis.figures import results_anchors
+from consultation.analysis.forms import ResultsPageForm, ResultsRevisionForm
+from consultation.analysis.models import ResultsPage, ResultsRelease
+from consultation.analysis.services import releases as release_services
 from consultation.analysis.services.results import (
     results_page_publish,
     results_page_save,
@@ -61,20 +62,20 @@ def results_edit(request, consultation_id: int):
             )
             return redirect("analysis_staff:results_edit", consultation_id=consultation.pk)
     # Anchors the "You said" text can link to, so each statement can cite its figures.
-    anchors = []
-    for survey in published_figures(consultation):
-        anchors += [
-            (item["anchor"], f"Figures for Q{item['number']}. {item['question'].text}")
-            for item in survey["questions"]
-        ]
-        anchors += [
-            (item["anchor"], f"Themes in Q{item['number']}. {item['question'].text}")
-            for item in survey["themes"]
-        ]
+    anchors = results_anchors(consultation)
     return render(
         request,
         "analysis/results_edit.html",
-        {"consultation": consultation, "page": page, "form": form, "anchors": anchors},
+        {
+            "consultation": consultation,
+            "page": page,
+            "form": form,
+            "anchors": anchors,
+            "releases": ResultsRelease.objects.filter(consultation=consultation).order_by(
+                "-version"
+            ),
+            "revision_form": ResultsRevisionForm(),
+        },
     )
 
 
@@ -103,4 +104,52 @@ def results_unpublish(request, consultation_id: int):
     except PermissionDenied:
         raise Http404 from None
     messages.success(request, "The results page is no longer public.")
+    return redirect("analysis_staff:results_edit", consultation_id=consultation.pk)
+
+
+@require_POST
+@ratelimit(key="user_or_ip", rate="10/m", method="POST", block=True)
+def results_revise(request, consultation_id: int):
+    """Prepare a revision of the published figures from the responses as they are now."""
+    consultation = _consultation(request, consultation_id)
+    form = ResultsRevisionForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+        return redirect("analysis_staff:results_edit", consultation_id=consultation.pk)
+    try:
+        release = release_services.results_revision_prepare(
+            actor=request.user, consultation=consultation, reason=form.cleaned_data["reason"]
+        )
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        if release.problems:
+            messages.error(
+                request,
+                f"Version {release.version} did not pass the differencing check: see below.",
+            )
+        else:
+            messages.success(request, f"Version {release.version} passed the differencing check.")
+    return redirect("analysis_staff:results_edit", consultation_id=consultation.pk)
+
+
+@require_POST
+@ratelimit(key="user_or_ip", rate="10/m", method="POST", block=True)
+def results_revision_publish(request, consultation_id: int, version: int):
+    consultation = _consultation(request, consultation_id)
+    release = get_object_or_404(ResultsRelease, consultation=consultation, version=version)
+    try:
+        release_services.results_revision_publish(actor=request.user, release=release)
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, f"Version {version} of the figures is published.")
     return redirect("analysis_staff:results_edit", consultation_id=consultation.pk)

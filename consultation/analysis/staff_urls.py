@@ -31,6 +31,16 @@ urlpatterns = [
         name="results_publish",
     ),
     path(
+        "results/<int:consultation_id>/revise/",
+        results_views.results_revise,
+        name="results_revise",
+    ),
+    path(
+        "results/<int:consultation_id>/revisions/<int:version>/publish/",
+        results_views.results_revision_publish,
+        name="results_revision_publish",
+    ),
+    path(
         "results/<int:consultation_id>/unpublish/",
         results_views.results_unpublish,
         name="results_unpublish",

@@ -30,3 +30,10 @@ if app.finalized:
     # This module was imported after the app was finalised (e.g. by Django code rather than
     # by the worker's autodiscovery): the signal has already fired, so add the entry now.
     schedule_periodic_tasks(app)
+
+
+@shared_task(name="consultation.analysis.tasks.results_published_notify")
+def results_published_notify(release_id: int) -> int:
+    from consultation.analysis.services.notifications import results_published_notify_all
+
+    return results_published_notify_all(release_id=release_id)

@@ -1,4 +1,4 @@
-"""Public results pages: /results/<consultation slug>/ and its CSV summary tables."""
+"""Public results pages: /results/<consultation slug>/ and its CSV tables with descriptors."""
 
 from django.urls import path
 
@@ -6,6 +6,7 @@ from consultation.analysis import views
 
 app_name = "results"
 urlpatterns = [
+    path("unsubscribe/<str:token>/", views.results_unsubscribe, name="unsubscribe"),
     path("<slug:slug>/", views.results_detail, name="detail"),
     path(
         "<slug:slug>/tables/<int:survey_id>/question-<int:number>.csv",
@@ -13,8 +14,18 @@ urlpatterns = [
         name="table",
     ),
     path(
+        "<slug:slug>/tables/<int:survey_id>/question-<int:number>.datapackage.json",
+        views.results_datapackage,
+        name="table_datapackage",
+    ),
+    path(
         "<slug:slug>/tables/<int:survey_id>/question-<int:number>-by-borough.csv",
         views.results_table_by_borough,
         name="table_by_borough",
+    ),
+    path(
+        "<slug:slug>/tables/<int:survey_id>/question-<int:number>-by-borough.datapackage.json",
+        views.results_datapackage_by_borough,
+        name="table_by_borough_datapackage",
     ),
 ]

@@ -1,51 +1,67 @@
-"""The public results page ("We asked, you said, we did") and its summary table downloads.
+"""The public results page ("We asked, you said, we did") and its table downloads.
 
 Unpublished results are a 404 for the public, and a preview for Consultation managers and
-Analysts. Every published count under 10 is hidden (suppression.py), on the page and in CSVs.
+Analysts. The public sees only stored releases (services/releases.py): figures computed once at
+publication and protected by talklondon.disclosure, never recomputed per request. The staff
+preview of unpublished results computes the same protection from the responses as they are.
 """
 
-from django.core.cache import cache
-from django.http import Http404
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+import json
 
-from consultation.analysis.figures import published_figures, published_question_table
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+from django_ratelimit.decorators import ratelimit
+
 from consultation.analysis.models import ResultsPage
-from consultation.analysis.suppression import NOTE, summary_csv_response
+from consultation.analysis.results_tables import (
+    download_rows,
+    question_table,
+    release_figures,
+    results_tables,
+)
+from consultation.analysis.services.notifications import (
+    results_emails_unsubscribe,
+    results_unsubscribe_user_id,
+)
+from consultation.analysis.services.releases import latest_published_release
 from consultation.models import Consultation
-from consultation.surveys.models import Survey
+from talklondon.disclosure import CONFIDENTIAL_NOTE, ROUNDING_NOTE
+from talklondon.disclosure.downloads import datapackage, tidy_csv
 from talklondon.permissions import can_manage_consultations, can_view_results
 
-CACHE_SECONDS = 600
+NOTE = f"{CONFIDENTIAL_NOTE} {ROUNDING_NOTE}"
 
 
-def _consultation(request, slug: str) -> tuple[Consultation, bool]:
-    """The consultation and whether this is a staff preview; 404 if the public may not see it."""
+def _consultation(request, slug: str):
+    """(consultation, its published release or None for a staff preview); 404 if the public
+    may not see it."""
     consultation = get_object_or_404(Consultation, slug=slug)
     if consultation.results_published_at is not None:
-        return consultation, False
+        release = latest_published_release(consultation)
+        if release is not None:
+            return consultation, release
     if can_manage_consultations(request.user) or can_view_results(request.user):
-        return consultation, True
+        return consultation, None
     raise Http404
 
 
-def _figures(consultation: Consultation, *, preview: bool) -> list[dict]:
-    if preview:
-        return published_figures(consultation)
-    key = f"results:figures:{consultation.pk}:{consultation.results_published_at.timestamp()}"
-    figures = cache.get(key)
-    if figures is None:
-        figures = published_figures(consultation)
-        cache.set(key, figures, CACHE_SECONDS)
-    return figures
+def _content(consultation, release) -> tuple[dict, str]:
+    if release is not None:
+        return release.content, f"{release.version}"
+    return results_tables(consultation)[0], "preview"
 
 
 @require_GET
 def results_detail(request, slug: str):
-    consultation, preview = _consultation(request, slug)
+    consultation, release = _consultation(request, slug)
+    preview = release is None
     page = ResultsPage.objects.filter(consultation=consultation).first()
     if page is None and not preview:
         raise Http404
+    content, _version = _content(consultation, release)
     return render(
         request,
         "analysis/results_detail.html",
@@ -53,29 +69,87 @@ def results_detail(request, slug: str):
             "consultation": consultation,
             "page": page,
             "preview": preview,
-            "surveys": _figures(consultation, preview=preview),
+            "release": release,
+            "surveys": release_figures(content),
             "suppression_note": NOTE,
         },
     )
 
 
 def _table(request, slug: str, survey_id: int, number: int, *, by_borough: bool):
-    consultation, _preview = _consultation(request, slug)
-    survey = get_object_or_404(Survey, pk=survey_id, consultation=consultation)
-    table = published_question_table(survey, number, by_borough=by_borough)
-    if table is None:
+    consultation, release = _consultation(request, slug)
+    content, version = _content(consultation, release)
+    table = question_table(content, survey_id, number)
+    if table is None or (by_borough and table["row_label"] != "Borough"):
         raise Http404
     suffix = "-by-borough" if by_borough else ""
-    return summary_csv_response(table, file_name=f"{consultation.slug}-q{number}{suffix}.csv")
+    return release, table, version, f"{consultation.slug}-q{number}{suffix}"
 
 
 @require_GET
-def results_table(request, slug: str, survey_id: int, number: int):
-    """Counts per answer of one question, as CSV, small counts hidden."""
-    return _table(request, slug, survey_id, number, by_borough=False)
+def results_table(request, slug: str, survey_id: int, number: int, by_borough: bool = False):
+    """One question's figures as a tidy CSV: a header row and one row per figure."""
+    _release, table, _version, name = _table(
+        request, slug, survey_id, number, by_borough=by_borough
+    )
+    header, rows = download_rows(table, by_borough=by_borough)
+    response = HttpResponse(tidy_csv(header, rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
 
 
 @require_GET
 def results_table_by_borough(request, slug: str, survey_id: int, number: int):
-    """One question's answers by borough, as CSV, small counts hidden."""
-    return _table(request, slug, survey_id, number, by_borough=True)
+    """One question's figures by borough, as a tidy CSV."""
+    return results_table(request, slug, survey_id, number, by_borough=True)
+
+
+@require_GET
+def results_datapackage(request, slug: str, survey_id: int, number: int, by_borough: bool = False):
+    """The Frictionless Data Package descriptor beside a question's CSV."""
+    release, table, version, name = _table(request, slug, survey_id, number, by_borough=by_borough)
+    consultation = release.consultation if release else get_object_or_404(Consultation, slug=slug)
+    header, _rows = download_rows(table, by_borough=by_borough)
+    csv_url = reverse(
+        "results:table_by_borough" if by_borough else "results:table",
+        args=[slug, survey_id, number],
+    )
+    descriptor = datapackage(
+        name=name,
+        title=table["title"] + (" (by borough)" if by_borough else ""),
+        version=version,
+        csv_name=csv_url.rsplit("/", 1)[-1],
+        fields=[{"name": column} for column in header],
+        description=(
+            f"Submitted responses to the consultation \u201c{consultation.title}\u201d, "
+            f"version {version} of the published figures."
+        ),
+        unit=table["unit"],
+        notes=table["notes"],
+        created=release.published_at.isoformat() if release else "",
+        homepage=request.build_absolute_uri(reverse("results:detail", args=[slug])),
+    )
+    return HttpResponse(
+        json.dumps(descriptor, indent=1, ensure_ascii=False),
+        content_type="application/json; charset=utf-8",
+    )
+
+
+@require_GET
+def results_datapackage_by_borough(request, slug: str, survey_id: int, number: int):
+    return results_datapackage(request, slug, survey_id, number, by_borough=True)
+
+
+@csrf_exempt  # the signed token authorises; RFC 8058 one-click POSTs carry no CSRF token
+@require_http_methods(["GET", "POST"])
+@ratelimit(key="ip", rate="30/m", method="POST", block=True)
+def results_unsubscribe(request, token: str):
+    """One-click unsubscribe from results emails: GET asks to confirm, POST switches them off."""
+    valid = results_unsubscribe_user_id(token) is not None
+    done = request.method == "POST" and valid and results_emails_unsubscribe(token=token)
+    return render(
+        request,
+        "analysis/results_unsubscribe.html",
+        {"valid": valid, "done": done},
+        status=200 if valid else 400,
+    )

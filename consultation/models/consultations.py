@@ -36,6 +36,12 @@ class Consultation(models.Model):
             models.CheckConstraint(
                 condition=Q(closes_at__gt=F("opens_at")), name="consultation_closes_after_opening"
             ),
+            # Results are published only once the consultation has closed.
+            models.CheckConstraint(
+                condition=Q(results_published_at__isnull=True)
+                | Q(results_published_at__gte=F("closes_at")),
+                name="consultation_results_after_close",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -14,9 +14,9 @@ from consultation.services.public_pages import consultation_pages_changed
 from talklondon.permissions import can_manage_consultations
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+# Not results_published_at: only publishing the results (after close) sets it.
 CONSULTATION_FIELDS = (
     "title", "slug", "summary", "organisation", "opens_at", "closes_at", "moderation_mode",
-    "results_published_at",
 )  # fmt: skip
 
 
@@ -49,6 +49,11 @@ def consultation_update(*, actor, consultation: Consultation, **fields) -> Consu
     """Change a consultation's details."""
     _require_manager(actor)
     _check_dates(fields["opens_at"], fields["closes_at"])
+    published = consultation.results_published_at
+    if published is not None and fields["closes_at"] > published:
+        raise ValidationError(
+            {"closes_at": "The results are published: unpublish them before reopening."}
+        )
     if Consultation.objects.filter(slug=fields["slug"]).exclude(pk=consultation.pk).exists():
         raise ValidationError({"slug": "Another consultation already uses this web address."})
     old_slug = consultation.slug

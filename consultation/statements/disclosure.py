@@ -1,8 +1,8 @@
 """What the public may see of a computation: the one place statements call disclosure control.
 
-Group sizes and every agree / disagree / pass count go through the platform's rules
-(consultation.analysis.suppression): a count under the threshold is hidden, and so is a second
-one wherever a hidden count could be worked out from a total. Each statement's counts form one
+Group sizes and every agree / disagree / pass count go through the platform's disclosure engine
+(talklondon.disclosure): a count under the threshold is hidden, further counts are hidden
+wherever a hidden one could be narrowed from the totals, and every count shown is rounded. Each statement's counts form one
 table (rows: the groups and the people not in a group; columns: agree, disagree, pass) whose
 total row is the overall count, so no hidden cell can be recovered from the figures shown
 beside it. A group smaller than the threshold is named but not described, and a sentence about
@@ -13,13 +13,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from consultation.analysis.suppression import (
-    NOTE,
-    SUPPRESSED,
+from talklondon.disclosure import (
+    CONFIDENTIAL,
+    CONFIDENTIAL_NOTE,
+    ROUNDING_NOTE,
     THRESHOLD,
-    suppress_counts,
-    suppress_crosstab,
+    TOTAL,
+    Published,
+    protect_counts,
 )
+
+SUPPRESSED = f"[{CONFIDENTIAL}]"
+NOTE = f"{CONFIDENTIAL_NOTE} {ROUNDING_NOTE}"
 
 COLUMNS = ("Agree", "Disagree", "Pass")
 UNGROUPED = "Not in a group"
@@ -63,6 +68,11 @@ class PublicResults:
     marker: str = SUPPRESSED
 
 
+def _shown(published: Published) -> str:
+    """A cell as the page, chart and CSV show it: the rounded count, or the marker."""
+    return SUPPRESSED if published.value is None else str(published.value)
+
+
 def _percent(part: str, whole: int) -> int | None:
     if part == SUPPRESSED or not whole:
         return None
@@ -75,11 +85,9 @@ def disclosed(result) -> PublicResults:
     groups = payload["groups"]
     labels = [group_label(g) for g in range(len(groups))]
     # The sizes add up to voters_included, which is published.
-    size_table = suppress_counts(
-        {labels[g]: groups[g]["size"] for g in range(len(groups))}, label="Group"
-    )
-    sizes = {row[0]: row[1] for row in size_table.rows}
-    suppressed = bool(size_table.suppressed_cells)
+    size_table = protect_counts({labels[g]: groups[g]["size"] for g in range(len(groups))})
+    sizes = {label: _shown(size_table[(label, "count")]) for label in labels}
+    suppressed = any(p.flag == CONFIDENTIAL for p in size_table.values())
 
     statements: list[PublicStatement] = []
     by_id: dict[int, PublicStatement] = {}
@@ -98,16 +106,19 @@ def disclosed(result) -> PublicResults:
         # hidden as well.
         if any(ungrouped) or not groups:
             table_in[UNGROUPED] = dict(zip(COLUMNS, ungrouped, strict=True))
-        table = suppress_crosstab(table_in, columns=COLUMNS, row_label="Group")
-        suppressed = suppressed or bool(table.suppressed_cells)
-        rows = {row[0]: tuple(row[1:4]) for row in table.rows}
+        table = protect_counts(table_in, columns=COLUMNS)
+        suppressed = suppressed or any(p.flag == CONFIDENTIAL for p in table.values())
+        rows = {
+            row: tuple(_shown(table[(row, column)]) for column in COLUMNS)
+            for row in [*table_in, TOTAL]
+        }
         public = PublicStatement(
             id=sid,
             text=item["text"],
-            overall=rows["Total"],
+            overall=rows[TOTAL],
             by_group=[rows[label] for label in labels],
             ungrouped=rows.get(UNGROUPED),
-            agree_percent=_percent(rows["Total"][0], sum(item["overall"])),
+            agree_percent=_percent(rows[TOTAL][0], sum(item["overall"])),
         )
         statements.append(public)
         by_id[sid] = public

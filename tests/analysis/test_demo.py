@@ -6,9 +6,12 @@ import pytest
 from django.urls import reverse
 
 from consultation.analysis import demo
-from consultation.analysis.models import ResultsPage, Theme, ThemeTag
+from consultation.analysis.models import ResultsPage, ResultsRelease, Theme, ThemeTag
 from consultation.models import Consultation
 from consultation.surveys import demo as surveys_demo
+from talklondon.disclosure import TOTAL
+from talklondon.models import OutboxTask
+from tests.disclosure.intruder import Knowledge
 
 pytestmark = pytest.mark.django_db
 
@@ -31,12 +34,30 @@ def test_historical_demo_publishes_results_and_is_idempotent(client):
     assert "agreed or strongly agreed" in html and 'href="#themes-6"' in html
     assert 'id="themes-6"' in html and 'id="question-2"' in html
 
+    # The intruder (written apart from the engine) narrows no hidden figure of the demo's
+    # published release, and nobody was emailed about a historical publication.
+    [release] = ResultsRelease.objects.filter(consultation=consultation)
+    assert not OutboxTask.objects.filter(task_name__contains="results_published").exists()
+    for table_id, table in release.content["tables"].items():
+        grid = {(r, c): v for r, c, v, _f in table["cells"]}
+        knowledge = Knowledge(threshold=10, base=5)
+        if table["additive"]:
+            rows = [code for code, _ in table["rows"]]
+            columns = [code for code, _ in table["columns"]]
+            knowledge.add_grid(table_id, grid, rows, columns, total=TOTAL)
+        else:
+            for key, value in grid.items():
+                knowledge.unknown((table_id, *key), value)
+        narrow = {k: r for k, r in knowledge.ranges().items() if r[1] - r[0] < 5}
+        assert narrow == {}, table_id
+
     demo.seed(stdout=io.StringIO(), historical=True)
     assert (Theme.objects.count(), ThemeTag.objects.count(), ResultsPage.objects.count()) == (
         3,
         tags,
         1,
     )
+    assert ResultsRelease.objects.count() == 1
 
 
 def test_current_demo_has_themes_but_no_results_page():

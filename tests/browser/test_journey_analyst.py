@@ -30,6 +30,7 @@ from consultation.surveys.selectors import survey_structure
 from talklondon import permissions
 from talklondon.areas import borough_choices
 from talklondon.demo import totp_current_code
+from talklondon.disclosure import round_base
 from talklondon.models import Profile, User
 from tests.browser.accessibility import (
     assert_error_summary_focused,
@@ -216,25 +217,20 @@ def _table_rows(table) -> list[list[str]]:
 
 
 def _read_summary_csv(path) -> tuple[list[str], list[list[str]]]:
-    """(header, rows) of a published summary table; its title and note left out."""
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        lines = list(csv.reader(handle))
-    title, header, *rest = lines
-    assert title[0].startswith("Q")
-    body = []
-    for row in rest:
-        if not row:
-            break  # the suppression note follows a blank line
-        body.append(row)
-    return header, body
+    """(header, rows) of a published table: tidy, so one header row and data rows only."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        header, *rows = list(csv.reader(handle))
+    return header, rows
 
 
 def _assert_suppressed(rows: list[list[str]]) -> None:
-    """No published count is under 10: each is hidden as [c] or is 10 or more."""
-    for row in rows:
-        for cell in row[1:]:
-            if cell.isdigit():
-                assert int(cell) >= 10, f"a count under 10 was published: {row}"
+    """No published count is under 10: each is hidden ([c] in the flag column) or is 10 or
+    more, rounded to the nearest 5."""
+    for *_labels, value, flag in rows:
+        if value == "":
+            assert flag == "c"
+        else:
+            assert int(value) >= 10 and int(value) % 5 == 0, f"not protected: {value}"
 
 
 def test_analyst_analyses_and_the_public_reads_the_published_results(page, new_page, page_titles):
@@ -409,7 +405,7 @@ def test_analyst_analyses_and_the_public_reads_the_published_results(page, new_p
         assert public.locator(f"[aria-labelledby=you-said] a[href='#{anchor}']").count() == 1
         assert public.locator(f"#{anchor}").count() == 1, f"#{anchor} missing"
     themes = _table_rows(public.locator(f"section[aria-labelledby='themes-{o}'] table"))
-    assert ["Oversight and transparency", str(len(expected))] == themes[0][:2]
+    assert ["Oversight and transparency", str(round_base(len(expected)))] == themes[0][:2]
     check_page(public, page_titles)
     assert_visible_focus(public)
     assert_reduced_motion_respected(public)  # a public page: its bars must not animate
@@ -418,13 +414,19 @@ def test_analyst_analyses_and_the_public_reads_the_published_results(page, new_p
     with public.expect_download() as download:
         public.get_by_role("link", name=f"counts (CSV) for question {a}").click()
     header, rows = _read_summary_csv(download.value.path())
-    assert header == ["Answer", "Responses", "Percentage"]
-    assert rows == [row[:3] for row in figures]
+    assert header == ["answer", "value", "flag"]
+    assert [[label, value or f"[{flag}]"] for label, value, flag in rows] == [
+        [row[0], row[1].replace(",", "")] for row in figures
+    ]
     _assert_suppressed(rows)
     with public.expect_download() as download:
         public.get_by_role("link", name=f"by borough (CSV) for question {a}").click()
     header, rows = _read_summary_csv(download.value.path())
     # Every borough (and "Outside London") is listed, whether or not anyone there answered.
-    assert header[0] == "Borough"
-    assert [row[0] for row in rows] == [name for _, name in borough_choices()] + ["Total"]
+    assert header == ["area_code", "borough", "answer", "value", "flag"]
+    assert list(dict.fromkeys(row[1] for row in rows)) == [
+        *(name for _, name in borough_choices()),
+        "Borough not given",
+        "Total",
+    ]
     _assert_suppressed(rows)

@@ -283,3 +283,54 @@ def test_every_form_page_renders(client, staff_client, participant, open_page):
         {"title": open_page.title, "slug": open_page.slug, "position": 1, "body": "Changed"},
     )
     assert "Say what changed" in edit.content.decode()
+
+
+def test_results_cannot_be_published_while_open_through_the_consultation_form(staff_client):
+    """Regression: the consultation form had a "Results published" date, which made the results
+    page public while the consultation was still open."""
+    from django.db import IntegrityError, transaction
+    from django.test import Client
+
+    client, _ = staff_client(ROLE_MANAGER)
+    consultation = consultation_in_state("open")
+    now = timezone.localtime()
+    response = client.post(
+        reverse("consultation_staff:consultation_edit", args=[consultation.pk]),
+        {
+            "title": consultation.title,
+            "slug": consultation.slug,
+            "summary": consultation.summary,
+            "organisation": consultation.organisation,
+            "opens_at": timezone.localtime(consultation.opens_at).strftime("%Y-%m-%d %H:%M"),
+            "closes_at": timezone.localtime(consultation.closes_at).strftime("%Y-%m-%d %H:%M"),
+            "moderation_mode": consultation.moderation_mode,
+            "results_published_at": now.strftime("%Y-%m-%d %H:%M"),
+        },
+    )
+    assert response.status_code == 302
+    consultation.refresh_from_db()
+    assert consultation.results_published_at is None
+    public = Client().get(reverse("results:detail", args=[consultation.slug]))
+    assert public.status_code == 404
+    # Not even a shell or a data migration can do it.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Consultation.objects.filter(pk=consultation.pk).update(results_published_at=now)
+
+
+def test_a_consultation_with_published_results_cannot_be_reopened(manager):
+    from consultation.services.consultations import consultation_update
+
+    consultation = consultation_in_state("closed")
+    Consultation.objects.filter(pk=consultation.pk).update(results_published_at=timezone.now())
+    consultation.refresh_from_db()
+    fields = {
+        name: getattr(consultation, name)
+        for name in ("title", "slug", "summary", "organisation", "opens_at", "moderation_mode")
+    }
+    with pytest.raises(ValidationError):
+        consultation_update(
+            actor=manager,
+            consultation=consultation,
+            closes_at=timezone.now() + timedelta(days=3),
+            **fields,
+        )

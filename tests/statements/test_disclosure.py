@@ -5,10 +5,10 @@ from types import SimpleNamespace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from consultation.analysis.suppression import SUPPRESSED, THRESHOLD
-from consultation.statements.disclosure import disclosed
+from consultation.statements.disclosure import SUPPRESSED, disclosed
 from consultation.statements.opinion import Params, compute
 from consultation.statements.services.results import _payload
+from talklondon.disclosure import THRESHOLD
 
 
 def _result(votes, n_statements):

@@ -6,7 +6,7 @@ import io
 import pytest
 from django.urls import reverse
 
-from consultation.analysis.suppression import SUPPRESSED
+from consultation.statements.disclosure import SUPPRESSED
 from consultation.statements.models import OpinionResult, StatementsActivity
 from consultation.statements.services.results import opinion_groups_run
 from consultation.statements.services.voting import statement_vote

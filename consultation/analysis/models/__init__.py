@@ -1,5 +1,5 @@
 from consultation.analysis.models.exports import ExportRecord
-from consultation.analysis.models.results import ResultsPage
+from consultation.analysis.models.results import ResultsPage, ResultsRelease
 from consultation.analysis.models.themes import Theme, ThemeTag
 
-__all__ = ["ExportRecord", "ResultsPage", "Theme", "ThemeTag"]
+__all__ = ["ExportRecord", "ResultsPage", "ResultsRelease", "Theme", "ThemeTag"]

@@ -2,8 +2,9 @@
 
 The page can be drafted at any time and previewed by managers and analysts; it can be published
 once the consultation has closed. Publishing sets `Consultation.results_published_at`, which is
-what makes the page (and the link from the consultation page) public. Edits after publishing
-appear at once; unpublishing hides the page again.
+what makes the page (and the link from the consultation page) public, and makes version 1 of
+the published figures (services/releases.py). Edits to the text after publishing appear at
+once; the figures change only through a revision. Unpublishing hides the page again.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from consultation.analysis.models import ResultsPage
+from consultation.analysis.services.releases import results_release_first
 from consultation.models import Consultation
 from consultation.services.public_pages import consultation_pages_changed
 from talklondon.permissions import can_manage_consultations
@@ -68,8 +70,12 @@ def results_page_save(
     return page
 
 
-def results_page_publish(*, user, consultation: Consultation, now=None) -> Consultation:
-    """Publish the results page: only after the consultation has closed, and only once written."""
+def results_page_publish(
+    *, user, consultation: Consultation, now=None, notify: bool = True
+) -> Consultation:
+    """Publish the results page: only after the consultation has closed, and only once written.
+
+    Everyone who took part is emailed unless `notify` is False (the demo's historical seed)."""
     _check(user)
     now = now or timezone.now()
     with transaction.atomic():
@@ -84,6 +90,8 @@ def results_page_publish(*, user, consultation: Consultation, now=None) -> Consu
             consultation.save(update_fields=["results_published_at", "updated_at"])
             page.published_by = user
             page.save(update_fields=["published_by"])
+            # The figures are computed now, once, and stored: version 1 of the results release.
+            results_release_first(actor=user, consultation=consultation, now=now, notify=notify)
             logger.info("Results of consultation %s published by user %s", consultation.pk, user.pk)
             # The consultation page and listings link to the results once published.
             consultation_pages_changed(slugs=[consultation.slug], listing=True)

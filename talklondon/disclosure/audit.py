@@ -1,0 +1,210 @@
+"""The engine's intruder: what someone who knows the rules can work out about hidden figures.
+
+The intruder knows every published figure and total, the rounding base, the suppression rule
+(a published count is at least the threshold; a hidden one is below it or protects another),
+and every linear relation between the figures: rows and columns adding up to their totals,
+tables sharing totals, a later version counting the same people plus or minus a few. For each
+hidden figure the audit solves two integer programs (smallest and largest value consistent with
+all of that); a figure is protected when that range is at least `Rules.protection` wide.
+
+Pure functions, no Django: scipy's HiGHS solver does the work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import lil_matrix
+
+# No published count comes near it; an entry that reaches it is unbounded.
+UNBOUNDED = 10**8
+
+Line = tuple[Sequence[Hashable], Hashable]  # (parts, total): the parts add up to the total
+# A linear fact: ({entry: coefficient}, low, high) means low <= sum(coefficient * entry) <= high.
+Fact = tuple[Mapping[Hashable, float], float, float]
+
+
+@dataclass(frozen=True)
+class Rules:
+    """How a table is protected, and so what the intruder knows about it."""
+
+    threshold: int = 10  # counts below this are never published
+    base: int = 5  # published counts are rounded half up to a multiple of this (1: exact)
+    protection: int = 5  # every hidden figure's possible range must be at least this wide
+
+    def published_range(self, value: int) -> tuple[int, int]:
+        """The true counts that publish as `value`."""
+        low = value - self.base // 2
+        high = value + (self.base - 1) // 2
+        return max(0, self.threshold, low), high
+
+
+DEFAULT_RULES = Rules()
+
+
+class Intruder:
+    """An integer program over every entry: published ones within their rounding range and
+    at or above the threshold, hidden ones any whole number from 0, plus the linear facts."""
+
+    def __init__(
+        self,
+        published: Mapping[Hashable, int | None],
+        *,
+        lines: Iterable[Line] = (),
+        facts: Iterable[Fact] = (),
+        rules: Rules | Mapping[Hashable, Rules] = DEFAULT_RULES,
+    ):
+        self.keys = list(published)
+        self.index = {k: i for i, k in enumerate(self.keys)}
+        low = np.zeros(len(self.keys))
+        high = np.full(len(self.keys), float(UNBOUNDED))
+        for i, key in enumerate(self.keys):
+            value = published[key]
+            if value is not None:
+                rule = rules if isinstance(rules, Rules) else rules[key]
+                low[i], high[i] = rule.published_range(value)
+        self.bounds = Bounds(low, high)
+        rows: list[Fact] = [
+            ({**dict.fromkeys(parts, 1), total: -1}, 0, 0) for parts, total in lines
+        ]
+        rows += list(facts)
+        matrix = lil_matrix((max(len(rows), 1), len(self.keys)))
+        lows, highs = np.zeros(max(len(rows), 1)), np.zeros(max(len(rows), 1))
+        for r, (coefficients, lo, hi) in enumerate(rows):
+            for key, coefficient in coefficients.items():
+                matrix[r, self.index[key]] += coefficient
+            lows[r], highs[r] = lo, hi
+        self.constraints = LinearConstraint(matrix.tocsr(), lows, highs)
+        self.integrality = np.ones(len(self.keys))
+        # The same model in HiGHS directly, kept between solves: each new objective starts
+        # from the last optimal basis, which makes an audit of hundreds of programs quick.
+        columns = matrix.tocsc()
+        model = highspy.HighsLp()
+        model.num_col_, model.num_row_ = len(self.keys), columns.shape[0]
+        model.col_cost_ = np.zeros(len(self.keys))
+        model.col_lower_, model.col_upper_ = low, high
+        model.row_lower_, model.row_upper_ = lows, highs
+        model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        model.a_matrix_.start_ = columns.indptr
+        model.a_matrix_.index_ = columns.indices
+        model.a_matrix_.value_ = columns.data
+        self.highs = highspy.Highs()
+        self.highs.setOptionValue("output_flag", False)
+        self.highs.passModel(model)
+        self.all_columns = np.arange(len(self.keys), dtype=np.int32)
+
+    def extreme(self, objective: Mapping[Hashable, float], sense: int):
+        """Minimise (sense 1) or maximise (sense -1) a linear expression of the entries:
+        (value, a whole-number table that attains it).
+
+        The linear relaxation is solved first; when its optimum is already a whole-number
+        table (always, for a single table of rows and columns with totals) it is the answer,
+        otherwise the integer program is solved."""
+        c = np.zeros(len(self.keys))
+        for key, coefficient in objective.items():
+            c[self.index[key]] += coefficient * sense
+        self.highs.changeColsCost(len(self.keys), self.all_columns, c)
+        self.highs.run()
+        point = None
+        if self.highs.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+            point = np.asarray(self.highs.getSolution().col_value)
+            if np.abs(point - np.round(point)).max() > 1e-6:
+                point = None
+        if point is None:
+            result = milp(
+                c, constraints=self.constraints, bounds=self.bounds, integrality=self.integrality
+            )
+            if result.status != 0:
+                raise RuntimeError(f"Disclosure audit failed: {result.message}")
+            point = result.x
+        point = np.round(point)
+        value = sense * float(c @ point)
+        if abs(value) >= UNBOUNDED / 2:
+            value = float("inf") * -sense
+        return value, point
+
+    def ranges(
+        self,
+        targets: Iterable[Hashable],
+        *,
+        known: Mapping[Hashable, float] | None = None,
+        enough: float | None = None,
+    ) -> dict[Hashable, tuple[float, float]]:
+        """The [smallest, largest] value of each target.
+
+        With `enough`, stop working on a target once the tables seen so far (the true one in
+        `known`, and every solution found) already show it spread at least that wide: the
+        range is then only a lower bound on the true one, which is all a check needs.
+        """
+        targets = list(targets)
+        low = {k: float(known[k]) for k in targets} if known else {}
+        high = dict(low)
+
+        def observe(point) -> None:
+            for k in targets:
+                value = round(point[self.index[k]])
+                low[k] = min(low.get(k, value), value)
+                high[k] = max(high.get(k, value), value)
+
+        if enough is not None and len(targets) > 2:
+            # A few whole tables that fit what is published, pushed in different directions,
+            # usually show most targets spread wide enough; only the rest need their own two
+            # programs.
+            generator = np.random.default_rng(len(targets))
+            directions = [dict.fromkeys(targets, 1.0)]
+            directions += [
+                dict(zip(targets, generator.choice([-1.0, 1.0], len(targets)), strict=True))
+            ]
+            for direction in directions:
+                for sense in (1, -1):
+                    observe(self.extreme(direction, sense)[1])
+        for key in targets:
+            for sense in (-1, 1):
+                if enough is not None and key in low and high[key] - low[key] >= enough:
+                    break
+                value, point = self.extreme({key: 1}, sense)
+                if value == float("inf"):
+                    high[key] = value
+                    continue
+                observe(point)
+                if sense == 1:
+                    low[key] = min(low[key], value)
+                else:
+                    high[key] = max(high[key], value)
+        return {k: (low[k], high[k]) for k in targets}
+
+
+def hidden_ranges(
+    published: Mapping[Hashable, int | None],
+    lines: Iterable[Line],
+    *,
+    rules: Rules = DEFAULT_RULES,
+    facts: Iterable[Fact] = (),
+    targets: Iterable[Hashable] | None = None,
+) -> dict[Hashable, tuple[float, float]]:
+    """Exactly what the intruder can work out: [smallest, largest] of each hidden entry."""
+    intruder = Intruder(published, lines=lines, facts=facts, rules=rules)
+    wanted = targets if targets is not None else [k for k, v in published.items() if v is None]
+    return intruder.ranges(wanted)
+
+
+def weak_entries(
+    published: Mapping[Hashable, int | None],
+    lines: Iterable[Line],
+    true_values: Mapping[Hashable, int],
+    *,
+    rules: Rules = DEFAULT_RULES,
+    facts: Iterable[Fact] = (),
+    targets: Iterable[Hashable] | None = None,
+) -> list[Hashable]:
+    """Hidden entries the intruder can narrow to a range less than `rules.protection` wide."""
+    intruder = Intruder(published, lines=lines, facts=facts, rules=rules)
+    wanted = (
+        list(targets) if targets is not None else [k for k, v in published.items() if v is None]
+    )
+    found = intruder.ranges(wanted, known=true_values, enough=rules.protection)
+    return [k for k, (low, high) in found.items() if high - low < rules.protection]

@@ -1,0 +1,64 @@
+"""Differencing: can comparing two versions of a table single out the people who changed it?
+
+Between two versions of a published table the same people are counted, plus a few late
+responses or minus a correction. An intruder who downloads both versions knows every published
+figure of each (within rounding, at or above the threshold), the relations within each table
+and, when every count went up, that the change is an addition. For every entry that really
+changed, we work out the smallest possible change (for an addition) or the largest (for a
+removal). If the intruder can be sure that between 1 and threshold − 1 people were added to (or
+taken from) an entry, those few people's answers are revealed: the version must wait until
+more changes have built up, or hide more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+
+from talklondon.disclosure.audit import Intruder, Line
+from talklondon.disclosure.engine import RULES, Rules
+
+
+def differencing_problems(
+    before: Mapping[Hashable, int | None],
+    before_true: Mapping[Hashable, int],
+    after: Mapping[Hashable, int | None],
+    after_true: Mapping[Hashable, int],
+    lines: Sequence[Line],
+    *,
+    rules: Rules = RULES,
+) -> list[Hashable]:
+    """Entries of a table whose change between two versions the intruder can pin to a small
+    non-zero group of people. `before` and `after` are the published versions (None: hidden),
+    `*_true` the true counts, `lines` the table's relations (the same in both versions)."""
+    keys = [k for k in after if k in before]
+    change = {k: after_true[k] - before_true[k] for k in keys}
+    if not any(change.values()):
+        return []
+    published = {("before", k): before[k] for k in keys}
+    published.update({("after", k): after[k] for k in keys})
+    both_lines = [
+        ([(side, p) for p in parts], (side, total))
+        for side in ("before", "after")
+        for parts, total in lines
+        if total in before and total in after
+    ]
+    facts = []
+    if all(c >= 0 for c in change.values()):
+        facts = [({("after", k): 1, ("before", k): -1}, 0, float("inf")) for k in keys]
+    elif all(c <= 0 for c in change.values()):
+        facts = [({("after", k): 1, ("before", k): -1}, float("-inf"), 0) for k in keys]
+    intruder = Intruder(published, lines=both_lines, facts=facts, rules=rules)
+    problems = []
+    for key in keys:
+        if change[key] == 0:
+            continue
+        difference = {("after", key): 1, ("before", key): -1}
+        if change[key] > 0:
+            least, _ = intruder.extreme(difference, 1)
+            if 0 < least < rules.threshold:
+                problems.append(key)
+        else:
+            most, _ = intruder.extreme(difference, -1)
+            if -rules.threshold < most < 0:
+                problems.append(key)
+    return problems

@@ -1,0 +1,178 @@
+"""The disclosure-control engine against an intruder written separately (intruder.py).
+
+The intruder knows every published figure and total, the rounding base, the suppression rule
+(published counts are never under 10) and which tables count the same people. Whatever the
+table, no hidden figure may be narrowed to a range less than 5 wide.
+"""
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from talklondon.disclosure import (
+    TOTAL,
+    Published,
+    Rules,
+    protect_counts,
+    protect_linked,
+    protect_table,
+)
+from tests.disclosure.intruder import Knowledge
+
+PROTECTION = Rules().protection
+T = (TOTAL,)
+
+# Counts of people: plenty of zeros and small cells, some just over the threshold, some large.
+counts = st.one_of(
+    st.integers(0, 9), st.integers(10, 14), st.integers(10, 60), st.integers(60, 900)
+)
+
+
+@st.composite
+def tables(draw, max_rows=6, max_cols=5):
+    rows = [(f"r{i}",) for i in range(draw(st.integers(1, max_rows)))]
+    cols = [(f"c{j}",) for j in range(draw(st.integers(1, max_cols)))]
+    return {(r, c): draw(counts) for r in rows for c in cols}, rows, cols
+
+
+def attack(protected, rows, cols, knowledge=None, table_id="t"):
+    knowledge = knowledge or Knowledge(threshold=10, base=5)
+    knowledge.add_grid(table_id, {k: p.value for k, p in protected.cells.items()}, rows, cols, T)
+    return knowledge
+
+
+def narrowed(knowledge):
+    return {k: r for k, r in knowledge.ranges().items() if r[1] - r[0] < PROTECTION}
+
+
+def test_an_intruder_who_knows_published_counts_are_at_least_ten_pins_nothing():
+    """Regression: the old ANPR audit took a published 10 to mean 8 to 12. The intruder knows
+    it means 10 to 12 (smaller counts are always hidden), and with that the old engine's
+    protection of this table left two hidden cells pinned to 0-4."""
+    values = {
+        (("r0",), ("c0",)): 2,
+        (("r0",), ("c1",)): 49,
+        (("r1",), ("c0",)): 0,
+        (("r1",), ("c1",)): 21,
+        (("r2",), ("c0",)): 10,
+        (("r2",), ("c1",)): 20,
+        (("r3",), ("c0",)): 58,
+        (("r3",), ("c1",)): 55,
+    }
+    rows, cols = [(f"r{i}",) for i in range(4)], [("c0",), ("c1",)]
+    protected = protect_table(values, rows, cols)
+    assert protected.cells[(("r0",), ("c0",))] == Published(None, "c")
+    assert narrowed(attack(protected, rows, cols)) == {}
+
+
+def test_the_intruder_cracks_a_table_protected_by_primary_suppression_only():
+    """The intruder can fail a table: hiding only the small cells of exact counts leaves them
+    recoverable by subtraction."""
+    values = {(("a",), ("yes",)): 40, (("a",), ("no",)): 3, (("b",), ("yes",)): 25}
+    values[(("b",), ("no",))] = 30
+    rows, cols = [("a",), ("b",)], [("yes",), ("no",)]
+    grid = {}
+    for r in rows:
+        for c in cols:
+            v = values[(r, c)]
+            grid[(r, c)] = None if v < 10 else v
+        grid[(r, T)] = sum(values[(r, c)] for c in cols)
+    for c in cols:
+        grid[(T, c)] = sum(values[(r, c)] for r in rows)
+    grid[(T, T)] = sum(values.values())
+    knowledge = Knowledge(threshold=10, base=1)
+    knowledge.add_grid("t", grid, rows, cols, T)
+    low, high = knowledge.ranges()[("t", ("a",), ("no",))]
+    assert (low, high) == (3, 3)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tables())
+def test_no_hidden_figure_in_a_random_table_is_narrowed(table):
+    values, rows, cols = table
+    protected = protect_table(values, rows, cols)
+    for published in protected.cells.values():
+        if published.value is None:
+            assert published.flag == "c"
+        else:
+            assert published.value >= 10 and published.value % 5 == 0
+    for (r, c), v in values.items():
+        if v < 10:
+            assert protected.cells[(r, c)].value is None
+    assert narrowed(attack(protected, rows, cols)) == {}
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tables(max_rows=5, max_cols=4), st.data())
+def test_no_hidden_figure_in_linked_tables_is_narrowed(table, data):
+    """Two tables of the same people over the same columns (by borough and by channel, or hits
+    by area and by camera owner) share their column totals: the intruder uses both at once."""
+    values, rows, cols = table
+    other_rows = [("o0",), ("o1",)]
+    other = {}
+    for c in cols:
+        column_total = sum(values[(r, c)] for r in rows)
+        first = data.draw(st.integers(0, column_total))
+        other[(other_rows[0], c)] = first
+        other[(other_rows[1], c)] = column_total - first
+    shared = {(T, c) for c in cols} | {(T, T)}
+    a, b = protect_linked(
+        [
+            {"values": values, "rows": rows, "cols": cols},
+            {"values": other, "rows": other_rows, "cols": cols},
+        ],
+        shared=shared,
+    )
+    knowledge = attack(a, rows, cols, table_id="a")
+    attack(b, other_rows, cols, knowledge, table_id="b")
+    for key in shared:
+        if key in a.cells and key in b.cells:
+            assert a.cells[key] == b.cells[key]
+            knowledge.same(("a", *key), ("b", *key))
+    assert narrowed(knowledge) == {}
+
+
+def test_protect_counts_for_a_one_way_and_a_two_way_table():
+    one_way = protect_counts({"Yes": 120, "No": 45, "Not sure": 7})
+    assert one_way[("Yes", "count")] == Published(120)
+    assert one_way[("Not sure", "count")] == Published(None, "c")
+    assert one_way[("No", "count")].value is None  # else 7 = total - 120 - 45
+    assert one_way[(TOTAL, "count")] == Published(170)
+    two_way = protect_counts({"Camden": {"Yes": 30, "No": 12}, "Hackney": {"Yes": 25, "No": 4}})
+    assert two_way[("Hackney", "No")].flag == "c"
+    assert {k for k, v in two_way.items() if v.value is None} >= {
+        ("Hackney", "No"),
+        ("Hackney", "Yes"),
+    }
+
+
+def test_cells_hidden_in_an_earlier_version_stay_hidden():
+    counts = {"a": {"x": 50, "y": 60}, "b": {"x": 70, "y": 80}}
+    revised = protect_counts(counts, forced=[("a", "x")])
+    assert revised[("a", "x")].flag == "c"
+    assert sum(v.value is None for v in revised.values()) >= 4
+
+
+def test_the_worked_examples_in_the_methodology_are_what_the_engine_does():
+    from talklondon.disclosure import grid_of, hidden_ranges
+
+    data = {
+        "Camden": {"Arrest": 42, "Stop": 23, "No action": 61},
+        "Hackney": {"Arrest": 4, "Stop": 18, "No action": 37},
+        "Islington": {"Arrest": 15, "Stop": 9, "No action": 50},
+    }
+    published = protect_counts(data)
+    shown = {k: v.display for k, v in published.items()}
+    assert [shown[("Hackney", c)] for c in ("Arrest", "Stop", "No action", TOTAL)] == [
+        "[c]",
+        "[c]",
+        "35",
+        "60",
+    ]
+    assert shown[(TOTAL, TOTAL)] == "260"
+    values = {((r,), (c,)): n for r, row in data.items() for c, n in row.items()}
+    grid = grid_of(values, [(r,) for r in data], [(c,) for c in data["Camden"]], additive=True)
+    ranges = hidden_ranges(
+        {k: published[(k[0][0], k[1][0])].value for k in grid.values}, grid.lines
+    )
+    assert ranges[(("Hackney",), ("Arrest",))] == (0, 24)
+    assert ranges[(("Islington",), ("Stop",))] == (0, 28)

@@ -14,6 +14,7 @@ import json
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.core import is_ratelimited
@@ -46,18 +47,25 @@ from anpr_info.signing import (
 PAGE_SIZE = 1000
 
 
-def _site() -> str:
-    return settings.SITE_URL
+def _site(request: HttpRequest) -> str:
+    """The site's address as this request reached it (ALLOWED_HOSTS and the proxy settings
+    vouch for the host and scheme), without a trailing slash."""
+    return request.build_absolute_uri("/").rstrip("/")
 
 
 class CachedAPIView(APIView):
     """GET responses are built once per publication and per full URL."""
 
     def get(self, request, *args, **kwargs):
+        # Keyed by the absolute URL: links in the data name the host that was asked.
         data = anpr_cache.cached(
-            f"api:{request.get_full_path()}", lambda: self.build(request, *args, **kwargs)
+            f"api:{request.build_absolute_uri()}", lambda: self.build(request, *args, **kwargs)
         )
-        return Response(data)
+        response = Response(data)
+        # Published data change only on publication: ETags come from ConditionalGetMiddleware.
+        if latest := selectors.release_latest_summary():
+            response["Last-Modified"] = http_date(latest["published_at"].timestamp())
+        return response
 
     def build(self, request, *args, **kwargs):  # pragma: no cover - overridden
         raise NotImplementedError
@@ -162,8 +170,8 @@ class ReleaseSerializer(serializers.Serializer):
     tables = ReleaseTableRefSerializer(many=True)
 
 
-def release_data(release) -> dict:
-    base = f"{_site()}/api/v1/releases/{release.slug}"
+def release_data(release, request) -> dict:
+    base = request.build_absolute_uri(f"/api/v1/releases/{release.slug}")
     return {
         "slug": release.slug,
         "period": release.period,
@@ -229,7 +237,7 @@ class ReleaseList(CachedAPIView):
         return super().get(request, *args, **kwargs)
 
     def build(self, request):
-        return [release_data(r) for r in selectors.releases_published()]
+        return [release_data(r, request) for r in selectors.releases_published()]
 
 
 class ReleaseDetail(CachedAPIView):
@@ -238,7 +246,7 @@ class ReleaseDetail(CachedAPIView):
         return super().get(request, *args, **kwargs)
 
     def build(self, request, slug):
-        return release_data(_release(slug))
+        return release_data(_release(slug), request)
 
 
 def _release(slug):
@@ -360,7 +368,7 @@ class ObservationList(CachedAPIView):
         return {
             "count": count,
             "page": page,
-            "next": f"{_site()}{request.path}?{query.urlencode()}"
+            "next": request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
             if start + PAGE_SIZE < count
             else None,
             "results": [
@@ -495,7 +503,7 @@ def ingest_returns(request: HttpRequest) -> HttpResponse:
 @require_GET
 def ingest_schema_index(request: HttpRequest) -> JsonResponse:
     """A Frictionless-style index of the JSON Schemas for every dataset."""
-    base = _site()
+    base = _site(request)
     return JsonResponse(
         {
             "name": "talk-london-anpr-returns",
@@ -525,6 +533,6 @@ def ingest_schema(request: HttpRequest, dataset: str) -> JsonResponse:
             status=404,
             content_type="application/problem+json",
         )
-    response = JsonResponse(ingestion.json_schema(found, base_url=_site()))
+    response = JsonResponse(ingestion.json_schema(found, base_url=_site(request)))
     response["Content-Type"] = "application/schema+json"
     return response

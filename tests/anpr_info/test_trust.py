@@ -2,7 +2,6 @@
 page, menus list each choice once, links name the host the site is served on and the release
 they were taken from, and the feed and downloads are well-formed open data."""
 
-import datetime as dt
 import xml.etree.ElementTree as ET
 from urllib.parse import parse_qs, urlsplit
 

@@ -23,6 +23,9 @@ urlpatterns = [
         name="release_manifest",
     ),
     path(
+        "v1/releases/<str:slug>/tables/", api_views.ReleaseTables.as_view(), name="release_tables"
+    ),
+    path(
         "v1/releases/<str:slug>/tables/<slug:measure>/<slug:table>/<str:period>/",
         api_views.ReleaseTableView.as_view(),
         name="release_table",

@@ -285,6 +285,28 @@ class ReleaseTableView(CachedAPIView):
             raise NotFound("No such table in this release.") from None
 
 
+class ReleaseTables(CachedAPIView):
+    @extend_schema(
+        responses=OpenApiTypes.OBJECT,
+        summary="Every protected table of a release, in manifest order (one request to check "
+        "a release's digests)",
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def build(self, request, slug):
+        release = _release(slug)
+        payloads = {(t.measure, t.table, t.period): t.payload for t in release.tables.all()}
+        return {
+            "release": release.slug,
+            "manifest_sha256": release.manifest_sha256,
+            "tables": [
+                payloads[(e["measure"], e["table"], e["period"])]
+                for e in release.manifest["tables"]
+            ],
+        }
+
+
 class Chain(CachedAPIView):
     @extend_schema(
         responses=OpenApiTypes.OBJECT,

@@ -258,6 +258,21 @@ def period_start(period: str) -> str:
     return registry.period_bounds(period)[0].isoformat()
 
 
+def _totals_filter(kind: str, table_def: registry.Table) -> dict:
+    """Narrow the query to the cells a breakdown reads (the loop below still decides), so a
+    daily table's thousands of cells are not loaded to draw its monthly total."""
+    totals = {
+        "total": table_def.rows + table_def.columns,
+        "rows": table_def.columns,
+        "columns": table_def.rows,
+        "day": table_def.columns,
+    }.get(kind, ())
+    lookups = {f"dims__{d}": TOTAL for d in totals if d != "date"}
+    if "date" in table_def.rows and kind in ("total", "rows", "columns"):
+        lookups["date__isnull"] = True
+    return lookups
+
+
 def _sorts_by_value(dims: tuple[str, ...]) -> bool:
     return all(d != "date" and not registry.DIMENSIONS[d].ordered for d in dims)
 
@@ -284,7 +299,9 @@ def chart_records(
         wanted = [period] if period else []
     else:
         wanted = periods
-    rows = _published_observations(measure.code, breakdown.table, as_of).filter(period__in=wanted)
+    rows = _published_observations(measure.code, breakdown.table, as_of).filter(
+        period__in=wanted, **_totals_filter(breakdown.kind, table_def)
+    )
     observations = list(
         rows.order_by().values_list("period", "dims", "value", "flag", "date", "release__sequence")
     )

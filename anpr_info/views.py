@@ -20,7 +20,7 @@ from django.utils.http import http_date
 from django.views.decorators.http import require_GET
 
 from anpr_info import cache as anpr_cache
-from anpr_info import charts, registry, selectors
+from anpr_info import charts, registry, selectors, tilemap
 from anpr_info.services.releases import PAGE_CACHE_NAMESPACE
 from talklondon.page_cache import cache_anonymous_page
 
@@ -120,6 +120,11 @@ def measure_detail(request: HttpRequest, code: str) -> HttpResponse:
         f'alt="{escape(title)}. Figures and downloads on Talk London." width="640"></a>'
     )
     latest_query = charts.state_query({**state, "as_of": None})
+    area = next((b for b in selectors.breakdowns(measure) if b.code == "area"), None)
+    map_svg = ""
+    if area is not None and state["breakdown"].code == "area" and data["records"]:
+        map_svg = tilemap.tile_map_svg(data["records"], title=title, unit=measure.unit)
+    map_query = charts.state_query({**state, "breakdown": area, "period": ""}) if area else ""
     context = {
         "state": state,
         "measure": measure,
@@ -136,6 +141,9 @@ def measure_detail(request: HttpRequest, code: str) -> HttpResponse:
         "release": state["as_of"].slug
         if state["as_of"]
         else (charts.release_slug(state["latest"]) if state["latest"] else ""),
+        "map_available": area is not None,
+        "map_svg": map_svg,
+        "map_url": f"{reverse('anpr_info:measure', args=[code])}?{map_query}#map",
         "tier_description": registry.TIER_DESCRIPTIONS[measure.tier],
         "has_sensitive": measure.has_sensitive,
         "period_options": [(p, registry.period_label(p)) for p in reversed(data["periods"])],

@@ -56,8 +56,16 @@ async function draw(container, query) {
   if (!response.ok) throw new Error(`Chart data: ${response.status}`);
   const body = await response.json();
   if (!body.spec.data.values.length) return body;
+  // Drawn in the page (a detached element has no width for a "container" wide chart), then
+  // the server-rendered picture it replaces is removed.
   const target = document.createElement("div");
-  await window.vegaEmbed(target, body.spec, EMBED_OPTIONS);
+  container.appendChild(target);
+  try {
+    await window.vegaEmbed(target, body.spec, EMBED_OPTIONS);
+  } catch (error) {
+    target.remove();
+    throw error;
+  }
   container.replaceChildren(target);
   return body;
 }

@@ -245,3 +245,21 @@ def test_the_tier_is_explained_where_it_appears(two_months, client):
         "rounded to the nearest 5"
         in doc.xpath('//*[@data-testid="tier-explained"]')[0].text_content()
     )
+
+
+def test_a_measure_with_a_borough_breakdown_has_a_tile_map(two_months, client):
+    doc = _page(client, reverse("anpr_info:measure", args=["outcomes"]) + "?breakdown=area")
+    tabs = [a.text_content() for a in doc.xpath('//*[contains(@class, "govuk-tabs__tab")]')]
+    assert tabs == ["Chart", "Table", "Map"]
+    tiles = doc.xpath('//*[@id="map"]//*[local-name()="g"][@class="anpr-tile"]')
+    assert len(tiles) == 33  # 32 boroughs and the City, one square each
+    shown = {t.xpath('./*[local-name()="title"]')[0].text for t in tiles}
+    table = {f"{label}: {figure}" for _period, label, figure in _table_rows(doc)}
+    assert shown == table  # the map shows exactly the table's figures
+    assert "City of London: [z]" in shown
+    assert "style=" not in lxml.html.tostring(doc.xpath('//*[@id="map"]')[0]).decode()
+    # Another breakdown links to the map; a measure without areas has no map at all.
+    other = _page(client, reverse("anpr_info:measure", args=["outcomes"]))
+    link = other.xpath('//*[@id="map"]//a/@href')[0]
+    assert _state_of(link)["breakdown"] == "area" and link.endswith("#map")
+    assert not _page(client, reverse("anpr_info:measure", args=["audit"])).xpath('//*[@id="map"]')

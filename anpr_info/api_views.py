@@ -229,6 +229,35 @@ class MeasureDetail(CachedAPIView):
         return measure_data(registry.MEASURES[code])
 
 
+class MeasureFigures(CachedAPIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("breakdown", str, description="Breakdown code, as on the page."),
+            OpenApiParameter("period", str, description="One period (default: over time)."),
+            OpenApiParameter(
+                "as_of", str, description="Figures as they stood when this release came out."
+            ),
+        ],
+        responses=OpenApiTypes.OBJECT,
+        summary="A measure's breakdown: exactly the table its page shows",
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def build(self, request, code):
+        from django.http import Http404
+
+        from anpr_info import charts
+
+        try:
+            state = charts.chart_state(code, request.query_params)
+        except Http404:
+            raise NotFound("No published release with this name.") from None
+        if not state:
+            raise NotFound("No such measure.")
+        return charts.records_data(state, charts.chart_data(state))
+
+
 class ReleaseList(CachedAPIView):
     @extend_schema(
         responses=ReleaseSerializer(many=True), summary="Published releases, newest first"

@@ -272,18 +272,22 @@ def records_csv(state: dict, data: dict) -> str:
     return buffer.getvalue()
 
 
+def records_data(state: dict, data: dict) -> dict:
+    """A breakdown's table as open data: the JSON download and the API's figures endpoint."""
+    as_of = state.get("as_of")
+    return {
+        "measure": state["measure"].code,
+        "breakdown": state["breakdown"].code,
+        "period": data.get("period"),
+        "as_of": as_of.slug if as_of is not None else None,
+        "unit": state["measure"].unit,
+        "tier": state["measure"].tier,
+        "records": data["records"],
+    }
+
+
 def records_json(state: dict, data: dict) -> str:
-    return json.dumps(
-        {
-            "measure": state["measure"].code,
-            "breakdown": state["breakdown"].code,
-            "period": data.get("period"),
-            "unit": state["measure"].unit,
-            "tier": state["measure"].tier,
-            "records": data["records"],
-        },
-        indent=1,
-    )
+    return json.dumps(records_data(state, data), indent=1)
 
 
 def payload_csv(payload: dict) -> str:

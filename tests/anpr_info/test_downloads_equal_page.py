@@ -1,5 +1,5 @@
 """Every download equals its page, for every measure, breakdown and period: the CSV, the JSON,
-the chart spec (and so the SVG, PNG and embed, drawn from it) hold exactly the table the page
+the API's figures, the chart spec (and so the SVG, PNG and embed, drawn from it) hold exactly the table the page
 shows, and every spec is valid Vega-Lite 6 (checked against the schema kept in the repository,
 no network)."""
 
@@ -67,6 +67,7 @@ def _check_view(client, code: str, query: str) -> list[str]:
         p for p in page if len(p) == 3
     ], url
     assert spec["records"] == records, url
+    assert client.get(links["api"]).json() == data, url
     assert spec["spec"]["data"]["values"] == [r for r in records if r["value"] is not None], url
     errors = [e.message for e in vega_lite_6().iter_errors(spec["spec"])]
     assert not errors, (url, errors[:3])

@@ -63,7 +63,7 @@ def test_the_plus_breakdown_survives_every_link(two_months, client):
     links.append(doc.xpath('//*[@id="permalink"]/@value')[0])
     embed = lxml.html.fromstring(doc.xpath('//*[@id="embed"]')[0].text_content())
     links += embed.xpath("//@href") + embed.xpath("//@src")
-    assert len(links) == 7
+    assert len(links) == 8
     for link in links:
         assert _state_of(link)["breakdown"] == PLUS, link
     csv_url = doc.xpath('//*[@data-anpr-downloads]//a[@data-format="csv"]/@href')[0]

@@ -263,3 +263,16 @@ def test_a_measure_with_a_borough_breakdown_has_a_tile_map(two_months, client):
     link = other.xpath('//*[@id="map"]//a/@href')[0]
     assert _state_of(link)["breakdown"] == "area" and link.endswith("#map")
     assert not _page(client, reverse("anpr_info:measure", args=["audit"])).xpath('//*[@id="map"]')
+
+
+def test_every_glossary_link_lands_on_a_definition(two_months, client):
+    methodology = reverse("anpr_info:methodology")
+    glossary = _page(client, methodology)
+    anchors = set(glossary.xpath("//@id"))
+    for url in (reverse("anpr_info:measure", args=["hits"]), reverse("anpr_info:dashboard")):
+        links = [
+            h for h in _page(client, url).xpath("//a/@href") if h.startswith(methodology + "#")
+        ]
+        assert {"read", "hit"} <= {h.split("#")[1] for h in links}, url
+        for href in links:
+            assert href.split("#")[1] in anchors, href

@@ -224,6 +224,20 @@ def chart_png(state: dict) -> bytes:
     return anpr_cache.cached(f"png:{_key(state)}", lambda: _render("png", state, True))
 
 
+def charts_warm() -> int:
+    """Draw every measure's default chart (the page's and the dashboard's) into the cache, so
+    that the first reader after a publication does not wait for the renderer. Returns how many
+    charts were drawn; a chart already cached costs nothing."""
+    drawn = 0
+    for code in registry.MEASURES:
+        state = chart_state(code, {})
+        if any(r["value"] is not None for r in chart_data(state)["records"]):
+            chart_svg(state, titled=False)
+            chart_svg(state, titled=True)
+            drawn += 2
+    return drawn
+
+
 def svg_for_inline(svg: str, *, title: str, description: str) -> str:
     """The SVG ready to sit in the page: accessible name, no fixed size (CSS scales it), and no
     style attributes (the Content Security Policy forbids inline styles)."""

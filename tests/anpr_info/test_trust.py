@@ -2,6 +2,7 @@
 page, menus list each choice once, links name the host the site is served on and the release
 they were taken from, and the feed and downloads are well-formed open data."""
 
+import datetime as dt
 import xml.etree.ElementTree as ET
 from urllib.parse import parse_qs, urlsplit
 
@@ -276,3 +277,38 @@ def test_every_glossary_link_lands_on_a_definition(two_months, client):
         assert {"read", "hit"} <= {h.split("#")[1] for h in links}, url
         for href in links:
             assert href.split("#")[1] in anchors, href
+
+
+def test_publication_draws_the_default_charts_before_anyone_asks(
+    small_feed, publishers, monkeypatch, django_capture_on_commit_callbacks
+):
+    import time_machine
+    import vl_convert
+
+    from anpr_info.services import releases as svc
+    from anpr_info.tasks import releases_publish_due
+
+    from .conftest import LONDON, announce
+
+    small_feed()
+    preparer, approver = publishers
+    with time_machine.travel(dt.datetime(2025, 4, 10, 12, 0, tzinfo=LONDON), tick=False):
+        release = announce("2025-03", preparer, when=dt.datetime(2025, 4, 15, 9, 30, tzinfo=LONDON))
+        svc.release_prepare(release=release, actor=preparer)
+        release.refresh_from_db()
+        svc.release_approve(release=release, actor=approver, content_sha256=release.content_sha256)
+        svc.release_embargo(release=release, actor=approver)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("drawn in a reader's request")
+
+    from django.test import Client
+
+    # (In travelled time throughout: the cached charts expire an hour after they were drawn.)
+    with time_machine.travel(dt.datetime(2025, 4, 15, 9, 31, tzinfo=LONDON), tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert releases_publish_due.apply().get() == [release.slug]
+        monkeypatch.setattr(vl_convert, "vegalite_to_svg", refuse)
+        for code in registry.MEASURES:
+            page = Client().get(reverse("anpr_info:measure", args=[code])).content.decode()
+            assert 'class="anpr-chart__svg"' in page or "No published figures" in page, code

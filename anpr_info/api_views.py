@@ -319,6 +319,7 @@ class ReleaseTables(CachedAPIView):
         responses=OpenApiTypes.OBJECT,
         summary="Every protected table of a release, in manifest order (one request to check "
         "a release's digests)",
+        operation_id="v1_releases_tables_all",
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)

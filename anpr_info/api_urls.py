@@ -15,12 +15,20 @@ app_name = "anpr_api"
 urlpatterns = [
     path("v1/measures/", cached(api_views.MeasureList.as_view()), name="measure_list"),
     path("v1/measures/<slug:code>/", api_views.MeasureDetail.as_view(), name="measure_detail"),
+    path(
+        "v1/measures/<slug:code>/figures/",
+        api_views.MeasureFigures.as_view(),
+        name="measure_figures",
+    ),
     path("v1/releases/", cached(api_views.ReleaseList.as_view()), name="release_list"),
     path("v1/releases/<str:slug>/", api_views.ReleaseDetail.as_view(), name="release_detail"),
     path(
         "v1/releases/<str:slug>/manifest/",
         api_views.ReleaseManifest.as_view(),
         name="release_manifest",
+    ),
+    path(
+        "v1/releases/<str:slug>/tables/", api_views.ReleaseTables.as_view(), name="release_tables"
     ),
     path(
         "v1/releases/<str:slug>/tables/<slug:measure>/<slug:table>/<str:period>/",

@@ -15,6 +15,7 @@ from urllib.parse import unquote
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.core import is_ratelimited
@@ -50,18 +51,25 @@ PAGE_SIZE = 1000
 REASON_HEADER = "X-ANPR-Reason"
 
 
-def _site() -> str:
-    return settings.SITE_URL
+def _site(request: HttpRequest) -> str:
+    """The site's address as this request reached it (ALLOWED_HOSTS and the proxy settings
+    vouch for the host and scheme), without a trailing slash."""
+    return request.build_absolute_uri("/").rstrip("/")
 
 
 class CachedAPIView(APIView):
     """GET responses are built once per publication and per full URL."""
 
     def get(self, request, *args, **kwargs):
+        # Keyed by the absolute URL: links in the data name the host that was asked.
         data = anpr_cache.cached(
-            f"api:{request.get_full_path()}", lambda: self.build(request, *args, **kwargs)
+            f"api:{request.build_absolute_uri()}", lambda: self.build(request, *args, **kwargs)
         )
-        return Response(data)
+        response = Response(data)
+        # Published data change only on publication: ETags come from ConditionalGetMiddleware.
+        if latest := selectors.release_latest_summary():
+            response["Last-Modified"] = http_date(latest["published_at"].timestamp())
+        return response
 
     def build(self, request, *args, **kwargs):  # pragma: no cover - overridden
         raise NotImplementedError
@@ -166,8 +174,8 @@ class ReleaseSerializer(serializers.Serializer):
     tables = ReleaseTableRefSerializer(many=True)
 
 
-def release_data(release) -> dict:
-    base = f"{_site()}/api/v1/releases/{release.slug}"
+def release_data(release, request) -> dict:
+    base = request.build_absolute_uri(f"/api/v1/releases/{release.slug}")
     return {
         "slug": release.slug,
         "period": release.period,
@@ -227,6 +235,35 @@ class MeasureDetail(CachedAPIView):
         return measure_data(registry.MEASURES[code])
 
 
+class MeasureFigures(CachedAPIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("breakdown", str, description="Breakdown code, as on the page."),
+            OpenApiParameter("period", str, description="One period (default: over time)."),
+            OpenApiParameter(
+                "as_of", str, description="Figures as they stood when this release came out."
+            ),
+        ],
+        responses=OpenApiTypes.OBJECT,
+        summary="A measure's breakdown: exactly the table its page shows",
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def build(self, request, code):
+        from django.http import Http404
+
+        from anpr_info import charts
+
+        try:
+            state = charts.chart_state(code, request.query_params)
+        except Http404:
+            raise NotFound("No published release with this name.") from None
+        if not state:
+            raise NotFound("No such measure.")
+        return charts.records_data(state, charts.chart_data(state))
+
+
 class ReleaseList(CachedAPIView):
     @extend_schema(
         responses=ReleaseSerializer(many=True), summary="Published releases, newest first"
@@ -235,7 +272,7 @@ class ReleaseList(CachedAPIView):
         return super().get(request, *args, **kwargs)
 
     def build(self, request):
-        return [release_data(r) for r in selectors.releases_published()]
+        return [release_data(r, request) for r in selectors.releases_published()]
 
 
 class ReleaseDetail(CachedAPIView):
@@ -244,7 +281,7 @@ class ReleaseDetail(CachedAPIView):
         return super().get(request, *args, **kwargs)
 
     def build(self, request, slug):
-        return release_data(_release(slug))
+        return release_data(_release(slug), request)
 
 
 def _release(slug):
@@ -281,6 +318,29 @@ class ReleaseTableView(CachedAPIView):
             return selectors.release_table_get(release, measure, table, period).payload
         except Http404:
             raise NotFound("No such table in this release.") from None
+
+
+class ReleaseTables(CachedAPIView):
+    @extend_schema(
+        responses=OpenApiTypes.OBJECT,
+        summary="Every protected table of a release, in manifest order (one request to check "
+        "a release's digests)",
+        operation_id="v1_releases_tables_all",
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def build(self, request, slug):
+        release = _release(slug)
+        payloads = {(t.measure, t.table, t.period): t.payload for t in release.tables.all()}
+        return {
+            "release": release.slug,
+            "manifest_sha256": release.manifest_sha256,
+            "tables": [
+                payloads[(e["measure"], e["table"], e["period"])]
+                for e in release.manifest["tables"]
+            ],
+        }
 
 
 class Chain(CachedAPIView):
@@ -366,7 +426,7 @@ class ObservationList(CachedAPIView):
         return {
             "count": count,
             "page": page,
-            "next": f"{_site()}{request.path}?{query.urlencode()}"
+            "next": request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
             if start + PAGE_SIZE < count
             else None,
             "results": [
@@ -515,7 +575,7 @@ def ingest_returns(request: HttpRequest) -> HttpResponse:
 @require_GET
 def ingest_schema_index(request: HttpRequest) -> JsonResponse:
     """A Frictionless-style index of the JSON Schemas for every dataset."""
-    base = _site()
+    base = _site(request)
     return JsonResponse(
         {
             "name": "talk-london-anpr-returns",
@@ -545,6 +605,6 @@ def ingest_schema(request: HttpRequest, dataset: str) -> JsonResponse:
             status=404,
             content_type="application/problem+json",
         )
-    response = JsonResponse(ingestion.json_schema(found, base_url=_site()))
+    response = JsonResponse(ingestion.json_schema(found, base_url=_site(request)))
     response["Content-Type"] = "application/schema+json"
     return response

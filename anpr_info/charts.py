@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import re
+from urllib.parse import urlencode
 
 from anpr_info import cache as anpr_cache
 from anpr_info import registry, selectors
@@ -16,7 +17,10 @@ PALETTE = ["#1d3b53", "#d4351c", "#00703c", "#f47738", "#5694ca", "#912b88", "#8
 
 
 def chart_state(measure_code: str, params) -> dict:
-    """Normalise query parameters into a chart state (unknown values fall back to defaults)."""
+    """Normalise query parameters into a chart state (unknown values fall back to defaults).
+
+    `as_of` names a published release: the figures as they stood when it was published, which
+    is what a permalink shows. An unknown release is not found (Http404)."""
     measure = registry.MEASURES.get(measure_code)
     if measure is None:
         return {}
@@ -24,21 +28,65 @@ def chart_state(measure_code: str, params) -> dict:
     period = params.get("period") or ""
     if period and not re.fullmatch(r"\d{4}(-\d{2}|-Q[1-4])?", period):
         period = ""
-    return {"measure": measure, "breakdown": breakdown, "period": period}
+    latest = latest_release()
+    as_of = None
+    if params.get("as_of"):
+        as_of = selectors.release_published_get(params["as_of"])
+        if latest and as_of.sequence == latest["sequence"]:
+            as_of = None  # the latest release's figures are the current ones
+    return {
+        "measure": measure,
+        "breakdown": breakdown,
+        "period": period,
+        "as_of": as_of,
+        "latest": latest,
+    }
 
 
-def state_query(state: dict) -> str:
-    query = f"breakdown={state['breakdown'].code}"
+def latest_release() -> dict | None:
+    return selectors.release_latest_summary()
+
+
+def release_slug(release: dict) -> str:
+    return f"{release['period']}-v{release['version']}"
+
+
+def state_params(state: dict, *, pinned: bool = False) -> dict[str, str]:
+    """The query parameters that name this chart. `pinned` adds the release the figures come
+    from, so that the link shows the same figures after later releases."""
+    params = {"breakdown": state["breakdown"].code}
     if state.get("period"):
-        query += f"&period={state['period']}"
-    return query
+        params["period"] = state["period"]
+    if state.get("as_of") is not None:
+        params["as_of"] = state["as_of"].slug
+    elif pinned and state.get("latest"):
+        params["as_of"] = release_slug(state["latest"])
+    return params
+
+
+def state_query(state: dict, *, pinned: bool = False) -> str:
+    return urlencode(state_params(state, pinned=pinned))
+
+
+def _key(state: dict) -> str:
+    as_of = state.get("as_of")
+    return ":".join(
+        [
+            state["measure"].code,
+            state["breakdown"].code,
+            state.get("period", ""),
+            as_of.slug if as_of is not None else "",
+        ]
+    )
 
 
 def chart_data(state: dict) -> dict:
     measure, breakdown = state["measure"], state["breakdown"]
-    key = f"data:{measure.code}:{breakdown.code}:{state.get('period', '')}"
     return anpr_cache.cached(
-        key, lambda: selectors.chart_records(measure, breakdown, state.get("period") or None)
+        f"data:{_key(state)}",
+        lambda: selectors.chart_records(
+            measure, breakdown, state.get("period") or None, state.get("as_of")
+        ),
     )
 
 
@@ -50,24 +98,34 @@ def chart_title(state: dict, data: dict) -> str:
     return title
 
 
-def chart_spec(state: dict, data: dict) -> dict:
-    """The Vega-Lite spec, with the records inline so that downloads match the picture."""
+# The same major version as the runtime in static/vendor (vega-lite 6.4) and on the server.
+VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
+VEGA_LITE_VERSION = "6.4"
+
+
+def chart_spec(state: dict, data: dict, *, titled: bool = True, width: int | str = 640) -> dict:
+    """The Vega-Lite 6 spec, with the records inline so that downloads match the picture.
+
+    On the page the figure's caption is the title, so the drawn chart has none (`titled=False`)
+    and fills its container (`width="container"`); a downloaded SVG or PNG stands alone, so it
+    carries the title and a fixed width."""
     measure = state["measure"]
     values = [r for r in data["records"] if r["value"] is not None]
     series = {r["series"] for r in values}
     title = chart_title(state, data)
     unit = measure.unit.capitalize()
+    is_day = state["breakdown"].kind == "day"
     tooltip = [
         {"field": "series_label", "type": "nominal", "title": "Series"},
-        {"field": "x", "type": "nominal", "title": "Period"},
+        {"field": "x", "type": "nominal", "title": "Day" if is_day else "Period"},
         {"field": "value", "type": "quantitative", "title": unit, "format": ","},
     ]
     base = {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "title": {"text": title, "anchor": "start", "font": FONT, "fontSize": 16},
+        "$schema": VEGA_LITE_SCHEMA,
         "description": f"{title}. The same figures are in the table below the chart.",
         "data": {"values": values},
-        "width": 640,
+        "width": width,
+        "autosize": {"type": "fit-x", "contains": "padding"},
         "config": {
             "font": FONT,
             "axis": {
@@ -75,12 +133,17 @@ def chart_spec(state: dict, data: dict) -> dict:
                 "titleFontSize": 13,
                 "labelFont": FONT,
                 "titleFont": FONT,
+                # Never draw labels on top of each other, whatever the width: drop some.
+                "labelOverlap": "greedy",
+                "labelSeparation": 6,
             },
             "legend": {"labelFontSize": 12, "titleFontSize": 13, "orient": "bottom", "columns": 3},
             "range": {"category": PALETTE},
             "background": "white",
         },
     }
+    if titled:
+        base["title"] = {"text": title, "anchor": "start", "font": FONT, "fontSize": 16}
     if data["single_period"]:
         count = len(values) or 1
         base["height"] = max(120, min(22 * count, 800))
@@ -89,33 +152,41 @@ def chart_spec(state: dict, data: dict) -> dict:
             "y": {
                 "field": "series_label",
                 "type": "nominal",
-                "sort": None,
+                "sort": None,  # the records' order: by size where order has no meaning
                 "title": None,
-                "axis": {"labelLimit": 260},
+                "axis": {"labelLimit": 200, "labelOverlap": False},
             },
             "x": {
                 "field": "value",
                 "type": "quantitative",
                 "title": unit,
-                "axis": {"format": "~s"},
+                "axis": {"format": "~s", "tickCount": 5},
             },
             "tooltip": tooltip,
         }
     else:
         base["height"] = 320
-        base["mark"] = {"type": "line", "point": len({r["x"] for r in values}) < 40}
+        days = len({r["x"] for r in values})
+        base["mark"] = {"type": "line", "point": days < 40}
+        if is_day and days <= 31:
+            x_axis = {"format": "%-d %b", "tickCount": {"interval": "week", "step": 1}}
+        elif is_day:
+            x_axis = {"format": "%b %Y", "tickCount": {"interval": "month", "step": 3}}
+        else:
+            x_axis = {"format": "%b %Y", "tickCount": 6}
+        x_axis.update({"labelAngle": 0, "labelFlush": True})
         encoding = {
             "x": {
                 "field": "x",
                 "type": "temporal",
-                "title": "Day" if state["breakdown"].kind == "day" else "Period",
-                "axis": {"format": "%b %Y" if state["breakdown"].kind != "day" else "%d %b %Y"},
+                "title": "Day" if is_day else "Period",
+                "axis": x_axis,
             },
             "y": {
                 "field": "value",
                 "type": "quantitative",
                 "title": unit,
-                "axis": {"format": "~s"},
+                "axis": {"format": "~s", "tickCount": 5},
             },
             "tooltip": tooltip,
         }
@@ -132,30 +203,39 @@ def chart_spec(state: dict, data: dict) -> dict:
     return base
 
 
-def _render(kind: str, state: dict):
+def _render(kind: str, state: dict, titled: bool):
     import vl_convert
 
     data = chart_data(state)
-    spec = chart_spec(state, data)
+    spec = chart_spec(state, data, titled=titled)
     if kind == "svg":
-        return vl_convert.vegalite_to_svg(spec)
-    return vl_convert.vegalite_to_png(spec, scale=2)
+        return vl_convert.vegalite_to_svg(spec, vl_version=VEGA_LITE_VERSION)
+    return vl_convert.vegalite_to_png(spec, vl_version=VEGA_LITE_VERSION, scale=2)
 
 
-def chart_svg(state: dict) -> str:
+def chart_svg(state: dict, *, titled: bool = True) -> str:
     """Server-rendered SVG (cached until the next publication)."""
-    svg = anpr_cache.cached(
-        f"svg:{state['measure'].code}:{state['breakdown'].code}:{state.get('period', '')}",
-        lambda: _render("svg", state),
+    return anpr_cache.cached(
+        f"svg:{int(titled)}:{_key(state)}", lambda: _render("svg", state, titled)
     )
-    return svg
 
 
 def chart_png(state: dict) -> bytes:
-    return anpr_cache.cached(
-        f"png:{state['measure'].code}:{state['breakdown'].code}:{state.get('period', '')}",
-        lambda: _render("png", state),
-    )
+    return anpr_cache.cached(f"png:{_key(state)}", lambda: _render("png", state, True))
+
+
+def charts_warm() -> int:
+    """Draw every measure's default chart (the page's and the dashboard's) into the cache, so
+    that the first reader after a publication does not wait for the renderer. Returns how many
+    charts were drawn; a chart already cached costs nothing."""
+    drawn = 0
+    for code in registry.MEASURES:
+        state = chart_state(code, {})
+        if any(r["value"] is not None for r in chart_data(state)["records"]):
+            chart_svg(state, titled=False)
+            chart_svg(state, titled=True)
+            drawn += 2
+    return drawn
 
 
 def svg_for_inline(svg: str, *, title: str, description: str) -> str:
@@ -206,18 +286,22 @@ def records_csv(state: dict, data: dict) -> str:
     return buffer.getvalue()
 
 
+def records_data(state: dict, data: dict) -> dict:
+    """A breakdown's table as open data: the JSON download and the API's figures endpoint."""
+    as_of = state.get("as_of")
+    return {
+        "measure": state["measure"].code,
+        "breakdown": state["breakdown"].code,
+        "period": data.get("period"),
+        "as_of": as_of.slug if as_of is not None else None,
+        "unit": state["measure"].unit,
+        "tier": state["measure"].tier,
+        "records": data["records"],
+    }
+
+
 def records_json(state: dict, data: dict) -> str:
-    return json.dumps(
-        {
-            "measure": state["measure"].code,
-            "breakdown": state["breakdown"].code,
-            "period": data.get("period"),
-            "unit": state["measure"].unit,
-            "tier": state["measure"].tier,
-            "records": data["records"],
-        },
-        indent=1,
-    )
+    return json.dumps(records_data(state, data), indent=1)
 
 
 def payload_csv(payload: dict) -> str:

@@ -38,6 +38,9 @@ class Dimension:
     label: str
     values: tuple[Value, ...]
     description: str = ""
+    # The values run in a meaningful order (ages, subsets, tiers): charts keep it. Otherwise
+    # bars for one period are sorted by size, as readers compare them.
+    ordered: bool = False
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -145,6 +148,7 @@ DIMENSIONS: dict[str, Dimension] = {
                 Value("d91_365", "91 days to 12 months"),
             ),
             "How old the searched reads were.",
+            ordered=True,
         ),
         Dimension(
             "authorisation",
@@ -164,6 +168,7 @@ DIMENSIONS: dict[str, Dimension] = {
                 Value("referred", "Referred for misconduct"),
             ),
             "Each is a subset of the one before, so they do not add up.",
+            ordered=True,
         ),
         Dimension(
             "access_tier",
@@ -174,6 +179,7 @@ DIMENSIONS: dict[str, Dimension] = {
                 Value("administrator", "System administrator"),
             ),
             "Staff who held access at the end of the quarter.",
+            ordered=True,
         ),
         Dimension(
             "status",
@@ -182,6 +188,7 @@ DIMENSIONS: dict[str, Dimension] = {
                 Value("due", "Records reaching 12 months"),
                 Value("deleted_on_time", "Deleted on reaching 12 months"),
             ),
+            ordered=True,
         ),
         Dimension(
             "reason",
@@ -204,6 +211,7 @@ DIMENSIONS: dict[str, Dimension] = {
                 Value("complaints", "Complaints"),
             ),
             "Requests from people about their own data, and complaints. These do not add up.",
+            ordered=True,
         ),
         Dimension(
             "agency",

@@ -46,6 +46,23 @@ def release_published_get(slug: str) -> Release:
     return release
 
 
+def release_latest_summary() -> dict | None:
+    """The release published last (a revision, perhaps): what "as of now" means, and when the
+    published figures last changed. Cached until the next publication."""
+    from anpr_info import cache as anpr_cache
+
+    return (
+        anpr_cache.cached(
+            "latest-release",
+            lambda: releases_published()
+            .values("period", "version", "sequence", "published_at", "manifest_sha256")
+            .first()
+            or {},
+        )
+        or None
+    )
+
+
 def releases_upcoming() -> QuerySet[Release]:
     """The public calendar: announced dates only, never content."""
     return Release.objects.exclude(status=Release.Status.PUBLISHED).order_by("announced_at")
@@ -215,11 +232,24 @@ def breakdown_get(measure: registry.Measure, code: str | None) -> Breakdown:
     return options[0]
 
 
-def periods_published(measure: str, table: str) -> list[str]:
+def _published_observations(
+    measure: str, table: str, as_of: Release | None
+) -> QuerySet[Observation]:
+    """A table's published figures: the latest version of each period, or, `as_of` a release,
+    the version of each period that was current just after that release was published."""
+    qs = Observation.objects.filter(
+        measure=measure, table=table, release__status=Release.Status.PUBLISHED
+    )
+    if as_of is None:
+        return qs.filter(is_latest=True)
+    return qs.filter(release__sequence__lte=as_of.sequence)
+
+
+def periods_published(measure: str, table: str, as_of: Release | None = None) -> list[str]:
+    # order_by() drops the model's default ordering, whose pk would defeat distinct().
     return sorted(
-        Observation.objects.filter(
-            measure=measure, table=table, is_latest=True, release__status=Release.Status.PUBLISHED
-        )
+        _published_observations(measure, table, as_of)
+        .order_by()
         .values_list("period", flat=True)
         .distinct()
     )
@@ -229,30 +259,63 @@ def period_start(period: str) -> str:
     return registry.period_bounds(period)[0].isoformat()
 
 
-def chart_records(measure: registry.Measure, breakdown: Breakdown, period: str | None) -> dict:
-    """Exactly the data a chart shows: a list of records, plus how to draw them.
+def _totals_filter(kind: str, table_def: registry.Table) -> dict:
+    """Narrow the query to the cells a breakdown reads (the loop below still decides), so a
+    daily table's thousands of cells are not loaded to draw its monthly total."""
+    totals = {
+        "total": table_def.rows + table_def.columns,
+        "rows": table_def.columns,
+        "columns": table_def.rows,
+        "day": table_def.columns,
+    }.get(kind, ())
+    lookups = {f"dims__{d}": TOTAL for d in totals if d != "date"}
+    if "date" in table_def.rows and kind in ("total", "rows", "columns"):
+        lookups["date__isnull"] = True
+    return lookups
+
+
+def _sorts_by_value(dims: tuple[str, ...]) -> bool:
+    return all(d != "date" and not registry.DIMENSIONS[d].ordered for d in dims)
+
+
+def chart_records(
+    measure: registry.Measure,
+    breakdown: Breakdown,
+    period: str | None,
+    as_of: Release | None = None,
+) -> dict:
+    """A breakdown's table: exactly the figures the page, its chart, every download, the embed
+    and the API show for it. Nothing else computes them, so they cannot disagree.
 
     Records: {"period", "x", "series", "series_label", "value", "display"}; value is None for
-    [x], [c] and [z] cells, which the chart leaves out and the table shows."""
+    [x], [c] and [z] cells, which the chart leaves out and the table shows. `as_of` a published
+    release gives the figures as they stood when it was published (a permalink's view)."""
     table_def = registry.table(measure.code, breakdown.table)
-    periods = periods_published(measure.code, breakdown.table)
-    single = breakdown.code == "area" or breakdown.kind == "annual" or bool(period)
-    if single:
+    periods = periods_published(measure.code, breakdown.table, as_of)
+    single = (
+        breakdown.code == "area" or breakdown.kind == "annual" or bool(period)
+    ) and breakdown.kind != "day"
+    if single or (breakdown.kind == "day" and period):
         period = period if period in periods else (periods[-1] if periods else None)
         wanted = [period] if period else []
     else:
         wanted = periods
-    observations = Observation.objects.filter(
-        measure=measure.code,
-        table=breakdown.table,
-        is_latest=True,
-        release__status=Release.Status.PUBLISHED,
-        period__in=wanted,
-    ).values_list("period", "dims", "value", "flag", "date")
+    rows = _published_observations(measure.code, breakdown.table, as_of).filter(
+        period__in=wanted, **_totals_filter(breakdown.kind, table_def)
+    )
+    observations = list(
+        rows.order_by().values_list("period", "dims", "value", "flag", "date", "release__sequence")
+    )
+    if as_of is not None:
+        # Keep, for each period, only the version from the last release up to `as_of`.
+        newest: dict[str, int] = {}
+        for obs in observations:
+            newest[obs[0]] = max(newest.get(obs[0], 0), obs[5])
+        observations = [obs for obs in observations if obs[5] == newest[obs[0]]]
     rows_dims, col_dims = table_def.rows, table_def.columns
     records = []
     day_totals: dict[str, list] = defaultdict(lambda: [0, ""])
-    for obs_period, dims, value, flag, date in observations:
+    for obs_period, dims, value, flag, date, _sequence in observations:
         row_vals = tuple(dims.get(d) for d in rows_dims)
         col_vals = tuple(dims.get(d) for d in col_dims)
         row_total = all(v == TOTAL for v in row_vals)
@@ -303,10 +366,14 @@ def chart_records(measure: registry.Measure, breakdown: Breakdown, period: str |
         for i, v in enumerate(registry.DIMENSIONS[d].values)
     }
     records.sort(key=lambda r: (r["x"], order.get(r["series"].split("+")[0], 0), r["series"]))
+    shown = {"rows": rows_dims, "columns": col_dims, "annual": rows_dims[:1]}.get(breakdown.kind)
+    if single and shown and _sorts_by_value(shown):
+        # Order has no meaning here: largest first, hidden figures last (stable for ties).
+        records.sort(key=lambda r: (r["value"] is None, -(r["value"] or 0)))
     return {
         "records": records,
         "single_period": single,
-        "period": period if single else None,
+        "period": period if (single or breakdown.kind == "day") else None,
         "periods": periods,
         "x_type": "temporal" if not single else "nominal",
     }

@@ -21,7 +21,17 @@ def releases_publish_due() -> list[str]:
     from anpr_info.services.releases import releases_publish_due as publish_due
 
     used_signatures_purge()
-    return [release.slug for release in publish_due()]
+    published = [release.slug for release in publish_due()]
+    if published:
+        # The caches were emptied by the publication: draw the default charts now, here, rather
+        # than in the first reader's request.
+        from django.db import transaction
+
+        from anpr_info.charts import charts_warm
+
+        # After the data cache's new generation (its bump runs on commit, in order).
+        transaction.on_commit(charts_warm)
+    return published
 
 
 @app.on_after_finalize.connect

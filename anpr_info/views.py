@@ -4,8 +4,10 @@ Everything here reads published releases only, through selectors, and caches by 
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -13,10 +15,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
+from django.utils.http import http_date
 from django.views.decorators.http import require_GET
 
 from anpr_info import cache as anpr_cache
-from anpr_info import charts, registry, selectors
+from anpr_info import charts, registry, selectors, tilemap
 from anpr_info.services.releases import PAGE_CACHE_NAMESPACE
 from talklondon.page_cache import cache_anonymous_page
 
@@ -26,29 +30,39 @@ VERIFY_SCRIPT = Path(__file__).parent / "verify" / "anpr_verify.py"
 def _measure_cards() -> list[dict]:
     cards = []
     for measure in registry.MEASURES.values():
-        options = selectors.breakdowns(measure)
-        cards.append(
-            {
-                "measure": measure,
-                "breakdowns": options,
-                "default": options[0],
-            }
-        )
+        options = [
+            {"breakdown": b, "query": urlencode({"breakdown": b.code})}
+            for b in selectors.breakdowns(measure)
+        ]
+        cards.append({"measure": measure, "breakdowns": options, "default": options[0]})
     return cards
+
+
+def _dashboard_figures() -> dict:
+    """Headline figures, with the one period they describe and the release they come from; and
+    the most recent publication, which may be a revision of an earlier month."""
+    ratios = selectors.headline_ratios()
+    source = None
+    if ratios:
+        source = (
+            selectors.releases_published()
+            .filter(period=ratios["period"])
+            .order_by("-version")
+            .values("period", "version", "published_at")
+            .first()
+        )
+    latest = selectors.releases_published().values("period", "version", "published_at").first()
+    for release in (source, latest):
+        if release:
+            release["slug"] = charts.release_slug(release)
+            release["period_label"] = registry.period_label(release["period"])
+    return {"ratios": ratios, "source": source, "latest": latest}
 
 
 @require_GET
 @cache_anonymous_page(PAGE_CACHE_NAMESPACE)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    context = anpr_cache.cached(
-        "dashboard",
-        lambda: {
-            "ratios": selectors.headline_ratios(),
-            "latest": selectors.releases_published()
-            .values("period", "version", "published_at")
-            .first(),
-        },
-    )
+    context = anpr_cache.cached("dashboard", _dashboard_figures)
     context["cards"] = _measure_cards()
     context["upcoming"] = list(selectors.releases_upcoming()[:3])
     return render(request, "anpr_info/dashboard.html", context)
@@ -61,43 +75,90 @@ def _state_or_404(code: str, request: HttpRequest) -> dict:
     return state
 
 
+def _absolute(request: HttpRequest, name: str, code: str, query: str) -> str:
+    """A public URL on the host this page was asked for (ALLOWED_HOSTS and the proxy settings
+    vouch for it), so links work wherever the site is served."""
+    return request.build_absolute_uri(f"{reverse(name, args=[code])}?{query}")
+
+
+def _revision_banner(state: dict, data: dict) -> dict | None:
+    """For a permalink to an older release: when it was published and whether the figures in
+    this view have changed since."""
+    as_of = state["as_of"]
+    if as_of is None:
+        return None
+    current = charts.chart_data({**state, "as_of": None})
+    changed = [r for r in current["records"] if r not in data["records"]]
+    return {
+        "release": as_of,
+        "latest": charts.release_slug(state["latest"]),
+        "changed": bool(changed) or len(current["records"]) != len(data["records"]),
+    }
+
+
 @require_GET
 @cache_anonymous_page(PAGE_CACHE_NAMESPACE)
 def measure_detail(request: HttpRequest, code: str) -> HttpResponse:
     state = _state_or_404(code, request)
+    measure = state["measure"]
     data = charts.chart_data(state)
     title = charts.chart_title(state, data)
     query = charts.state_query(state)
-    base = settings.SITE_URL
-    page_url = reverse("anpr_info:measure", args=[code])
-    svg_url = reverse("anpr_info:chart_svg", args=[code])
+    pinned = charts.state_query(state, pinned=True)
     svg = ""
     if any(r["value"] is not None for r in data["records"]):
         svg = charts.svg_for_inline(
-            charts.chart_svg(state),
+            charts.chart_svg(state, titled=False),
             title=title,
             description="The figures are in the table after the chart.",
         )
+    permalink = _absolute(request, "anpr_info:measure", code, pinned)
+    image = _absolute(request, "anpr_info:chart_svg", code, pinned)
+    # Plain text (shown in a text area, escaped once more there) of valid, escaped HTML.
     embed = (
-        f'<a href="{base}{page_url}?{query}"><img src="{base}{svg_url}?{query}" '
-        f'alt="{title}. Figures and downloads on Talk London." width="640"></a>'
+        f'<a href="{escape(permalink)}"><img src="{escape(image)}" '
+        f'alt="{escape(title)}. Figures and downloads on Talk London." width="640"></a>'
     )
+    latest_query = charts.state_query({**state, "as_of": None})
+    area = next((b for b in selectors.breakdowns(measure) if b.code == "area"), None)
+    map_svg = ""
+    if area is not None and state["breakdown"].code == "area" and data["records"]:
+        map_svg = tilemap.tile_map_svg(data["records"], title=title, unit=measure.unit)
+    map_query = charts.state_query({**state, "breakdown": area, "period": ""}) if area else ""
     context = {
         "state": state,
-        "measure": state["measure"],
+        "measure": measure,
         "breakdown": state["breakdown"],
-        "breakdowns": selectors.breakdowns(state["measure"]),
+        "breakdowns": selectors.breakdowns(measure),
         "data": data,
         "title": title,
         "svg": svg,
         "query": query,
-        "permalink": f"{base}{page_url}?{query}",
+        "permalink": permalink,
         "embed": embed,
-        "tier_description": registry.TIER_DESCRIPTIONS[state["measure"].tier],
-        "has_sensitive": state["measure"].has_sensitive,
+        "banner": _revision_banner(state, data),
+        "latest_url": f"{reverse('anpr_info:measure', args=[code])}?{latest_query}",
+        "release": state["as_of"].slug
+        if state["as_of"]
+        else (charts.release_slug(state["latest"]) if state["latest"] else ""),
+        "map_available": area is not None,
+        "map_svg": map_svg,
+        "map_url": f"{reverse('anpr_info:measure', args=[code])}?{map_query}#map",
+        "tier_description": registry.TIER_DESCRIPTIONS[measure.tier],
+        "has_sensitive": measure.has_sensitive,
         "period_options": [(p, registry.period_label(p)) for p in reversed(data["periods"])],
     }
     return render(request, "anpr_info/measure.html", context)
+
+
+def _open_data(response: HttpResponse, state: dict) -> HttpResponse:
+    """Every open-data download: readable from any origin (like the API) and dated by the
+    publication it reflects, for conditional requests (ETags come from ConditionalGetMiddleware)."""
+    response["Access-Control-Allow-Origin"] = "*"
+    latest = state.get("latest")
+    if latest:
+        response["Last-Modified"] = http_date(latest["published_at"].timestamp())
+    return response
 
 
 @require_GET
@@ -105,29 +166,31 @@ def chart_spec(request: HttpRequest, code: str) -> HttpResponse:
     state = _state_or_404(code, request)
     data = charts.chart_data(state)
     body = {
-        "spec": charts.chart_spec(state, data),
+        "spec": charts.chart_spec(state, data, titled=False, width="container"),
         "title": charts.chart_title(state, data),
         "query": charts.state_query(state),
+        "permalink": _absolute(
+            request, "anpr_info:measure", code, charts.state_query(state, pinned=True)
+        ),
         "records": data["records"],
     }
-    return HttpResponse(json.dumps(body), content_type="application/json")
+    return _open_data(HttpResponse(json.dumps(body), content_type="application/json"), state)
 
 
 @require_GET
 def chart_svg(request: HttpRequest, code: str) -> HttpResponse:
     state = _state_or_404(code, request)
     response = HttpResponse(charts.chart_svg(state), content_type="image/svg+xml")
-    response["Content-Disposition"] = f'inline; filename="{code}-{state["breakdown"].code}.svg"'
-    response["Access-Control-Allow-Origin"] = "*"
-    return response
+    response["Content-Disposition"] = f'inline; filename="{_file_name(state)}.svg"'
+    return _open_data(response, state)
 
 
 @require_GET
 def chart_png(request: HttpRequest, code: str) -> HttpResponse:
     state = _state_or_404(code, request)
     response = HttpResponse(charts.chart_png(state), content_type="image/png")
-    response["Content-Disposition"] = f'attachment; filename="{code}-{state["breakdown"].code}.png"'
-    return response
+    response["Content-Disposition"] = f'attachment; filename="{_file_name(state)}.png"'
+    return _open_data(response, state)
 
 
 @require_GET
@@ -136,8 +199,8 @@ def chart_csv(request: HttpRequest, code: str) -> HttpResponse:
     response = HttpResponse(
         charts.records_csv(state, charts.chart_data(state)), content_type="text/csv; charset=utf-8"
     )
-    response["Content-Disposition"] = f'attachment; filename="{code}-{state["breakdown"].code}.csv"'
-    return response
+    response["Content-Disposition"] = f'attachment; filename="{_file_name(state)}.csv"'
+    return _open_data(response, state)
 
 
 @require_GET
@@ -146,10 +209,18 @@ def chart_json(request: HttpRequest, code: str) -> HttpResponse:
     response = HttpResponse(
         charts.records_json(state, charts.chart_data(state)), content_type="application/json"
     )
-    response["Content-Disposition"] = (
-        f'attachment; filename="{code}-{state["breakdown"].code}.json"'
-    )
-    return response
+    response["Content-Disposition"] = f'attachment; filename="{_file_name(state)}.json"'
+    return _open_data(response, state)
+
+
+def _file_name(state: dict) -> str:
+    """measure-breakdown[-period][-release]: only safe characters, whatever the codes hold."""
+    parts = [state["measure"].code, state["breakdown"].code.replace("+", "-and-")]
+    if state.get("period"):
+        parts.append(state["period"])
+    if state.get("as_of") is not None:
+        parts.append(state["as_of"].slug)
+    return "-".join(parts)
 
 
 @require_GET
@@ -259,14 +330,32 @@ def release_table(
 
 
 class ReleaseFeed(Feed):
-    """Atom feed of published releases."""
+    """Atom feed of published releases. Links name the host the feed was asked for."""
 
     feed_type = Atom1Feed
     title = "ANPR transparency statistics: releases"
     subtitle = "Monthly statistics on how the Metropolitan Police use ANPR data from TfL cameras."
+    # RFC 4287 requires an author for the feed (or every entry).
+    author_name = "Mayor's Office for Policing and Crime (MOPAC)"
+    request: HttpRequest | None = None
+
+    def __call__(self, request, *args, **kwargs):
+        # One instance serves every request: answer from a copy that knows this request.
+        feed = copy.copy(self)
+        feed.request = request
+        return Feed.__call__(feed, request, *args, **kwargs)
+
+    def _url(self, path: str) -> str:
+        return self.request.build_absolute_uri(path)
 
     def link(self):
-        return reverse("anpr_info:release_list")
+        return self._url(reverse("anpr_info:release_list"))
+
+    def feed_url(self):
+        return self._url(reverse("anpr_info:release_feed"))
+
+    def author_link(self):
+        return self._url(reverse("anpr_info:dashboard"))
 
     def items(self):
         return list(selectors.releases_published()[:50])
@@ -284,7 +373,7 @@ class ReleaseFeed(Feed):
         return text
 
     def item_link(self, item):
-        return reverse("anpr_info:release_detail", args=[item.slug])
+        return self._url(reverse("anpr_info:release_detail", args=[item.slug]))
 
     def item_pubdate(self, item):
         return item.published_at
@@ -293,4 +382,5 @@ class ReleaseFeed(Feed):
         return item.published_at
 
     def item_guid(self, item):
+        # An id, not a link: the canonical site's, so it never changes with the serving host.
         return f"{settings.SITE_URL}/anpr/releases/{item.slug}/#{item.manifest_sha256}"

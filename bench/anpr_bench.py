@@ -7,6 +7,10 @@
 2. disclosure: building the protected tables of every measure for two years of releases
    (24 monthly releases, with their quarterly and annual tables). Target: seconds.
 3. cached reads: dashboard, chart pages and API responses once cached: median and p99.
+4. measure pages, cold: every measure page's default view with every cache empty (the chart
+   renderer already started, as in a warm worker): HTML size and time, and the time as a ratio
+   to the methodology page (no chart, no figures) rendered the same way in the same run.
+   Targets: under 100 KB and under 300 ms each.
 
 Creates and drops its own test database (PostgreSQL when DATABASE_URL is set, SQLite
 otherwise) and appends one line per benchmark to bench/RESULTS.md.
@@ -98,6 +102,33 @@ def bench_cached(client, runs):
     return timings, len(urls)
 
 
+def bench_measure_pages(client, runs):
+    """Per measure: (code, KB, median cold ms); and the baseline's median cold ms."""
+    from django.core.cache import cache
+
+    from anpr_info import registry
+    from talklondon.page_cache import page_cache_local_clear
+
+    def cold(url):
+        timings = []
+        for _ in range(runs):
+            cache.clear()
+            page_cache_local_clear()
+            start = time.perf_counter()
+            response = client.get(url)
+            timings.append(time.perf_counter() - start)
+            assert response.status_code == 200, url
+        return len(response.content), statistics.median(timings)
+
+    client.get("/anpr/measures/audit/chart.svg")  # start the chart renderer (once per process)
+    _size, baseline = cold("/anpr/methodology/")
+    pages = []
+    for code in registry.MEASURES:
+        size, median = cold(f"/anpr/measures/{code}/")
+        pages.append((code, size / 1024, median))
+    return pages, baseline
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="3 months and fewer requests (CI)")
@@ -175,6 +206,18 @@ def main():
         lines.append(
             f"anpr_cached · {vendor} · {count} URLs × {len(timings) // count} runs · "
             f"median {statistics.median(timings) * 1000:.1f} ms, p99 {percentile(timings, 0.99) * 1000:.1f} ms"
+        )
+
+        # 4. Every measure page's default view, cold.
+        pages, baseline = bench_measure_pages(client, 3 if args.quick else 7)
+        largest = max(pages, key=lambda p: p[1])
+        slowest = max(pages, key=lambda p: p[2])
+        lines.append(
+            f"anpr_measure_pages_cold · {vendor} · {len(months)} months · {len(pages)} measure "
+            f"pages, default view, every cache empty · largest {largest[1]:.1f} KB ({largest[0]}) · "
+            f"slowest median {slowest[2] * 1000:.0f} ms ({slowest[0]}), "
+            f"{slowest[2] / baseline:.1f}× the methodology page ({baseline * 1000:.0f} ms) · "
+            f"load {os.getloadavg()[0]:.1f}"
         )
     finally:
         connection.creation.destroy_test_db(test_db, verbosity=0)

@@ -80,6 +80,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # ETags for every full response (cached copies too), and 304s for conditional requests.
+    "django.middleware.http.ConditionalGetMiddleware",
     # Anonymous page-cache hits are answered here, before sessions, CSRF, auth and CSP.
     "talklondon.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -11,21 +11,19 @@ const EMBED_OPTIONS = {
   tooltip: { disableDefaultStyle: true },
 };
 
-function updateQueryLinks(query) {
+function updateQueryLinks(query, permalinkUrl) {
   document.querySelectorAll("[data-anpr-downloads] a").forEach((link) => {
     const url = new URL(link.href, window.location.href);
     url.search = query;
     link.href = url.toString();
   });
+  // The permalink and the embed name the release the figures come from (as the server's do).
   const permalink = document.querySelector("[data-anpr-permalink]");
-  if (permalink) {
-    const url = new URL(permalink.value);
-    url.search = query;
-    permalink.value = url.toString();
-  }
+  if (permalink && permalinkUrl) permalink.value = permalinkUrl;
   const embed = document.querySelector("[data-anpr-embed]");
-  if (embed) {
-    embed.value = embed.value.replace(/\?[^"]*"/g, `?${query}"`);
+  if (embed && permalinkUrl) {
+    const pinned = new URL(permalinkUrl).search.replaceAll("&", "&amp;");
+    embed.value = embed.value.replace(/\?[^"]*"/g, `${pinned}"`);
   }
 }
 
@@ -56,8 +54,16 @@ async function draw(container, query) {
   if (!response.ok) throw new Error(`Chart data: ${response.status}`);
   const body = await response.json();
   if (!body.spec.data.values.length) return body;
+  // Drawn in the page (a detached element has no width for a "container" wide chart), then
+  // the server-rendered picture it replaces is removed.
   const target = document.createElement("div");
-  await window.vegaEmbed(target, body.spec, EMBED_OPTIONS);
+  container.appendChild(target);
+  try {
+    await window.vegaEmbed(target, body.spec, EMBED_OPTIONS);
+  } catch (error) {
+    target.remove();
+    throw error;
+  }
   container.replaceChildren(target);
   return body;
 }
@@ -79,7 +85,7 @@ function init() {
       const previousTitle = caption ? caption.textContent : "";
       if (caption) caption.textContent = body.title;
       rebuildTable(body.records, query.get("breakdown") === "day", body.title);
-      updateQueryLinks(body.query);
+      updateQueryLinks(body.query, body.permalink);
       window.history.replaceState(null, "", `${form.action}?${body.query}`);
       // The address now names this chart, so the page title must too, as the server would.
       if (document.title.startsWith(previousTitle)) {

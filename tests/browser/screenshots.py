@@ -199,6 +199,11 @@ SHOTS = [
         "The ANPR transparency dashboard",
         [_reverse("anpr_info:dashboard")],
     ),
+    Shot(
+        "transparency-measure-map",
+        "An ANPR measure by borough, on its tile map (Chart | Table | Map)",
+        [_path("/anpr/measures/hits/?breakdown=area#map")],
+    ),
 ]
 
 
@@ -322,6 +327,7 @@ def _update_readme(taken: list[Shot]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--current-db", action="store_true", help="use DATABASE_URL as set")
+    parser.add_argument("--port", type=int, default=0, help="serve on this port (default: free)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
 
@@ -335,7 +341,7 @@ def main() -> None:
     _manage("migrate", "--noinput", "-v", "0", env=env)
     _manage("seed_demo", env=env)
 
-    port = _free_port()
+    port = args.port or _free_port()
     base_url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(  # noqa: S603 - fixed arguments
         [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],

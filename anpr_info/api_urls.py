@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
-from anpr_info import api_views
+from anpr_info import api_views, ingest_api
 from anpr_info.services.releases import PAGE_CACHE_NAMESPACE
 from talklondon.page_cache import cache_anonymous_page
 
@@ -31,7 +31,7 @@ urlpatterns = [
     path("v1/observations/", cached(api_views.ObservationList.as_view()), name="observation_list"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", api_views.api_docs, name="docs"),
-    path("ingest/v1/returns/", api_views.ingest_returns, name="ingest_returns"),
-    path("ingest/v1/schema/", api_views.ingest_schema_index, name="ingest_schema_index"),
-    path("ingest/v1/schema/<slug:dataset>.json", api_views.ingest_schema, name="ingest_schema"),
+    path("ingest/v1/returns/", ingest_api.IngestReturns.as_view(), name="ingest_returns"),
+    path("ingest/v1/schema/", ingest_api.ingest_schema_index, name="ingest_schema_index"),
+    path("ingest/v1/schema/<slug:dataset>.json", ingest_api.ingest_schema, name="ingest_schema"),
 ]

@@ -1,22 +1,15 @@
-"""The open data API (read-only, published data only) and the ingestion endpoint.
+"""The open data API (read-only, published data only). Ingestion is in ingest_api.py.
 
 Open data: Django REST framework views, documented by drf-spectacular, CORS open (settings),
 rate-limited per IP by DRF's AnonRateThrottle, and cached until the next publication.
-
-Ingestion: a plain Django view, exempt from CSRF because it accepts no cookies or sessions: each
-request is authenticated by an API key and an HMAC signature (see signing.py).
 """
 
 from __future__ import annotations
 
-import json
-
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
-from django_ratelimit.core import is_ratelimited
+from django.views.decorators.http import require_GET
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -25,22 +18,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from anpr_info import cache as anpr_cache
-from anpr_info import ingestion, registry, selectors
-from anpr_info.services.ingest import (
-    Problem,
-    idempotency_abandon,
-    idempotency_begin,
-    idempotency_finish,
-    request_authenticate,
-    signature_remember,
-    submission_receive,
-)
+from anpr_info import registry, selectors
 from anpr_info.signing import (
     IDEMPOTENCY_HEADER,
     KEY_HEADER,
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
-    sha256_hex,
 )
 
 PAGE_SIZE = 1000
@@ -418,113 +401,6 @@ def api_docs(request: HttpRequest) -> HttpResponse:
             "signature": SIGNATURE_HEADER,
             "idempotency": IDEMPOTENCY_HEADER,
         },
-        "window": int(getattr(settings, "ANPR_SIGNATURE_WINDOW_SECONDS", 300)),
+        "window": settings.ANPR_SIGNATURE_WINDOW_SECONDS,
     }
     return render(request, "anpr_info/api_docs.html", context)
-
-
-# --- Ingestion ------------------------------------------------------------------------------
-
-
-def _problem_response(status: int, body: dict, *, replayed: bool = False) -> HttpResponse:
-    content_type = "application/problem+json" if status >= 400 else "application/json"
-    response = HttpResponse(json.dumps(body), status=status, content_type=content_type)
-    if replayed:
-        response["Idempotent-Replayed"] = "true"
-    return response
-
-
-@csrf_exempt  # No cookies or sessions: every request carries an API key and an HMAC signature.
-@require_POST
-def ingest_returns(request: HttpRequest) -> HttpResponse:
-    """POST a return (JSON or CSV). See the API page for headers and problem types."""
-    rate = getattr(settings, "ANPR_INGEST_RATE", "600/m")
-    if is_ratelimited(
-        request, group="anpr-ingest", key="ip", rate=rate, method="POST", increment=True
-    ):
-        return _problem_response(
-            429,
-            Problem(
-                429, "rate-limited", "Too many requests", "Slow down and retry later."
-            ).as_dict(),
-        )
-    body = request.body
-    try:
-        api_key = request_authenticate(
-            key=request.headers.get(KEY_HEADER, ""),
-            timestamp=request.headers.get(TIMESTAMP_HEADER, ""),
-            signature=request.headers.get(SIGNATURE_HEADER, ""),
-            method=request.method,
-            path=request.get_full_path(),
-            body=body,
-        )
-    except Problem as problem:
-        return _problem_response(problem.status, problem.as_dict())
-    source = api_key.source
-    idempotency_key = request.headers.get(IDEMPOTENCY_HEADER, "")
-    params = {k: request.GET.get(k, "") for k in ("dataset", "period", "reason")}
-    fingerprint = sha256_hex(json.dumps([request.content_type, params]).encode() + b"\n" + body)
-    if idempotency_key:
-        try:
-            stored = idempotency_begin(
-                source=source, key=idempotency_key, request_sha256=fingerprint
-            )
-        except Problem as problem:
-            return _problem_response(problem.status, problem.as_dict())
-        if stored is not None:
-            return _problem_response(stored[0], stored[1], replayed=True)
-    try:
-        signature_remember(signature=request.headers.get(SIGNATURE_HEADER, ""))
-    except Problem as problem:
-        if idempotency_key:
-            idempotency_abandon(source=source, key=idempotency_key)
-        return _problem_response(problem.status, problem.as_dict())
-    try:
-        status, payload = submission_receive(
-            source=source, body=body, content_type=request.content_type, params=params
-        )
-    except Exception:
-        if idempotency_key:
-            idempotency_abandon(source=source, key=idempotency_key)
-        raise
-    if idempotency_key:
-        idempotency_finish(source=source, key=idempotency_key, status=status, body=payload)
-    return _problem_response(status, payload)
-
-
-@require_GET
-def ingest_schema_index(request: HttpRequest) -> JsonResponse:
-    """A Frictionless-style index of the JSON Schemas for every dataset."""
-    base = _site()
-    return JsonResponse(
-        {
-            "name": "talk-london-anpr-returns",
-            "title": "ANPR returns from the police back end",
-            "description": "POST each return to /api/ingest/v1/returns/ as JSON (this schema) or as CSV with the same columns and ?dataset=&period=&reason=.",
-            "endpoint": f"{base}/api/ingest/v1/returns/",
-            "resources": [
-                {
-                    "name": d.code,
-                    "title": d.title,
-                    "grain": d.grain,
-                    "fields": list(d.fields),
-                    "schema": f"{base}/api/ingest/v1/schema/{d.code}.json",
-                }
-                for d in registry.DATASETS.values()
-            ],
-        }
-    )
-
-
-@require_GET
-def ingest_schema(request: HttpRequest, dataset: str) -> JsonResponse:
-    found = registry.DATASETS.get(dataset)
-    if found is None:
-        return JsonResponse(
-            Problem(404, "not-found", "Not found", "No such dataset.").as_dict(),
-            status=404,
-            content_type="application/problem+json",
-        )
-    response = JsonResponse(ingestion.json_schema(found, base_url=_site()))
-    response["Content-Type"] = "application/schema+json"
-    return response

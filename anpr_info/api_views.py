@@ -11,22 +11,35 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from anpr_info import api_filters, registry, selectors
 from anpr_info import cache as anpr_cache
-from anpr_info import registry, selectors
 from anpr_info.signing import (
     IDEMPOTENCY_HEADER,
     KEY_HEADER,
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
 )
+from talklondon.problems import problem_openapi
 
-PAGE_SIZE = 1000
+PAGE_SIZE = api_filters.PAGE_SIZE
+
+
+# Every open data endpoint may answer these, as RFC 9457 problem details.
+PROBLEM_RESPONSES = {
+    400: problem_openapi("Unknown, repeated or malformed query parameters"),
+    404: problem_openapi("No such published object"),
+    429: problem_openapi("Too many requests from this address"),
+}
 
 
 def _site() -> str:
@@ -34,13 +47,25 @@ def _site() -> str:
 
 
 class CachedAPIView(APIView):
-    """GET responses are built once per publication and per full URL."""
+    """GET responses are built once per publication and per normalised request: the view's
+    name, its path parameters (already checked by the URL converters) and its cleaned query
+    parameters. Unknown or repeated query parameters are a 400 (see api_filters)."""
+
+    query_params: tuple[str, ...] = ()
 
     def get(self, request, *args, **kwargs):
+        query = self.query(request)
+        key = ":".join(
+            ["api", type(self).__name__, *(f"{k}={v}" for k, v in sorted(kwargs.items()))]
+        )
         data = anpr_cache.cached(
-            f"api:{request.get_full_path()}", lambda: self.build(request, *args, **kwargs)
+            f"{key}?{api_filters.cache_suffix(query)}",
+            lambda: self.build(request, *args, **kwargs),
         )
         return Response(data)
+
+    def query(self, request) -> dict:
+        return api_filters.query_clean(request, self.query_params)
 
     def build(self, request, *args, **kwargs):  # pragma: no cover - overridden
         raise NotImplementedError
@@ -185,7 +210,10 @@ class ObservationSerializer(serializers.Serializer):
 
 
 class MeasureList(CachedAPIView):
-    @extend_schema(responses=MeasureSerializer(many=True), summary="Every published measure")
+    @extend_schema(
+        responses={200: MeasureSerializer(many=True), **PROBLEM_RESPONSES},
+        summary="Every published measure",
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -194,7 +222,9 @@ class MeasureList(CachedAPIView):
 
 
 class MeasureDetail(CachedAPIView):
-    @extend_schema(responses=MeasureSerializer, summary="One measure's definition")
+    @extend_schema(
+        responses={200: MeasureSerializer, **PROBLEM_RESPONSES}, summary="One measure's definition"
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -206,7 +236,8 @@ class MeasureDetail(CachedAPIView):
 
 class ReleaseList(CachedAPIView):
     @extend_schema(
-        responses=ReleaseSerializer(many=True), summary="Published releases, newest first"
+        responses={200: ReleaseSerializer(many=True), **PROBLEM_RESPONSES},
+        summary="Published releases, newest first",
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -216,7 +247,9 @@ class ReleaseList(CachedAPIView):
 
 
 class ReleaseDetail(CachedAPIView):
-    @extend_schema(responses=ReleaseSerializer, summary="One published release")
+    @extend_schema(
+        responses={200: ReleaseSerializer, **PROBLEM_RESPONSES}, summary="One published release"
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -235,7 +268,7 @@ def _release(slug):
 
 class ReleaseManifest(CachedAPIView):
     @extend_schema(
-        responses=OpenApiTypes.OBJECT,
+        responses={200: OpenApiTypes.OBJECT, **PROBLEM_RESPONSES},
         summary="A release's manifest (hash it as canonical JSON to check the chain)",
     )
     def get(self, request, *args, **kwargs):
@@ -246,7 +279,10 @@ class ReleaseManifest(CachedAPIView):
 
 
 class ReleaseTableView(CachedAPIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT, summary="One protected table of a release")
+    @extend_schema(
+        responses={200: OpenApiTypes.OBJECT, **PROBLEM_RESPONSES},
+        summary="One protected table of a release",
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -262,7 +298,7 @@ class ReleaseTableView(CachedAPIView):
 
 class Chain(CachedAPIView):
     @extend_schema(
-        responses=OpenApiTypes.OBJECT,
+        responses={200: OpenApiTypes.OBJECT, **PROBLEM_RESPONSES},
         summary="Every published manifest, in publication order (for verifying the hash chain)",
     )
     def get(self, request, *args, **kwargs):
@@ -273,18 +309,51 @@ class Chain(CachedAPIView):
 
 
 OBSERVATION_PARAMETERS = [
-    OpenApiParameter("measure", str, description="Measure code, for example hits."),
-    OpenApiParameter("table", str, description="Table code, for example by_area_category."),
-    OpenApiParameter("period", str, description="One period: 2025-03, 2025-Q1 or 2025."),
-    OpenApiParameter("period_from", str, description="First period (inclusive)."),
-    OpenApiParameter("period_to", str, description="Last period (inclusive)."),
     OpenApiParameter(
-        "release", str, description="Figures as first published in this release (slug)."
+        "measure", str, enum=list(registry.MEASURES), description="Measure code, for example hits."
     ),
-    OpenApiParameter("page", int, description="Page number (1000 observations a page)."),
+    OpenApiParameter(
+        "table",
+        str,
+        enum=api_filters._table_codes(),
+        description="Table code, for example by_area_category.",
+    ),
+    OpenApiParameter(
+        "period",
+        str,
+        pattern=api_filters.PERIOD_VALUE.regex.pattern,
+        description="One period: 2025-03, 2025-Q1 or 2025.",
+    ),
+    OpenApiParameter(
+        "period_from",
+        str,
+        pattern=api_filters.PERIOD_VALUE.regex.pattern,
+        description="First period (inclusive).",
+    ),
+    OpenApiParameter(
+        "period_to",
+        str,
+        pattern=api_filters.PERIOD_VALUE.regex.pattern,
+        description="Last period (inclusive).",
+    ),
+    OpenApiParameter(
+        "release",
+        str,
+        pattern=api_filters.RELEASE_VALUE.regex.pattern,
+        description="Figures as first published in this release (slug).",
+    ),
+    OpenApiParameter(
+        "page",
+        int,
+        description=f"Page number ({api_filters.PAGE_SIZE} observations a page), 1 to "
+        f"{settings.API_MAX_PAGE}.",
+    ),
     *[
         OpenApiParameter(
-            code, str, description=f"Filter by {d.label.lower()} code ('all' for totals)."
+            code,
+            str,
+            enum=[*d.codes, registry.TOTAL],
+            description=f"Filter by {d.label.lower()} code ('all' for totals).",
         )
         for code, d in registry.DIMENSIONS.items()
     ],
@@ -294,41 +363,37 @@ OBSERVATION_PARAMETERS = [
 class ObservationList(CachedAPIView):
     @extend_schema(
         parameters=OBSERVATION_PARAMETERS,
-        responses=inline_serializer(
-            "ObservationPage",
-            {
-                "count": serializers.IntegerField(),
-                "page": serializers.IntegerField(),
-                "next": serializers.URLField(allow_null=True),
-                "results": ObservationSerializer(many=True),
-            },
-        ),
+        responses={
+            200: inline_serializer(
+                "ObservationPage",
+                {
+                    "count": serializers.IntegerField(),
+                    "page": serializers.IntegerField(),
+                    "next": serializers.URLField(allow_null=True),
+                    "results": ObservationSerializer(many=True),
+                },
+            ),
+            **PROBLEM_RESPONSES,
+        },
         summary="Published figures (latest versions unless a release is named)",
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
+    def query(self, request) -> dict:
+        return api_filters.observation_query(request)
+
     def build(self, request):
-        params = request.query_params
-        dims = {code: params[code] for code in registry.DIMENSIONS if params.get(code)}
-        if params.get("measure") and params["measure"] not in registry.MEASURES:
-            raise ValidationError({"measure": ["Unknown measure."]})
-        release = _release(params["release"]) if params.get("release") else None
+        query = self.query(request)
+        release = _release(query["release"]) if query.get("release") else None
         qs = selectors.observations_latest(
-            measure=params.get("measure"),
-            table=params.get("table"),
-            period_from=params.get("period_from") or params.get("period"),
-            period_to=params.get("period_to") or params.get("period"),
-            dims=dims,
+            measure=query.get("measure"),
+            table=query.get("table"),
+            period_from=query.get("period_from") or query.get("period"),
+            period_to=query.get("period_to") or query.get("period"),
+            dims={code: query[code] for code in registry.DIMENSIONS if query.get(code)},
             release=release,
-        )
-        try:
-            page = max(1, int(params.get("page", "1")))
-        except ValueError:
-            raise ValidationError({"page": ["A whole number, 1 or more."]}) from None
-        count = qs.count()
-        start = (page - 1) * PAGE_SIZE
-        rows = qs.values_list(
+        ).values_list(
             "measure",
             "table",
             "period",
@@ -337,15 +402,14 @@ class ObservationList(CachedAPIView):
             "flag",
             "release__period",
             "release__version",
-        )[start : start + PAGE_SIZE]
-        query = request.GET.copy()
-        query["page"] = str(page + 1)
+        )
+        pagination = api_filters.ObservationPagination()
+        rows = pagination.paginate(qs, request, query["page"])
+        following = pagination.next_query(query)
         return {
-            "count": count,
-            "page": page,
-            "next": f"{_site()}{request.path}?{query.urlencode()}"
-            if start + PAGE_SIZE < count
-            else None,
+            "count": pagination.count,
+            "page": query["page"],
+            "next": f"{_site()}{request.path}?{following}" if following else None,
             "results": [
                 {
                     "measure": m,

@@ -23,7 +23,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.parsers import BaseParser
@@ -47,7 +47,13 @@ from anpr_info.signing import (
     TIMESTAMP_HEADER,
     sha256_hex,
 )
-from talklondon.problems import AUTHENTICATE_HEADER, CONTENT_TYPE, Problem, problem_response
+from talklondon.problems import (
+    AUTHENTICATE_HEADER,
+    CONTENT_TYPE,
+    Problem,
+    problem_openapi,
+    problem_response,
+)
 
 PARAMS = ("dataset", "period", "reason")
 
@@ -134,21 +140,6 @@ class CsvReturnParser(RawBodyParser):
     media_type = "text/csv"
 
 
-class ProblemSerializer(serializers.Serializer):
-    type = serializers.CharField()
-    title = serializers.CharField()
-    status = serializers.IntegerField()
-    detail = serializers.CharField(required=False)
-    errors = serializers.ListField(child=serializers.DictField(), required=False)
-    findings = serializers.ListField(child=serializers.DictField(), required=False)
-
-
-def _problem(description: str) -> OpenApiResponse:
-    return OpenApiResponse(
-        ProblemSerializer, description=f"{description} (application/problem+json)"
-    )
-
-
 class SubmissionSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     source = serializers.CharField()
@@ -185,12 +176,14 @@ class IngestReturns(APIView):
         responses={
             201: SubmissionSerializer,
             200: SubmissionSerializer,
-            400: _problem("Unreadable body or a bad Idempotency-Key"),
-            401: _problem("Missing or bad key, timestamp or signature, or a replay"),
-            409: _problem("A request with this Idempotency-Key is still in progress"),
-            413: _problem("Over the size or row limit"),
-            422: _problem("Invalid rows, personal data suspected, or a reused Idempotency-Key"),
-            429: _problem("Too many requests"),
+            400: problem_openapi("Unreadable body or a bad Idempotency-Key"),
+            401: problem_openapi("Missing or bad key, timestamp or signature, or a replay"),
+            409: problem_openapi("A request with this Idempotency-Key is still in progress"),
+            413: problem_openapi("Over the size or row limit"),
+            422: problem_openapi(
+                "Invalid rows, personal data suspected, or a reused Idempotency-Key"
+            ),
+            429: problem_openapi("Too many requests"),
         },
     )
     def post(self, request, *args, **kwargs):

@@ -38,7 +38,7 @@ def _measure_cards() -> list[dict]:
 
 
 @require_GET
-@cache_anonymous_page(PAGE_CACHE_NAMESPACE)
+@cache_anonymous_page(PAGE_CACHE_NAMESPACE, params=())
 def dashboard(request: HttpRequest) -> HttpResponse:
     context = anpr_cache.cached(
         "dashboard",
@@ -62,7 +62,7 @@ def _state_or_404(code: str, request: HttpRequest) -> dict:
 
 
 @require_GET
-@cache_anonymous_page(PAGE_CACHE_NAMESPACE)
+@cache_anonymous_page(PAGE_CACHE_NAMESPACE, params=("breakdown", "period"))
 def measure_detail(request: HttpRequest, code: str) -> HttpResponse:
     state = _state_or_404(code, request)
     data = charts.chart_data(state)
@@ -173,7 +173,7 @@ def verify_script(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@cache_anonymous_page(PAGE_CACHE_NAMESPACE)
+@cache_anonymous_page(PAGE_CACHE_NAMESPACE, params=())
 def release_list(request: HttpRequest) -> HttpResponse:
     releases = list(selectors.releases_published())
     return render(

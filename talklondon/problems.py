@@ -13,7 +13,8 @@ import json
 from dataclasses import dataclass, field
 
 from django.http import HttpResponse
-from rest_framework import exceptions
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
@@ -105,3 +106,21 @@ def problem_exception_handler(exc, context):
     # DRF picks the header from `content_type` when it renders; setting the header would be lost.
     response.content_type = CONTENT_TYPE
     return response
+
+
+class ProblemSerializer(serializers.Serializer):
+    """What a problem looks like, for the OpenAPI schema."""
+
+    type = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField(required=False)
+    errors = serializers.JSONField(required=False, help_text="Per-row or per-parameter errors.")
+    findings = serializers.ListField(child=serializers.DictField(), required=False)
+
+
+def problem_openapi(description: str) -> OpenApiResponse:
+    """A documented error response of an API operation."""
+    return OpenApiResponse(
+        ProblemSerializer, description=f"{description} (application/problem+json)"
+    )

@@ -9,6 +9,8 @@ cache.
 
 from __future__ import annotations
 
+import hashlib
+
 import django_filters
 from django import forms
 from django.conf import settings
@@ -80,9 +82,11 @@ def query_clean(request, allowed: tuple[str, ...]) -> dict[str, str]:
             errors[name] = ["Unknown parameter."]
         elif len(values) > 1:
             errors[name] = ["Give this parameter once."]
+        elif values[0] == "":
+            errors[name] = ["Give a value, or leave the parameter out."]
     if errors:
         raise ValidationError(errors)
-    return {name: value for name, value in request.query_params.items() if value != ""}
+    return dict(request.query_params.items())
 
 
 def observation_query(request) -> dict:
@@ -108,6 +112,14 @@ def observation_query(request) -> dict:
 def cache_suffix(cleaned: dict) -> str:
     """The normalised query: known names, cleaned values, one order."""
     return urlencode(sorted((k, str(v)) for k, v in cleaned.items()))
+
+
+def cache_key(view_name: str, path_params: dict, cleaned: dict) -> str:
+    """A short cache key from the view, its (converter-checked) path parameters and cleaned
+    query: never longer than a memcached or Redis operator would expect."""
+    path = "&".join(f"{k}={v}" for k, v in sorted(path_params.items()))
+    digest = hashlib.sha256(f"{path}?{cache_suffix(cleaned)}".encode()).hexdigest()[:32]
+    return f"api:{view_name}:{digest}"
 
 
 class ObservationPagination(PageNumberPagination):

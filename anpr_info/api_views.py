@@ -29,17 +29,19 @@ from anpr_info.signing import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
 )
-from talklondon.problems import problem_openapi
+from talklondon.problems import problem_responses
 
 PAGE_SIZE = api_filters.PAGE_SIZE
 
 
 # Every open data endpoint may answer these, as RFC 9457 problem details.
-PROBLEM_RESPONSES = {
-    400: problem_openapi("Unknown, repeated or malformed query parameters"),
-    404: problem_openapi("No such published object"),
-    429: problem_openapi("Too many requests from this address"),
-}
+PROBLEM_RESPONSES = problem_responses(
+    {
+        400: "Unknown, repeated or malformed query parameters",
+        404: "No such published object",
+        429: "Too many requests from this address",
+    }
+)
 
 
 def _site() -> str:
@@ -55,11 +57,8 @@ class CachedAPIView(APIView):
 
     def get(self, request, *args, **kwargs):
         query = self.query(request)
-        key = ":".join(
-            ["api", type(self).__name__, *(f"{k}={v}" for k, v in sorted(kwargs.items()))]
-        )
         data = anpr_cache.cached(
-            f"{key}?{api_filters.cache_suffix(query)}",
+            api_filters.cache_key(type(self).__name__, kwargs, query),
             lambda: self.build(request, *args, **kwargs),
         )
         return Response(data)
@@ -344,7 +343,7 @@ OBSERVATION_PARAMETERS = [
     ),
     OpenApiParameter(
         "page",
-        int,
+        {"type": "integer", "minimum": 1, "maximum": settings.API_MAX_PAGE},
         description=f"Page number ({api_filters.PAGE_SIZE} observations a page), 1 to "
         f"{settings.API_MAX_PAGE}.",
     ),

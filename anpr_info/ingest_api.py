@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -51,8 +52,8 @@ from talklondon.problems import (
     AUTHENTICATE_HEADER,
     CONTENT_TYPE,
     Problem,
-    problem_openapi,
     problem_response,
+    problem_responses,
 )
 
 PARAMS = ("dataset", "period", "reason")
@@ -108,6 +109,22 @@ class HmacSignatureAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request) -> str:
         return AUTHENTICATE_HEADER
+
+
+class HmacSignatureScheme(OpenApiAuthenticationExtension):
+    """How the OpenAPI schema describes the signature (the full rules are on the API page)."""
+
+    target_class = HmacSignatureAuthentication
+    name = "anprSignature"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": KEY_HEADER,
+            "description": f"The API key, with {TIMESTAMP_HEADER} and {SIGNATURE_HEADER} "
+            "(HMAC-SHA256 of the timestamp, method, path and exact body): see /api/docs/.",
+        }
 
 
 class IngestThrottle(SimpleRateThrottle):
@@ -176,14 +193,16 @@ class IngestReturns(APIView):
         responses={
             201: SubmissionSerializer,
             200: SubmissionSerializer,
-            400: problem_openapi("Unreadable body or a bad Idempotency-Key"),
-            401: problem_openapi("Missing or bad key, timestamp or signature, or a replay"),
-            409: problem_openapi("A request with this Idempotency-Key is still in progress"),
-            413: problem_openapi("Over the size or row limit"),
-            422: problem_openapi(
-                "Invalid rows, personal data suspected, or a reused Idempotency-Key"
+            **problem_responses(
+                {
+                    400: "Unreadable body or a bad Idempotency-Key",
+                    401: "Missing or bad key, timestamp or signature, or a replay",
+                    409: "A request with this Idempotency-Key is still in progress",
+                    413: "Over the size or row limit",
+                    422: "Invalid rows, personal data suspected, or a reused Idempotency-Key",
+                    429: "Too many requests",
+                }
             ),
-            429: problem_openapi("Too many requests"),
         },
     )
     def post(self, request, *args, **kwargs):

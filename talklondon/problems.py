@@ -119,8 +119,9 @@ class ProblemSerializer(serializers.Serializer):
     findings = serializers.ListField(child=serializers.DictField(), required=False)
 
 
-def problem_openapi(description: str) -> OpenApiResponse:
-    """A documented error response of an API operation."""
-    return OpenApiResponse(
-        ProblemSerializer, description=f"{description} (application/problem+json)"
-    )
+def problem_responses(descriptions: dict[int, str]) -> dict:
+    """Documented error responses of an API operation: {status: what it means}."""
+    return {
+        (status, CONTENT_TYPE): OpenApiResponse(ProblemSerializer, description=description)
+        for status, description in descriptions.items()
+    }

@@ -239,7 +239,7 @@ def test_page_release_urls_with_non_ascii_digits_are_404(client, url):
 
 
 @pytest.mark.parametrize(
-    "page", ["99999999999999999999999", "10000000000", "²", "-1", "0", "1.5", "x"]
+    "page", ["99999999999999999999999", "10000000000", "²", "-1", "0", "1.5", "", "x"]
 )
 def test_a_bad_or_huge_page_number_is_a_400(client, page):
     problem = _problem(client.get("/api/v1/observations/", {"page": page}), 400)

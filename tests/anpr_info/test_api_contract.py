@@ -1,0 +1,36 @@
+"""schemathesis against /api/schema/: every documented operation, with generated valid and
+invalid inputs, answers as the schema says (no 5xx, documented statuses, content types and
+bodies). Bounded: a few dozen examples per operation, no deadline per example."""
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+
+from talklondon.wsgi import application
+
+EXAMPLES = 40
+
+
+@pytest.fixture
+def api_schema(db, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_CLASSES": [],
+    }
+    settings.ANPR_INGEST_RATE = "100000/min"
+    return schemathesis.openapi.from_wsgi("/api/schema/", application)
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@schema.parametrize()
+@hypothesis_settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+)
+def test_every_operation_answers_as_documented(case):
+    case.call_and_validate()

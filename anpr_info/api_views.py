@@ -212,6 +212,7 @@ class MeasureList(CachedAPIView):
     @extend_schema(
         responses={200: MeasureSerializer(many=True), **PROBLEM_RESPONSES},
         summary="Every published measure",
+        operation_id="v1_measures_list",
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -237,6 +238,7 @@ class ReleaseList(CachedAPIView):
     @extend_schema(
         responses={200: ReleaseSerializer(many=True), **PROBLEM_RESPONSES},
         summary="Published releases, newest first",
+        operation_id="v1_releases_list",
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)

@@ -5,7 +5,21 @@ bounded lengths, so that a made-up identifier is a 404 from the resolver, never 
 view that trusted it. Django's own `int` converter is already `[0-9]+`.
 """
 
+import re
+
 from django.urls import register_converter
+
+# An id or a small count typed into a query string or a form: ASCII digits, at most 9 of them
+# (every id fits; int() would also read "٣", and "²".isdigit() is true but int() fails on it).
+WHOLE_NUMBER = re.compile(r"^[0-9]{1,9}\Z")
+
+
+def ascii_int(text) -> int | None:
+    """The whole number `text` spells in ASCII digits (at most 9), or None."""
+    if isinstance(text, str) and WHOLE_NUMBER.match(text):
+        return int(text)
+    return None
+
 
 PERIOD = r"[0-9]{4}(?:-(?:0[1-9]|1[0-2])|-Q[1-4])?"
 

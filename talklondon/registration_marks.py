@@ -20,7 +20,9 @@ import re2
 CURRENT = re2.compile(r"(?i)\b[a-z]{2}[0-9]{2}\s?[a-z]{3}\b")
 PREFIX = re2.compile(r"(?i)\b[a-z][0-9]{1,3}\s?([a-z]{3})\b")
 SUFFIX = re2.compile(r"(?i)\b([a-z]{3})\s?[0-9]{1,3}[a-z]\b")
-DATELESS = re2.compile(r"(?i)^(?:[a-z]{1,3}\s?[1-9][0-9]{0,3}|[1-9][0-9]{0,3}\s?[a-z]{1,3})$")
+# Anchored, with the surrounding spaces in the pattern: a long value fails at its first few
+# characters instead of being copied by strip() first.
+DATELESS = re2.compile(r"(?i)^\s*(?:[a-z]{1,3}\s?[1-9][0-9]{0,3}|[1-9][0-9]{0,3}\s?[a-z]{1,3})\s*$")
 
 
 def contains_registration_mark(text: str, *, forgiven_letters: frozenset[str] = frozenset()):
@@ -41,4 +43,4 @@ def contains_registration_mark(text: str, *, forgiven_letters: frozenset[str] = 
 
 def is_dateless_mark(value: str) -> bool:
     """Whether a whole value (not free text) is a dateless mark such as ABC 123 or 1234 AB."""
-    return bool(DATELESS.match(value.strip()))
+    return DATELESS.match(value) is not None

@@ -300,3 +300,25 @@ def test_pages_with_made_up_query_strings_are_not_stored(client, url):
     for n in range(20):
         assert client.get(url, {f"junk{n}": str(n)}).status_code == 200
     assert _cache_size() <= before + 2
+
+
+def test_a_body_over_djangos_own_limit_is_a_413_problem_too(signed_post, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 500
+    settings.ANPR_INGEST_MAX_BYTES = 10_000
+    problem = _problem(signed_post(hits_document(reason="x" * 2000)), 413)
+    assert problem["type"].endswith("too-large")
+    assert not Submission.objects.exists()
+
+
+def test_requests_django_refuses_before_any_view_get_problems_on_the_api(rf):
+    from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+
+    from talklondon.views import error_400
+
+    response = error_400(rf.post("/api/v1/measures/"), RequestDataTooBig("too big"))
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/problem+json"
+    response = error_400(rf.get("/api/v1/measures/"), SuspiciousOperation("odd"))
+    assert (response.status_code, response["Content-Type"]) == (400, "application/problem+json")
+    page = error_400(rf.get("/anpr/"), SuspiciousOperation("odd"))
+    assert page.status_code == 400 and page["Content-Type"].startswith("text/html")

@@ -145,6 +145,12 @@ def test_release_urls_resolve_only_ascii_slugs(slug):
         except Resolver404:
             continue
         assert re.fullmatch(r"[0-9]{4}(-[0-9]{2}|-Q[1-4])?-v[1-9][0-9]{0,5}", match.kwargs["slug"])
+    url = f"/api/v1/releases/2025-03-v1/tables/hits/by_area/{slug}/"
+    try:
+        match = resolve(url)
+    except Resolver404:
+        return
+    assert re.fullmatch(r"[0-9]{4}(-(0[1-9]|1[0-2])|-Q[1-4])?", match.kwargs["period"])
 
 
 @PROPERTY

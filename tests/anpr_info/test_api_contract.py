@@ -4,6 +4,8 @@ bodies). Bounded: a few dozen examples per operation, no deadline per example.""
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
@@ -19,7 +21,15 @@ def api_schema(db, settings):
         "DEFAULT_THROTTLE_CLASSES": [],
     }
     settings.ANPR_INGEST_RATE = "100000/min"
-    return schemathesis.openapi.from_wsgi("/api/schema/", application)
+    # Calls go straight to the WSGI application, whose end-of-request signal would close the
+    # test's database connection (and its transaction); Django's test client does the same.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield schemathesis.openapi.from_wsgi("/api/schema/", application)
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")

@@ -1,51 +1,48 @@
-"""The open data API (read-only, published data only) and the ingestion endpoint.
+"""The open data API (read-only, published data only). Ingestion is in ingest_api.py.
 
 Open data: Django REST framework views, documented by drf-spectacular, CORS open (settings),
 rate-limited per IP by DRF's AnonRateThrottle, and cached until the next publication.
-
-Ingestion: a plain Django view, exempt from CSRF because it accepts no cookies or sessions: each
-request is authenticated by an API key and an HMAC signature (see signing.py).
 """
 
 from __future__ import annotations
 
-import json
-from urllib.parse import unquote
-
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import http_date
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
-from django_ratelimit.core import is_ratelimited
+from django.views.decorators.http import require_GET
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from anpr_info import api_filters, registry, selectors
 from anpr_info import cache as anpr_cache
-from anpr_info import ingestion, registry, selectors
-from anpr_info.services.ingest import (
-    Problem,
-    idempotency_abandon,
-    idempotency_begin,
-    idempotency_finish,
-    request_authenticate,
-    signature_remember,
-    submission_receive,
-)
 from anpr_info.signing import (
     IDEMPOTENCY_HEADER,
     KEY_HEADER,
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
-    sha256_hex,
 )
+from talklondon.problems import problem_responses
 
-PAGE_SIZE = 1000
+PAGE_SIZE = api_filters.PAGE_SIZE
+
+
+# Every open data endpoint may answer these, as RFC 9457 problem details.
+PROBLEM_RESPONSES = problem_responses(
+    {
+        400: "Unknown, repeated or malformed query parameters",
+        404: "No such published object",
+        429: "Too many requests from this address",
+    }
+)
 
 # A revision's reason for a CSV return: free text, so a header and never the query string.
 REASON_HEADER = "X-ANPR-Reason"
@@ -58,18 +55,28 @@ def _site(request: HttpRequest) -> str:
 
 
 class CachedAPIView(APIView):
-    """GET responses are built once per publication and per full URL."""
+    """GET responses are built once per publication and per normalised request: the view's
+    name, its path parameters (already checked by the URL converters) and its cleaned query
+    parameters. Unknown or repeated query parameters are a 400 (see api_filters)."""
+
+    query_params: tuple[str, ...] = ()
 
     def get(self, request, *args, **kwargs):
-        # Keyed by the absolute URL: links in the data name the host that was asked.
+        query = self.query(request)
+        # Keyed by the site's address too: links in the data name the host that was asked
+        # (one of ALLOWED_HOSTS, so this cannot be filled from outside).
         data = anpr_cache.cached(
-            f"api:{request.build_absolute_uri()}", lambda: self.build(request, *args, **kwargs)
+            _site(request) + api_filters.cache_key(type(self).__name__, kwargs, query),
+            lambda: self.build(request, *args, **kwargs),
         )
         response = Response(data)
         # Published data change only on publication: ETags come from ConditionalGetMiddleware.
         if latest := selectors.release_latest_summary():
             response["Last-Modified"] = http_date(latest["published_at"].timestamp())
         return response
+
+    def query(self, request) -> dict:
+        return api_filters.query_clean(request, self.query_params)
 
     def build(self, request, *args, **kwargs):  # pragma: no cover - overridden
         raise NotImplementedError
@@ -216,7 +223,11 @@ class ObservationSerializer(serializers.Serializer):
 
 
 class MeasureList(CachedAPIView):
-    @extend_schema(responses=MeasureSerializer(many=True), summary="Every published measure")
+    @extend_schema(
+        responses={200: MeasureSerializer(many=True), **PROBLEM_RESPONSES},
+        summary="Every published measure",
+        operation_id="v1_measures_list",
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -225,7 +236,9 @@ class MeasureList(CachedAPIView):
 
 
 class MeasureDetail(CachedAPIView):
-    @extend_schema(responses=MeasureSerializer, summary="One measure's definition")
+    @extend_schema(
+        responses={200: MeasureSerializer, **PROBLEM_RESPONSES}, summary="One measure's definition"
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -236,6 +249,8 @@ class MeasureDetail(CachedAPIView):
 
 
 class MeasureFigures(CachedAPIView):
+    query_params = ("breakdown", "period", "as_of")
+
     @extend_schema(
         parameters=[
             OpenApiParameter("breakdown", str, description="Breakdown code, as on the page."),
@@ -244,7 +259,7 @@ class MeasureFigures(CachedAPIView):
                 "as_of", str, description="Figures as they stood when this release came out."
             ),
         ],
-        responses=OpenApiTypes.OBJECT,
+        responses={200: OpenApiTypes.OBJECT, **PROBLEM_RESPONSES},
         summary="A measure's breakdown: exactly the table its page shows",
     )
     def get(self, request, *args, **kwargs):
@@ -266,7 +281,9 @@ class MeasureFigures(CachedAPIView):
 
 class ReleaseList(CachedAPIView):
     @extend_schema(
-        responses=ReleaseSerializer(many=True), summary="Published releases, newest first"
+        responses={200: ReleaseSerializer(many=True), **PROBLEM_RESPONSES},
+        summary="Published releases, newest first",
+        operation_id="v1_releases_list",
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -276,7 +293,9 @@ class ReleaseList(CachedAPIView):
 
 
 class ReleaseDetail(CachedAPIView):
-    @extend_schema(responses=ReleaseSerializer, summary="One published release")
+    @extend_schema(
+        responses={200: ReleaseSerializer, **PROBLEM_RESPONSES}, summary="One published release"
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -295,7 +314,7 @@ def _release(slug):
 
 class ReleaseManifest(CachedAPIView):
     @extend_schema(
-        responses=OpenApiTypes.OBJECT,
+        responses={200: OpenApiTypes.OBJECT, **PROBLEM_RESPONSES},
         summary="A release's manifest (hash it as canonical JSON to check the chain)",
     )
     def get(self, request, *args, **kwargs):
@@ -306,7 +325,10 @@ class ReleaseManifest(CachedAPIView):
 
 
 class ReleaseTableView(CachedAPIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT, summary="One protected table of a release")
+    @extend_schema(
+        responses={200: OpenApiTypes.OBJECT, **PROBLEM_RESPONSES},
+        summary="One protected table of a release",
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -322,7 +344,7 @@ class ReleaseTableView(CachedAPIView):
 
 class ReleaseTables(CachedAPIView):
     @extend_schema(
-        responses=OpenApiTypes.OBJECT,
+        responses={200: OpenApiTypes.OBJECT, **PROBLEM_RESPONSES},
         summary="Every protected table of a release, in manifest order (one request to check "
         "a release's digests)",
         operation_id="v1_releases_tables_all",
@@ -345,7 +367,7 @@ class ReleaseTables(CachedAPIView):
 
 class Chain(CachedAPIView):
     @extend_schema(
-        responses=OpenApiTypes.OBJECT,
+        responses={200: OpenApiTypes.OBJECT, **PROBLEM_RESPONSES},
         summary="Every published manifest, in publication order (for verifying the hash chain)",
     )
     def get(self, request, *args, **kwargs):
@@ -356,18 +378,51 @@ class Chain(CachedAPIView):
 
 
 OBSERVATION_PARAMETERS = [
-    OpenApiParameter("measure", str, description="Measure code, for example hits."),
-    OpenApiParameter("table", str, description="Table code, for example by_area_category."),
-    OpenApiParameter("period", str, description="One period: 2025-03, 2025-Q1 or 2025."),
-    OpenApiParameter("period_from", str, description="First period (inclusive)."),
-    OpenApiParameter("period_to", str, description="Last period (inclusive)."),
     OpenApiParameter(
-        "release", str, description="Figures as first published in this release (slug)."
+        "measure", str, enum=list(registry.MEASURES), description="Measure code, for example hits."
     ),
-    OpenApiParameter("page", int, description="Page number (1000 observations a page)."),
+    OpenApiParameter(
+        "table",
+        str,
+        enum=api_filters._table_codes(),
+        description="Table code, for example by_area_category.",
+    ),
+    OpenApiParameter(
+        "period",
+        str,
+        pattern=api_filters.PERIOD_VALUE.regex.pattern,
+        description="One period: 2025-03, 2025-Q1 or 2025.",
+    ),
+    OpenApiParameter(
+        "period_from",
+        str,
+        pattern=api_filters.PERIOD_VALUE.regex.pattern,
+        description="First period (inclusive).",
+    ),
+    OpenApiParameter(
+        "period_to",
+        str,
+        pattern=api_filters.PERIOD_VALUE.regex.pattern,
+        description="Last period (inclusive).",
+    ),
+    OpenApiParameter(
+        "release",
+        str,
+        pattern=api_filters.RELEASE_VALUE.regex.pattern,
+        description="Figures as first published in this release (slug).",
+    ),
+    OpenApiParameter(
+        "page",
+        {"type": "integer", "minimum": 1, "maximum": settings.API_MAX_PAGE},
+        description=f"Page number ({api_filters.PAGE_SIZE} observations a page), 1 to "
+        f"{settings.API_MAX_PAGE}.",
+    ),
     *[
         OpenApiParameter(
-            code, str, description=f"Filter by {d.label.lower()} code ('all' for totals)."
+            code,
+            str,
+            enum=[*d.codes, registry.TOTAL],
+            description=f"Filter by {d.label.lower()} code ('all' for totals).",
         )
         for code, d in registry.DIMENSIONS.items()
     ],
@@ -377,41 +432,37 @@ OBSERVATION_PARAMETERS = [
 class ObservationList(CachedAPIView):
     @extend_schema(
         parameters=OBSERVATION_PARAMETERS,
-        responses=inline_serializer(
-            "ObservationPage",
-            {
-                "count": serializers.IntegerField(),
-                "page": serializers.IntegerField(),
-                "next": serializers.URLField(allow_null=True),
-                "results": ObservationSerializer(many=True),
-            },
-        ),
+        responses={
+            200: inline_serializer(
+                "ObservationPage",
+                {
+                    "count": serializers.IntegerField(),
+                    "page": serializers.IntegerField(),
+                    "next": serializers.URLField(allow_null=True),
+                    "results": ObservationSerializer(many=True),
+                },
+            ),
+            **PROBLEM_RESPONSES,
+        },
         summary="Published figures (latest versions unless a release is named)",
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
+    def query(self, request) -> dict:
+        return api_filters.observation_query(request)
+
     def build(self, request):
-        params = request.query_params
-        dims = {code: params[code] for code in registry.DIMENSIONS if params.get(code)}
-        if params.get("measure") and params["measure"] not in registry.MEASURES:
-            raise ValidationError({"measure": ["Unknown measure."]})
-        release = _release(params["release"]) if params.get("release") else None
+        query = self.query(request)
+        release = _release(query["release"]) if query.get("release") else None
         qs = selectors.observations_latest(
-            measure=params.get("measure"),
-            table=params.get("table"),
-            period_from=params.get("period_from") or params.get("period"),
-            period_to=params.get("period_to") or params.get("period"),
-            dims=dims,
+            measure=query.get("measure"),
+            table=query.get("table"),
+            period_from=query.get("period_from") or query.get("period"),
+            period_to=query.get("period_to") or query.get("period"),
+            dims={code: query[code] for code in registry.DIMENSIONS if query.get(code)},
             release=release,
-        )
-        try:
-            page = max(1, int(params.get("page", "1")))
-        except ValueError:
-            raise ValidationError({"page": ["A whole number, 1 or more."]}) from None
-        count = qs.count()
-        start = (page - 1) * PAGE_SIZE
-        rows = qs.values_list(
+        ).values_list(
             "measure",
             "table",
             "period",
@@ -420,15 +471,14 @@ class ObservationList(CachedAPIView):
             "flag",
             "release__period",
             "release__version",
-        )[start : start + PAGE_SIZE]
-        query = request.GET.copy()
-        query["page"] = str(page + 1)
+        )
+        pagination = api_filters.ObservationPagination()
+        rows = pagination.paginate(qs, request, query["page"])
+        following = pagination.next_query(query)
         return {
-            "count": count,
-            "page": page,
-            "next": request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
-            if start + PAGE_SIZE < count
-            else None,
+            "count": pagination.count,
+            "page": query["page"],
+            "next": f"{_site(request)}{request.path}?{following}" if following else None,
             "results": [
                 {
                     "measure": m,
@@ -484,127 +534,6 @@ def api_docs(request: HttpRequest) -> HttpResponse:
             "signature": SIGNATURE_HEADER,
             "idempotency": IDEMPOTENCY_HEADER,
         },
-        "window": int(getattr(settings, "ANPR_SIGNATURE_WINDOW_SECONDS", 300)),
+        "window": settings.ANPR_SIGNATURE_WINDOW_SECONDS,
     }
     return render(request, "anpr_info/api_docs.html", context)
-
-
-# --- Ingestion ------------------------------------------------------------------------------
-
-
-def _problem_response(status: int, body: dict, *, replayed: bool = False) -> HttpResponse:
-    content_type = "application/problem+json" if status >= 400 else "application/json"
-    response = HttpResponse(json.dumps(body), status=status, content_type=content_type)
-    if replayed:
-        response["Idempotent-Replayed"] = "true"
-    return response
-
-
-@csrf_exempt  # No cookies or sessions: every request carries an API key and an HMAC signature.
-@require_POST
-def ingest_returns(request: HttpRequest) -> HttpResponse:
-    """POST a return (JSON or CSV). See the API page for headers and problem types."""
-    rate = getattr(settings, "ANPR_INGEST_RATE", "600/m")
-    if is_ratelimited(
-        request, group="anpr-ingest", key="ip", rate=rate, method="POST", increment=True
-    ):
-        return _problem_response(
-            429,
-            Problem(
-                429, "rate-limited", "Too many requests", "Slow down and retry later."
-            ).as_dict(),
-        )
-    body = request.body
-    try:
-        api_key = request_authenticate(
-            key=request.headers.get(KEY_HEADER, ""),
-            timestamp=request.headers.get(TIMESTAMP_HEADER, ""),
-            signature=request.headers.get(SIGNATURE_HEADER, ""),
-            method=request.method,
-            path=request.get_full_path(),
-            body=body,
-        )
-    except Problem as problem:
-        return _problem_response(problem.status, problem.as_dict())
-    source = api_key.source
-    idempotency_key = request.headers.get(IDEMPOTENCY_HEADER, "")
-    if "reason" in request.GET:
-        # Free text in a URL ends up in every access log on the way; refuse it before use.
-        return _problem_response(
-            400,
-            Problem(
-                400,
-                "reason-in-url",
-                "The reason must not be in the URL",
-                "URLs are written to access logs, so free text must not travel in them. Send "
-                f"the reason in the {REASON_HEADER} header (UTF-8, percent-encoded) or send the "
-                'return as JSON with a "reason" field.',
-            ).as_dict(),
-        )
-    params = {k: request.GET.get(k, "") for k in ("dataset", "period")}
-    params["reason"] = unquote(request.headers.get(REASON_HEADER, ""))
-    fingerprint = sha256_hex(json.dumps([request.content_type, params]).encode() + b"\n" + body)
-    if idempotency_key:
-        try:
-            stored = idempotency_begin(
-                source=source, key=idempotency_key, request_sha256=fingerprint
-            )
-        except Problem as problem:
-            return _problem_response(problem.status, problem.as_dict())
-        if stored is not None:
-            return _problem_response(stored[0], stored[1], replayed=True)
-    try:
-        signature_remember(signature=request.headers.get(SIGNATURE_HEADER, ""))
-    except Problem as problem:
-        if idempotency_key:
-            idempotency_abandon(source=source, key=idempotency_key)
-        return _problem_response(problem.status, problem.as_dict())
-    try:
-        status, payload = submission_receive(
-            source=source, body=body, content_type=request.content_type, params=params
-        )
-    except Exception:
-        if idempotency_key:
-            idempotency_abandon(source=source, key=idempotency_key)
-        raise
-    if idempotency_key:
-        idempotency_finish(source=source, key=idempotency_key, status=status, body=payload)
-    return _problem_response(status, payload)
-
-
-@require_GET
-def ingest_schema_index(request: HttpRequest) -> JsonResponse:
-    """A Frictionless-style index of the JSON Schemas for every dataset."""
-    base = _site(request)
-    return JsonResponse(
-        {
-            "name": "talk-london-anpr-returns",
-            "title": "ANPR returns from the police back end",
-            "description": "POST each return to /api/ingest/v1/returns/ as JSON (this schema) or as CSV with the same columns and ?dataset=&period= (a revision's reason in the X-ANPR-Reason header, never in the URL).",
-            "endpoint": f"{base}/api/ingest/v1/returns/",
-            "resources": [
-                {
-                    "name": d.code,
-                    "title": d.title,
-                    "grain": d.grain,
-                    "fields": list(d.fields),
-                    "schema": f"{base}/api/ingest/v1/schema/{d.code}.json",
-                }
-                for d in registry.DATASETS.values()
-            ],
-        }
-    )
-
-
-@require_GET
-def ingest_schema(request: HttpRequest, dataset: str) -> JsonResponse:
-    found = registry.DATASETS.get(dataset)
-    if found is None:
-        return JsonResponse(
-            Problem(404, "not-found", "Not found", "No such dataset.").as_dict(),
-            status=404,
-            content_type="application/problem+json",
-        )
-    response = JsonResponse(ingestion.json_schema(found, base_url=_site(request)))
-    response["Content-Type"] = "application/schema+json"
-    return response

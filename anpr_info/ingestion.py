@@ -1,57 +1,57 @@
 """Reading, checking and aggregating returns: pure functions used by the API and the file import.
 
-The order is fixed: parse → tripwire (personal data anywhere refuses the whole batch) → validate
-every row (any error refuses the whole batch) → aggregate into the cells of published tables.
+The order is fixed: parse within the limits (size, nesting depth, rows, cell size) → tripwire
+(personal data anywhere refuses the whole batch) → validate the document against the JSON Schema
+that /api/ingest/v1/schema/ publishes (any error refuses the whole batch) → the few checks a
+schema cannot say (the period has ended, dates inside the period, no repeated rows) → aggregate
+into the cells of published tables. CSV rows are converted into the same document first, so both
+formats meet the same schema.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import json
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from operator import itemgetter
 
+import re2
+from django.conf import settings
+from django.utils import timezone
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.validators import extend
+
 from anpr_info import registry
 from anpr_info.signing import sha256_hex
-from talklondon.digests import keyed_digest
-from talklondon.registration_marks import contains_registration_mark, is_dateless_mark
+from anpr_info.tripwire import Finding, finding_digest, tripwire  # noqa: F401  (this module's API)
 
 MAX_VALUE = 10**11
+MAX_ERRORS = 200
 
-EMAIL = re.compile(r"[^@\s<>\"]+@[^@\s<>\"]+\.[A-Za-z]{2,}")
-NAME_FIELDS = re.compile(
-    r"(^|_)(name|names|forename|forenames|surname|first_name|last_name|full_name|given_name|"
-    r"family_name|driver|keeper|registered_keeper|person|owner_name|driver_name|keeper_name)($|_)"
-)
-SAFE_VALUE = re.compile(r"^(?:\d{4}-\d{2}-\d{2}|\d{4}-\d{2}|\d{4}-Q[1-4]|S-[0-9a-f]{8}|\d+)$")
+# A CSV cell that is a whole number: ASCII digits only, and short enough to be below MAX_VALUE.
+WHOLE_NUMBER = re2.compile(r"^[0-9]{1,11}$")
 
 
 class ParseError(ValueError):
-    pass
+    """The body cannot be read, or is over a limit (status 413)."""
+
+    def __init__(self, message: str, *, status: int = 400):
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass
 class Batch:
-    dataset: str
+    dataset: str  # "" unless the document names it as text
     period: str
     reason: str
-    rows: list[dict]
+    rows: list
     body_sha256: str
-
-
-@dataclass
-class Finding:
-    row: int  # 0 for the batch header
-    field: str
-    kind: str
-    digest: str  # keyed (HMAC), never a bare hash: see finding_digest
-
-    def as_dict(self) -> dict:
-        return {"row": self.row, "field": self.field, "kind": self.kind, "digest": self.digest}
+    document: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -70,9 +70,128 @@ class Checked:
     errors: list[RowError] = field(default_factory=list)
 
 
+# --- Parsing, within the limits -------------------------------------------------------------
+
+
+def _text(value) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _too_deep(document, limit: int) -> bool:
+    """Whether containers nest more than `limit` deep (iterative: no recursion to exhaust)."""
+    stack = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            children = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
+
+def _json_int(text: str) -> int:
+    # Python would read up to 4300 digits (in time that grows faster than the length); no
+    # count has more than 11, and the schema's maximum gives the row-level error.
+    if len(text) > 40:
+        raise ParseError("A number in the body is too long.")
+    return int(text)
+
+
+def _json_constant(name: str):
+    raise ParseError(f"{name} is not a number JSON allows.")
+
+
+def _parse_json(text: str, digest: str) -> Batch:
+    depth = settings.ANPR_INGEST_MAX_DEPTH
+    try:
+        document = json.loads(text, parse_int=_json_int, parse_constant=_json_constant)
+    except json.JSONDecodeError as exc:
+        raise ParseError(f"The body is not valid JSON: {exc.msg} (line {exc.lineno}).") from exc
+    except RecursionError:
+        raise ParseError(f"The JSON is nested too deep (at most {depth} levels).") from None
+    except ParseError:
+        raise
+    except ValueError as exc:  # a number over Python's digit limit, and the like
+        raise ParseError("The body is not valid JSON: a value cannot be read.") from exc
+    if not isinstance(document, dict) or not isinstance(document.get("rows"), list):
+        raise ParseError('The JSON body must be an object with a "rows" list.')
+    if _too_deep(document, depth):
+        raise ParseError(f"The JSON is nested too deep (at most {depth} levels).")
+    rows = document["rows"]
+    _check_row_count(len(rows))
+    return Batch(
+        dataset=_text(document.get("dataset")),
+        period=_text(document.get("period")),
+        reason=_text(document.get("reason")),
+        rows=rows,
+        body_sha256=digest,
+        document=document,
+    )
+
+
+def _check_row_count(count: int) -> None:
+    limit = settings.ANPR_INGEST_MAX_ROWS
+    if count > limit:
+        raise ParseError(f"Send at most {limit} rows in one return.", status=413)
+
+
+def _parse_csv(text: str, params: dict[str, str], digest: str) -> Batch:
+    cell_limit = settings.ANPR_INGEST_MAX_CELL_CHARS
+    row_limit = settings.ANPR_INGEST_MAX_ROWS
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = next(reader, None)
+        if not header:
+            raise ParseError("The CSV has no header row.")
+        if len(set(header)) != len(header):
+            raise ParseError("The CSV header names a column twice.")
+        dataset = registry.DATASETS.get(params.get("dataset", ""))
+        value_field = dataset.value_field if dataset else None
+        width = len(header)
+        rows = []
+        for line in reader:
+            if len(line) != width:
+                raise ParseError(f"CSV line {reader.line_num} has {len(line)} values, not {width}.")
+            if any(len(cell) > cell_limit for cell in line):
+                raise ParseError(
+                    f"CSV line {reader.line_num} has a cell longer than {cell_limit} characters."
+                )
+            row = dict(zip(header, line, strict=True))
+            value = row.get(value_field) if value_field else None
+            if value is not None and WHOLE_NUMBER.match(value):
+                row[value_field] = int(value)
+            rows.append(row)
+            _check_row_count(len(rows)) if len(rows) > row_limit else None
+    except csv.Error as exc:
+        raise ParseError(
+            f"CSV line {reader.line_num} cannot be read ({exc}): a cell is too long or badly "
+            "quoted."
+        ) from None
+    document = {"dataset": params.get("dataset", ""), "period": params.get("period", "")}
+    if params.get("reason"):
+        document["reason"] = params["reason"]
+    document["rows"] = rows
+    return Batch(
+        dataset=document["dataset"],
+        period=document["period"],
+        reason=params.get("reason", ""),
+        rows=rows,
+        body_sha256=digest,
+        document=document,
+    )
+
+
 def parse_body(body: bytes, content_type: str, params: dict[str, str]) -> Batch:
     """A JSON document {"dataset", "period", "reason"?, "rows": [...]}, or CSV with dataset,
-    period and reason given as query parameters."""
+    period and reason given as query parameters. Raises ParseError (400, or 413 over a limit)."""
+    limit = settings.ANPR_INGEST_MAX_BYTES
+    if len(body) > limit:
+        raise ParseError(f"Send at most {limit} bytes in one return.", status=413)
     digest = sha256_hex(body)
     kind = (content_type or "").split(";")[0].strip().lower()
     try:
@@ -80,243 +199,165 @@ def parse_body(body: bytes, content_type: str, params: dict[str, str]) -> Batch:
     except UnicodeDecodeError as exc:
         raise ParseError("The body must be UTF-8.") from exc
     if kind in ("application/json", ""):
-        try:
-            document = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ParseError(f"The body is not valid JSON: {exc.msg} (line {exc.lineno}).") from exc
-        if not isinstance(document, dict) or not isinstance(document.get("rows"), list):
-            raise ParseError('The JSON body must be an object with a "rows" list.')
-        return Batch(
-            dataset=str(document.get("dataset", "")),
-            period=str(document.get("period", "")),
-            reason=str(document.get("reason", "") or ""),
-            rows=document["rows"],
-            body_sha256=digest,
-        )
+        return _parse_json(text, digest)
     if kind in ("text/csv", "application/csv"):
-        reader = csv.reader(io.StringIO(text))
-        header = next(reader, None)
-        if not header:
-            raise ParseError("The CSV has no header row.")
-        width = len(header)
-        rows = []
-        for line in reader:
-            if len(line) != width:
-                raise ParseError(f"CSV line {reader.line_num} has {len(line)} values, not {width}.")
-            rows.append(dict(zip(header, line, strict=True)))
-        return Batch(
-            dataset=params.get("dataset", ""),
-            period=params.get("period", ""),
-            reason=params.get("reason", ""),
-            rows=rows,
-            body_sha256=digest,
-        )
+        return _parse_csv(text, params, digest)
     raise ParseError("Send application/json or text/csv.")
 
 
-def finding_digest(value) -> str:
-    """A keyed digest of an offending value: enough to see the same value again, useless for
-    guessing it (a bare SHA-256 of a plate can be reversed by trying every plate)."""
-    return keyed_digest(str(value), purpose="anpr-quarantine")
+# --- Validation: the published schema first, then what a schema cannot say ------------------
 
 
-def _classify(value: str) -> str | None:
-    if EMAIL.search(value):
-        return "email address"
-    if contains_registration_mark(value) or is_dateless_mark(value):
-        return "vehicle registration mark"
-    return None
+def _is_strict_integer(checker, instance) -> bool:
+    # JSON Schema counts 1.0 as an integer; a count sent as 1.0 is a mistake, so refuse it.
+    return type(instance) is int
 
 
-def tripwire(batch: Batch) -> list[Finding]:
-    """Anything that looks like personal data: a registration mark, an email address, or a
-    field that names a person. Only keyed digests of the offending values are returned."""
-    findings: list[Finding] = []
-    known = registry.all_codes()
-    seen: dict[str, str | None] = {}
-    names: dict[str, tuple[bool, str | None]] = {}
-
-    def name_check(name) -> tuple[bool, str | None]:
-        name = str(name)
-        if name not in names:
-            names[name] = (bool(NAME_FIELDS.search(name.lower())), _classify(name))
-        return names[name]
-
-    def check(row: int, name, value) -> None:
-        is_name_field, name_kind = name_check(name)
-        if is_name_field:
-            findings.append(Finding(row, str(name), "personal name field", finding_digest(value)))
-            return
-        if name_kind:
-            findings.append(Finding(row, "(field name)", name_kind, finding_digest(name)))
-        if not isinstance(value, str) or value in known:
-            return
-        if value not in seen:
-            seen[value] = None if SAFE_VALUE.match(value) else _classify(value)
-        if kind := seen[value]:
-            findings.append(Finding(row, str(name), kind, finding_digest(value)))
-
-    check(0, "reason", batch.reason)
-    if _tripwire_clear(batch.rows, name_check, seen, known):
-        return findings
-    for number, row in enumerate(batch.rows, start=1):
-        if isinstance(row, dict):
-            for name, value in row.items():
-                check(number, name, value)
-        elif isinstance(row, list):
-            for position, value in enumerate(row):
-                check(number, f"[{position}]", value)
-    return findings
+StrictValidator = extend(
+    Draft202012Validator,
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_strict_integer),
+)
 
 
-def _tripwire_clear(rows, name_check, seen, known) -> bool:
-    """Fast path for large returns: look at each distinct field name and value once. True when
-    nothing suspicious appears; otherwise the caller scans row by row to say where."""
-    if not all(type(row) is dict for row in rows):
-        return False
-    names: set = set()
-    for row in rows:
-        names.update(row)
-    for name in names:
-        is_name_field, name_kind = name_check(name)
-        if is_name_field or name_kind:
-            return False
-        for value in {row.get(name) for row in rows}:
-            if not isinstance(value, str) or value in known:
-                continue
-            if value not in seen:
-                seen[value] = None if SAFE_VALUE.match(value) else _classify(value)
-            if seen[value]:
-                return False
-    return True
+@functools.cache
+def _validator(dataset_code: str):
+    schema = json_schema(registry.DATASETS[dataset_code])
+    return StrictValidator(schema, format_checker=FormatChecker(["date"]))
 
 
-def _int(value) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
+def _shown(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
-def validate(batch: Batch) -> tuple[registry.Dataset | None, Checked]:
-    """Check the header and every row; returns the dataset and clean rows, or the errors."""
-    checked = Checked()
-    dataset = registry.DATASETS.get(batch.dataset)
-    if dataset is None:
-        checked.errors.append(RowError(0, "dataset", f"Unknown dataset {batch.dataset!r}."))
-        return None, checked
-    if not registry.period_valid(batch.period, dataset.grain):
+def _error(dataset: registry.Dataset, period: str, error) -> list[RowError]:
+    """Our words for one schema error, located as (row, field); row 0 is the header."""
+    path = list(error.absolute_path)
+    kind = error.validator
+    if not path or (len(path) == 2 and path[0] == "rows"):
+        row = path[1] + 1 if path else 0
+        if kind == "required":
+            return [
+                RowError(row, name, "This field is missing.")
+                for name in error.validator_value
+                if name not in error.instance
+            ]
+        if kind == "additionalProperties":
+            allowed = error.schema.get("properties", {})
+            return [
+                RowError(row, str(name), "This field is not in the schema.")
+                for name in error.instance
+                if name not in allowed
+            ]
+        if row:
+            return [RowError(row, "", "Each row must be an object.")]
+        return [RowError(0, "", "The body must be a JSON object.")]
+    if path[0] == "rows" and len(path) == 1:
+        if kind == "minItems":
+            return [RowError(0, "rows", "The return has no rows.")]
+        return [RowError(0, "rows", '"rows" must be a list of objects.')]
+    if path[0] == "period":
         example = "2025-03" if dataset.grain == "month" else "2025-Q1"
-        checked.errors.append(
+        return [
+            RowError(0, "period", f"This dataset is sent per {dataset.grain}, like {example!r}.")
+        ]
+    if path[0] == "reason":
+        return [RowError(0, "reason", "The reason must be text.")]
+    if path[0] == "dataset":
+        return [RowError(0, "dataset", f"This schema is for {dataset.code!r}.")]
+    if path[0] != "rows":
+        return [RowError(0, str(path[0]), "This field is not in the schema.")]
+    row, name = path[1] + 1, str(path[2])
+    value = error.instance
+    if name == dataset.value_field:
+        message = "This must be a whole number, 0 or more."
+    elif name == "date":
+        message = "This must be a date in the period (YYYY-MM-DD)."
+    elif name == "site_id":
+        message = 'Site ids are opaque: "S-" and 8 hex digits.'
+    elif name == "area" and value == registry.CITY_OF_LONDON:
+        message = (
+            "The City of London is policed by the City of London Police: send no Metropolitan "
+            "Police rows for it."
+        )
+    elif name in registry.DIMENSIONS:
+        message = f"{_shown(value)} is not a {registry.DIMENSIONS[name].label.lower()} code."
+    else:
+        message = "This value is not allowed."
+    return [RowError(row, name, message)]
+
+
+def validate(
+    batch: Batch, *, today: dt.date | None = None
+) -> tuple[registry.Dataset | None, Checked]:
+    """Check the document against its dataset's published schema, then the period, dates and
+    repeats; returns the dataset and clean rows, or the errors (at most MAX_ERRORS)."""
+    checked = Checked()
+    errors = checked.errors
+    code = batch.document.get("dataset") if batch.document else batch.dataset
+    dataset = registry.DATASETS.get(code) if isinstance(code, str) else None
+    if dataset is None:
+        errors.append(RowError(0, "dataset", f"Unknown dataset {_shown(code)}."))
+        return None, checked
+    document = batch.document or {
+        "dataset": batch.dataset,
+        "period": batch.period,
+        **({"reason": batch.reason} if batch.reason else {}),
+        "rows": batch.rows,
+    }
+    for error in _validator(dataset.code).iter_errors(document):
+        errors.extend(_error(dataset, batch.period, error))
+        if len(errors) >= MAX_ERRORS:
+            errors.append(RowError(0, "", "Too many errors; stopped checking."))
+            return dataset, checked
+    if errors:
+        errors.sort(key=lambda e: (e.row, e.field))
+        return dataset, checked
+    period = document["period"]
+    if not registry.period_valid(period, dataset.grain):
+        example = "2025-03" if dataset.grain == "month" else "2025-Q1"
+        errors.append(
             RowError(0, "period", f"This dataset is sent per {dataset.grain}, like {example!r}.")
         )
         return dataset, checked
-    first, last = registry.period_bounds(batch.period)
-    if not batch.rows:
-        checked.errors.append(RowError(0, "rows", "The return has no rows."))
-    expected = set(dataset.fields)
-    dims = [registry.DIMENSIONS[d] for d in dataset.dimensions]
-    allowed = []
-    for dim in dims:
-        codes = set(dim.codes)
-        if dataset.met_only_area and dim.code == "area":
-            codes.discard(registry.CITY_OF_LONDON)
-        allowed.append((dim, codes))
-    days = {(first + dt.timedelta(days=i)).isoformat() for i in range((last - first).days + 1)}
-    value_field = dataset.value_field
-    key_fields = [f for f in dataset.fields if f != value_field]
-    fast = _validate_fast(batch.rows, expected, allowed, days, dataset, key_fields)
-    if fast is not None:
-        checked.rows = fast
-        return dataset, checked
-    seen_keys: set[tuple] = set()
-    errors = checked.errors
-    for number, raw in enumerate(batch.rows, start=1):
-        if type(raw) is not dict:
-            errors.append(RowError(number, "", "Each row must be an object."))
-            continue
-        before = len(errors)
-        if raw.keys() != expected:
-            names = set(raw)
-            for missing in sorted(expected - names):
-                errors.append(RowError(number, missing, "This field is missing."))
-            for unknown in sorted(names - expected, key=str):
-                errors.append(RowError(number, str(unknown), "This field is not in the schema."))
-        for dim, codes in allowed:
-            value = raw.get(dim.code)
-            if value not in codes and dim.code in raw:
-                if dim.code == "area" and value == registry.CITY_OF_LONDON:
-                    message = (
-                        "The City of London is policed by the City of London Police: send no "
-                        "Metropolitan Police rows for it."
-                    )
-                else:
-                    message = f"{value!r} is not a {dim.label.lower()} code."
-                errors.append(RowError(number, dim.code, message))
-        value = raw.get(value_field)
-        if type(value) is not int:
-            value = _int(value)
-        if value_field in raw and (value is None or not 0 <= value < MAX_VALUE):
-            errors.append(RowError(number, value_field, "This must be a whole number, 0 or more."))
-        if dataset.has_date and "date" in raw and raw["date"] not in days:
-            errors.append(
-                RowError(number, "date", f"This must be a date in {batch.period} (YYYY-MM-DD).")
+    first, last = registry.period_bounds(period)
+    today = today or timezone.localdate()
+    if last >= today:
+        errors.append(
+            RowError(
+                0,
+                "period",
+                f"{period} has not ended yet: send its return from {last + dt.timedelta(days=1)}.",
             )
-        if dataset.has_site and "site_id" in raw:
-            site = raw["site_id"]
-            if not (isinstance(site, str) and registry.SITE_ID_RE.match(site)):
+        )
+        return dataset, checked
+    rows = document["rows"]
+    if dataset.has_date:
+        days = {(first + dt.timedelta(days=i)).isoformat() for i in range((last - first).days + 1)}
+        for number, row in enumerate(rows, start=1):
+            if row["date"] not in days:
+                errors.append(
+                    RowError(number, "date", f"This must be a date in {period} (YYYY-MM-DD).")
+                )
+    if dataset.has_site:
+        for number, row in enumerate(rows, start=1):
+            if not registry.SITE_ID_FULL_RE.fullmatch(row["site_id"]):
                 errors.append(
                     RowError(number, "site_id", 'Site ids are opaque: "S-" and 8 hex digits.')
                 )
-        if len(errors) == before:
-            key = tuple(raw[f] for f in key_fields)
-            if key in seen_keys:
-                errors.append(RowError(number, "", "This row repeats an earlier row's dimensions."))
-            else:
-                seen_keys.add(key)
-                clean = dict(raw)
-                clean[value_field] = value
-                checked.rows.append(clean)
-        if len(errors) >= 200:
+    getter = itemgetter(*[f for f in dataset.fields if f != dataset.value_field])
+    seen_keys: set = set()
+    for number, row in enumerate(rows, start=1):
+        key = getter(row)
+        if key in seen_keys:
+            errors.append(RowError(number, "", "This row repeats an earlier row's dimensions."))
+        seen_keys.add(key)
+        if len(errors) >= MAX_ERRORS:
             errors.append(RowError(number, "", "Too many errors; stopped checking."))
             break
+    if not errors:
+        checked.rows = rows
     return dataset, checked
-
-
-def _validate_fast(rows, expected, allowed, days, dataset, key_fields) -> list[dict] | None:
-    """Column-wise checks for large, clean returns: each distinct value is checked once.
-    Returns the clean rows, or None when anything is wrong (the row-wise pass then says what)."""
-    if not rows or not all(type(row) is dict and row.keys() == expected for row in rows):
-        return None
-    for dim, codes in allowed:
-        if not {row[dim.code] for row in rows} <= codes:
-            return None
-    if dataset.has_date and not {row["date"] for row in rows} <= days:
-        return None
-    if dataset.has_site:
-        sites = {row["site_id"] for row in rows}
-        if not all(isinstance(s, str) and registry.SITE_ID_RE.match(s) for s in sites):
-            return None
-    value_field = dataset.value_field
-    values = [row[value_field] for row in rows]
-    if not all(type(v) is int for v in values):
-        if not all(type(v) is str and v.isdigit() and v.isascii() for v in values):
-            return None
-        values = [int(v) for v in values]
-    if not all(0 <= v < MAX_VALUE for v in values):
-        return None
-    getter = itemgetter(*key_fields)
-    if len({getter(row) for row in rows}) != len(rows):
-        return None
-    clean = []
-    for row, value in zip(rows, values, strict=True):
-        row = dict(row)
-        row[value_field] = value
-        clean.append(row)
-    return clean
 
 
 def aggregate(dataset: registry.Dataset, rows: list[dict]) -> dict[str, list]:
@@ -374,8 +415,8 @@ def json_schema(dataset: registry.Dataset, *, base_url: str = "") -> dict:
             "enum": codes,
             "x-labels": {v.code: v.label for v in dim.values if v.code in codes},
         }
-    properties[dataset.value_field] = {"type": "integer", "minimum": 0}
-    pattern = r"^\d{4}-(0[1-9]|1[0-2])$" if dataset.grain == "month" else r"^\d{4}-Q[1-4]$"
+    properties[dataset.value_field] = {"type": "integer", "minimum": 0, "maximum": MAX_VALUE - 1}
+    pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$" if dataset.grain == "month" else r"^[0-9]{4}-Q[1-4]$"
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"{base_url}/api/ingest/v1/schema/{dataset.code}.json",

@@ -231,6 +231,7 @@ DIMENSIONS: dict[str, Dimension] = {
 # --- Input datasets (what a source sends) ---------------------------------------------------
 
 SITE_ID_RE = re.compile(r"^S-[0-9a-f]{8}$")
+SITE_ID_FULL_RE = re.compile(r"S-[0-9a-f]{8}")
 
 
 @dataclass(frozen=True)
@@ -519,9 +520,10 @@ def measures_for_dataset(dataset_code: str) -> list[Measure]:
 
 # --- Periods ---------------------------------------------------------------------------------
 
-MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
-YEAR_RE = re.compile(r"^(\d{4})$")
+# ASCII digits only, and the whole value (`\Z`: `$` would also allow a trailing newline).
+MONTH_RE = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])\Z")
+QUARTER_RE = re.compile(r"^([0-9]{4})-Q([1-4])\Z")
+YEAR_RE = re.compile(r"^([0-9]{4})\Z")
 
 
 def period_bounds(period: str) -> tuple[dt.date, dt.date]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -22,6 +23,8 @@ from anpr_info.models import (
 from talklondon import disclosure
 
 TOTAL = registry.TOTAL
+# ASCII digits, at most 6 (str.isdigit() is also true of "²", which int() cannot read).
+RELEASE_VERSION_RE = re.compile(r"^[1-9][0-9]{0,5}\Z")
 
 
 # --- Releases ---------------------------------------------------------------------------------
@@ -34,7 +37,7 @@ def releases_published() -> QuerySet[Release]:
 def release_published_get(slug: str) -> Release:
     """A published release by slug ("2025-03-v1"); anything else is not found."""
     period, _, version = slug.rpartition("-v")
-    if not version.isdigit():
+    if not RELEASE_VERSION_RE.match(version):
         raise Http404
     release = (
         Release.objects.filter(period=period, version=int(version), status=Release.Status.PUBLISHED)

@@ -1,5 +1,6 @@
 from django.urls import path
 
+import talklondon.converters  # noqa: F401  (registers <period:> and <release:>)
 from anpr_info import views
 
 app_name = "anpr_info"
@@ -15,9 +16,9 @@ urlpatterns = [
     path("methodology/anpr_verify.py", views.verify_script, name="verify_script"),
     path("releases/", views.release_list, name="release_list"),
     path("releases/feed/", views.ReleaseFeed(), name="release_feed"),
-    path("releases/<str:slug>/", views.release_detail, name="release_detail"),
+    path("releases/<release:slug>/", views.release_detail, name="release_detail"),
     path(
-        "releases/<str:slug>/tables/<slug:measure>/<slug:table>/<str:period>/",
+        "releases/<release:slug>/tables/<slug:measure>/<slug:table>/<period:period>/",
         views.release_table,
         name="release_table",
     ),

@@ -60,7 +60,7 @@ def _dashboard_figures() -> dict:
 
 
 @require_GET
-@cache_anonymous_page(PAGE_CACHE_NAMESPACE)
+@cache_anonymous_page(PAGE_CACHE_NAMESPACE, params=())
 def dashboard(request: HttpRequest) -> HttpResponse:
     context = anpr_cache.cached("dashboard", _dashboard_figures)
     context["cards"] = _measure_cards()
@@ -97,7 +97,7 @@ def _revision_banner(state: dict, data: dict) -> dict | None:
 
 
 @require_GET
-@cache_anonymous_page(PAGE_CACHE_NAMESPACE)
+@cache_anonymous_page(PAGE_CACHE_NAMESPACE, params=("breakdown", "period", "as_of"))
 def measure_detail(request: HttpRequest, code: str) -> HttpResponse:
     state = _state_or_404(code, request)
     measure = state["measure"]
@@ -244,7 +244,7 @@ def verify_script(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@cache_anonymous_page(PAGE_CACHE_NAMESPACE)
+@cache_anonymous_page(PAGE_CACHE_NAMESPACE, params=())
 def release_list(request: HttpRequest) -> HttpResponse:
     releases = list(selectors.releases_published())
     return render(

@@ -30,6 +30,7 @@ from consultation.models import Attachment, Comment, Consultation, ParticipantBl
 from consultation.services import consultations as consultation_services
 from consultation.services import moderation as moderation_services
 from consultation.views import _errors_into
+from talklondon.converters import ascii_int
 from talklondon.models import User
 from talklondon.permissions import can_block_users, can_manage_consultations, can_moderate
 
@@ -236,7 +237,7 @@ def moderation_desk(request: HttpRequest) -> HttpResponse:
 @ratelimit(key="user", rate=STAFF_RATE, method="POST", block=True)
 def moderation_bulk(request: HttpRequest) -> HttpResponse:
     _require(can_moderate, request)
-    ids = [int(v) for v in request.POST.getlist("comment") if v.isdigit()]
+    ids = [pk for pk in map(ascii_int, request.POST.getlist("comment")) if pk is not None]
     form = BulkForm(request.POST, comment_ids=ids)
     queue = request.POST.get("queue", "pending")
     back = f"{reverse('consultation_staff:moderation')}?queue={queue}"

@@ -51,6 +51,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import cc_delim_re, patch_vary_headers
+from django.utils.http import urlencode
 
 from talklondon.local_lru import LocalLRU
 
@@ -182,11 +183,22 @@ def _is_anonymous_request(request: HttpRequest) -> bool:
     return settings.SESSION_COOKIE_NAME not in cookies and MESSAGES_COOKIE_NAME not in cookies
 
 
-def _page_key(request: HttpRequest, versions: list[int], namespaces: list[str]) -> str:
+def _query_key(request: HttpRequest, params: Iterable[str] | None) -> str | None:
+    """The query string normalised (names in one order), or None when it names a parameter the
+    page does not declare: such a request is rendered but never stored, so made-up query
+    strings cannot fill the cache."""
+    items = sorted(request.GET.lists())
+    if params is not None and any(name not in params for name, _values in items):
+        return None
+    return urlencode(items, doseq=True)
+
+
+def _page_key(request: HttpRequest, versions: list[int], namespaces: list[str], query: str) -> str:
     parts = [
         request.scheme or "",
         request.get_host(),
-        request.get_full_path(),
+        request.path,
+        query,
         *(request.META.get(header, "") for header in KEY_HEADERS),
     ]
     digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
@@ -224,13 +236,22 @@ def _mark_public(response: HttpResponse, seconds: int) -> None:
     response.headers["Cache-Control"] = f"public, max-age={seconds}, s-maxage={seconds}"
 
 
-def cache_anonymous_page(namespace: NamespaceSpec, timeout: int = DEFAULT_TIMEOUT):
+def cache_anonymous_page(
+    namespace: NamespaceSpec,
+    timeout: int = DEFAULT_TIMEOUT,
+    params: Iterable[str] | None = None,
+):
     """Serve anonymous GETs of the decorated view from the cache for up to `timeout` seconds.
 
     `namespace` is a string, a list of strings, or a callable taking the view's arguments
     `(request, *args, **kwargs)` and returning either; `page_cache_invalidate` with any of
     those names makes the page re-render.
+
+    `params` names the query parameters the page reads: a request with any other is rendered
+    afresh and never stored. Give it for every page open to the internet (`()` when it reads
+    none); the key holds the query in one order either way.
     """
+    params = frozenset(params) if params is not None else None
     if not isinstance(timeout, int) or not 1 <= timeout <= MAX_TIMEOUT:
         raise ValueError(f"Page cache timeout must be between 1 and {MAX_TIMEOUT} seconds.")
 
@@ -246,12 +267,17 @@ def cache_anonymous_page(namespace: NamespaceSpec, timeout: int = DEFAULT_TIMEOU
                     _mark_private(response)
                 return response
 
+            query = _query_key(request, params)
+            if query is None:
+                response = view(request, *args, **kwargs)
+                patch_vary_headers(response, ("Cookie",))
+                return response
             namespaces = _namespaces(namespace, request, args, kwargs)
             local_seconds = _local_seconds()
-            key = _page_key(request, _versions(namespaces, local_seconds), namespaces)
+            key = _page_key(request, _versions(namespaces, local_seconds), namespaces, query)
             entry = _lookup(key, timeout, local_seconds)
             if entry is not None:
-                return _replay(entry, timeout, (key, namespaces, timeout, local_seconds))
+                return _replay(entry, timeout, (key, namespaces, timeout, local_seconds, params))
 
             with _local_lock:
                 rendering = _rendering.get(key)
@@ -262,7 +288,9 @@ def cache_anonymous_page(namespace: NamespaceSpec, timeout: int = DEFAULT_TIMEOU
                 rendering.wait(RENDER_WAIT_SECONDS)
                 entry = _lookup(key, timeout, local_seconds)
                 if entry is not None:
-                    return _replay(entry, timeout, (key, namespaces, timeout, local_seconds))
+                    return _replay(
+                        entry, timeout, (key, namespaces, timeout, local_seconds, params)
+                    )
                 # Not stored (personal, an error, not rendered yet): render it ourselves.
                 return _render(request, args, kwargs, key, local_seconds, namespaces)
             try:
@@ -293,7 +321,8 @@ def cache_anonymous_page(namespace: NamespaceSpec, timeout: int = DEFAULT_TIMEOU
                 cache.set(key, entry, timeout)
                 if local_seconds:
                     _local_put(key, entry)
-                rendered._page_cache_final = (key, namespaces, timeout, local_seconds, entry[0])
+                final = (key, namespaces, timeout, local_seconds, params, entry[0])
+                rendered._page_cache_final = final
                 return rendered
 
             if getattr(response, "is_rendered", True) is False:
@@ -388,16 +417,19 @@ class PageCacheMiddleware:
         known = _routes.get(route)
         if known is None:
             return None
-        namespaces, timeout = known
+        namespaces, timeout, params = known
+        query = _query_key(request, params)
+        if query is None:
+            return None
         local_seconds = _local_seconds()
-        key = _page_key(request, _versions(namespaces, local_seconds), namespaces)
+        key = _page_key(request, _versions(namespaces, local_seconds), namespaces, query)
         entry = _lookup(_final_key(key), timeout, local_seconds)
         # The stored headers already say Vary: Cookie, so replaying adds nothing to them.
         return None if entry is None else _replay(entry, timeout)
 
     @staticmethod
     def _store(route: tuple[str, str], response: HttpResponse, final: tuple) -> None:
-        key, namespaces, timeout, local_seconds, stored_at = final
+        key, namespaces, timeout, local_seconds, params, stored_at = final
         if response.cookies or response.status_code != 200 or response.streaming:
             return  # something further out made it personal after all
         remaining = timeout - (time.time() - stored_at)
@@ -407,4 +439,4 @@ class PageCacheMiddleware:
         cache.set(_final_key(key), entry, int(remaining) or 1)
         if local_seconds:
             _local_put(_final_key(key), entry)
-        _routes.put(route, (list(namespaces), timeout))
+        _routes.put(route, (list(namespaces), timeout, params))

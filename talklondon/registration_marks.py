@@ -9,16 +9,20 @@ Formats: current (2001–), two letters, two digits, three letters (AB12 CDE); p
 three letters, one to three digits, a letter (ABC 123D). Spaces are optional and case does not
 matter, because people type plates every which way. Dateless marks (ABC 123, 1234 AB) look
 too much like ordinary words in free text, so only a whole value is matched against them.
+
+The text is untrusted and may be megabytes long, so the patterns run on RE2, whose cost is
+linear in the length of the text whatever it holds (Python's `re` backtracks). RE2's `\b` is
+the ASCII word boundary: a plate written straight after an accented letter still counts.
 """
 
-import re
+import re2
 
-CURRENT = re.compile(r"\b[a-z]{2}[0-9]{2}\s?[a-z]{3}\b", re.IGNORECASE)
-PREFIX = re.compile(r"\b[a-z][0-9]{1,3}\s?([a-z]{3})\b", re.IGNORECASE)
-SUFFIX = re.compile(r"\b([a-z]{3})\s?[0-9]{1,3}[a-z]\b", re.IGNORECASE)
-DATELESS = re.compile(
-    r"^(?:[a-z]{1,3}\s?[1-9][0-9]{0,3}|[1-9][0-9]{0,3}\s?[a-z]{1,3})$", re.IGNORECASE
-)
+CURRENT = re2.compile(r"(?i)\b[a-z]{2}[0-9]{2}\s?[a-z]{3}\b")
+PREFIX = re2.compile(r"(?i)\b[a-z][0-9]{1,3}\s?([a-z]{3})\b")
+SUFFIX = re2.compile(r"(?i)\b([a-z]{3})\s?[0-9]{1,3}[a-z]\b")
+# Anchored, with the surrounding spaces in the pattern: a long value fails at its first few
+# characters instead of being copied by strip() first.
+DATELESS = re2.compile(r"(?i)^\s*(?:[a-z]{1,3}\s?[1-9][0-9]{0,3}|[1-9][0-9]{0,3}\s?[a-z]{1,3})\s*$")
 
 
 def contains_registration_mark(text: str, *, forgiven_letters: frozenset[str] = frozenset()):
@@ -39,4 +43,4 @@ def contains_registration_mark(text: str, *, forgiven_letters: frozenset[str] = 
 
 def is_dateless_mark(value: str) -> bool:
     """Whether a whole value (not free text) is a dateless mark such as ABC 123 or 1234 AB."""
-    return bool(DATELESS.match(value.strip()))
+    return DATELESS.match(value) is not None

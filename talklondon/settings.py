@@ -350,7 +350,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": env_str("API_RATE_LIMIT", "600/min")},
-    "EXCEPTION_HANDLER": "talklondon.api.problem_exception_handler",
+    "EXCEPTION_HANDLER": "talklondon.problems.problem_exception_handler",
     # Behind one proxy, the anonymous throttle counts the client, not the proxy.
     "NUM_PROXIES": 1 if BEHIND_TLS_PROXY else None,
 }
@@ -360,6 +360,21 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
 }
+
+# --- Limits at the edge of the APIs (hostile input) -----------------------------------------
+# Each is refused with a problem response before any of our code reads the return.
+ANPR_SIGNATURE_WINDOW_SECONDS = env_int("ANPR_SIGNATURE_WINDOW_SECONDS", 300)
+ANPR_INGEST_RATE = env_str("ANPR_INGEST_RATE", "600/min")
+ANPR_INGEST_MAX_BYTES = env_int("ANPR_INGEST_MAX_BYTES", DATA_UPLOAD_MAX_MEMORY_SIZE)
+ANPR_INGEST_MAX_ROWS = env_int("ANPR_INGEST_MAX_ROWS", 500_000)
+# Containers inside containers: a JSON return needs 3 (document, rows, row).
+ANPR_INGEST_MAX_DEPTH = env_int("ANPR_INGEST_MAX_DEPTH", 8)
+ANPR_INGEST_MAX_CELL_CHARS = env_int("ANPR_INGEST_MAX_CELL_CHARS", 10_000)
+# A request killed mid-way (a worker timeout) leaves its Idempotency-Key "in progress"; after
+# this long a retry may claim it again. Longer than gunicorn's --timeout (30 s).
+ANPR_IDEMPOTENCY_EXPIRY_SECONDS = env_int("ANPR_IDEMPOTENCY_EXPIRY_SECONDS", 120)
+# The largest page number the open data API answers (1000 observations a page).
+API_MAX_PAGE = env_int("API_MAX_PAGE", 10_000)
 
 # --- Rate limits on writes (django-ratelimit) ------------------------------------------------
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)

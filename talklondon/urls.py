@@ -45,3 +45,5 @@ handler404 = "talklondon.views.error_404"
 handler500 = "talklondon.views.error_500"
 # allauth's rate limits answer with this view, so throttling looks like the rest of the site.
 handler429 = "talklondon.views.rate_limited"
+# A request Django refuses before any view (over-size body): problem details on /api/.
+handler400 = "talklondon.views.error_400"

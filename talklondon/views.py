@@ -2,8 +2,10 @@
 
 import sys
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db.utils import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
@@ -14,6 +16,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from consultation.selectors import consultation_list_public
 from talklondon import permissions, personal_data
 from talklondon.page_cache import cache_anonymous_page
+from talklondon.problems import Problem, problem_response
 
 
 @require_GET
@@ -78,19 +81,31 @@ def rate_limited(request: HttpRequest, exception=None) -> HttpResponse:
 
 
 def _api_problem(
-    request: HttpRequest, status: int, title: str, detail: str = ""
+    request: HttpRequest, status: int, title: str, detail: str = "", slug: str = ""
 ) -> HttpResponse | None:
     """API clients get JSON problem details (RFC 9457) even for URLs no view answers."""
     if not request.path.startswith("/api/"):
         return None
-    body = {"type": "about:blank", "title": title, "status": status}
-    if detail:
-        body["detail"] = detail
-    return JsonResponse(body, status=status, content_type="application/problem+json")
+    return problem_response(Problem(status, slug, title, detail))
 
 
 def error_404(request: HttpRequest, exception=None) -> HttpResponse:
     return _api_problem(request, 404, "Not found") or render(request, "errors/404.html", status=404)
+
+
+def error_400(request: HttpRequest, exception=None) -> HttpResponse:
+    """A request Django refused before any view (a body over the size limit, a bad host...)."""
+    if isinstance(exception, RequestDataTooBig):
+        problem = _api_problem(
+            request,
+            413,
+            "Request too large",
+            f"Send at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes in one request.",
+            "too-large",
+        )
+    else:
+        problem = _api_problem(request, 400, "Bad request", "The request could not be read.")
+    return problem or render(request, "errors/400.html", status=400)
 
 
 # Failures of a backing service that pass on their own (a PostgreSQL restart or failover, a

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+import re
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -33,33 +34,16 @@ from anpr_info.signing import (
     signature_matches,
 )
 from talklondon.permissions import ROLE_PUBLISHER
+from talklondon.problems import Problem
 
 logger = logging.getLogger(__name__)
 
+# Unix seconds: ASCII digits only (int() would also read "²" or Arabic-Indic digits).
+TIMESTAMP_RE = re.compile(r"^[0-9]{1,12}\Z")
+
 
 def signature_window() -> int:
-    return int(getattr(settings, "ANPR_SIGNATURE_WINDOW_SECONDS", 300))
-
-
-@dataclass
-class Problem(Exception):
-    """An RFC 9457 problem; the view turns it into application/problem+json."""
-
-    status: int
-    slug: str
-    title: str
-    detail: str
-    extra: dict | None = None
-
-    def as_dict(self) -> dict:
-        body = {
-            "type": f"/api/docs/#problem-{self.slug}",
-            "title": self.title,
-            "status": self.status,
-            "detail": self.detail,
-        }
-        body.update(self.extra or {})
-        return body
+    return settings.ANPR_SIGNATURE_WINDOW_SECONDS
 
 
 def request_authenticate(
@@ -77,6 +61,8 @@ def request_authenticate(
     if not api_key.is_active or not api_key.source.is_active:
         raise Problem(401, "key-revoked", "Key revoked", "This key has been revoked.")
     try:
+        if not TIMESTAMP_RE.match(timestamp or ""):
+            raise ValueError("not ASCII digits")
         sent = dt.datetime.fromtimestamp(int(timestamp), tz=dt.UTC)
     except (TypeError, ValueError, OverflowError, OSError):
         raise Problem(
@@ -124,31 +110,67 @@ def used_signatures_purge(*, now=None) -> int:
     return deleted
 
 
-def idempotency_begin(*, source: Source, key: str, request_sha256: str):
-    """Claim an Idempotency-Key. Returns None when claimed, or the stored (status, body) to
-    replay. Raises Problem 409 while the first request is in progress, 422 for another body."""
-    if not key or len(key) > 200:
-        raise Problem(400, "bad-idempotency-key", "Bad Idempotency-Key", "Use 1 to 200 characters.")
-    try:
-        with transaction.atomic():
-            IdempotencyRecord.objects.create(source=source, key=key, request_sha256=request_sha256)
-        return None
-    except IntegrityError:
-        record = IdempotencyRecord.objects.get(source=source, key=key)
-    if record.request_sha256 != request_sha256:
-        raise Problem(
+class IdempotencyError(Problem):
+    """Why a request's Idempotency-Key cannot be used now (each a problem with its status)."""
+
+
+class IdempotencyKeyInvalid(IdempotencyError):
+    def __init__(self):
+        super().__init__(
+            400, "bad-idempotency-key", "Bad Idempotency-Key", "Use 1 to 200 characters."
+        )
+
+
+class IdempotencyKeyReused(IdempotencyError):
+    def __init__(self):
+        super().__init__(
             422,
             "idempotency-key-reused",
             "Idempotency-Key reused",
             "This Idempotency-Key was used for a different request.",
         )
-    if record.state == IdempotencyRecord.State.IN_PROGRESS:
-        raise Problem(
+
+
+class IdempotencyInProgress(IdempotencyError):
+    def __init__(self):
+        super().__init__(
             409,
             "request-in-progress",
             "Request in progress",
             "A request with this Idempotency-Key is still being processed; retry later.",
         )
+
+
+def idempotency_begin(*, source: Source, key: str, request_sha256: str, now=None):
+    """Claim an Idempotency-Key. Returns None when claimed, or the stored (status, body) to
+    replay. Raises IdempotencyInProgress (409) while the first request is in progress,
+    IdempotencyKeyReused (422) for another body, IdempotencyKeyInvalid (400).
+
+    A claim older than ANPR_IDEMPOTENCY_EXPIRY_SECONDS that never finished belongs to a request
+    that died (a worker timeout, a crash): it is taken over, so retries do not get 409 forever."""
+    if not key or len(key) > 200:
+        raise IdempotencyKeyInvalid()
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            IdempotencyRecord.objects.create(
+                source=source, key=key, request_sha256=request_sha256, created_at=now
+            )
+        return None
+    except IntegrityError:
+        record = IdempotencyRecord.objects.get(source=source, key=key)
+    if record.state == IdempotencyRecord.State.IN_PROGRESS:
+        expired = now - dt.timedelta(seconds=settings.ANPR_IDEMPOTENCY_EXPIRY_SECONDS)
+        # One conditional update: of two retries racing for an abandoned claim, one wins.
+        taken = IdempotencyRecord.objects.filter(
+            pk=record.pk, state=IdempotencyRecord.State.IN_PROGRESS, created_at__lt=expired
+        ).update(request_sha256=request_sha256, created_at=now)
+        if taken:
+            return None
+    if record.request_sha256 != request_sha256:
+        raise IdempotencyKeyReused()
+    if record.state == IdempotencyRecord.State.IN_PROGRESS:
+        raise IdempotencyInProgress()
     return record.response_status, record.response_body
 
 
@@ -163,6 +185,28 @@ def idempotency_abandon(*, source: Source, key: str) -> None:
     IdempotencyRecord.objects.filter(
         source=source, key=key, state=IdempotencyRecord.State.IN_PROGRESS
     ).delete()
+
+
+def idempotent_call(
+    *, source: Source, key: str, request_sha256: str, work: Callable[[], tuple[int, dict]]
+) -> tuple[int, dict, bool]:
+    """Run `work` at most once per (source, Idempotency-Key): the one way the API uses keys.
+
+    Returns (status, body, replayed). Without a key `work` simply runs. Raises an
+    IdempotencyError, or whatever `work` raises (the claim is then released for a retry)."""
+    if not key:
+        status, body = work()
+        return status, body, False
+    stored = idempotency_begin(source=source, key=key, request_sha256=request_sha256)
+    if stored is not None:
+        return stored[0], stored[1], True
+    try:
+        status, body = work()
+    except BaseException:
+        idempotency_abandon(source=source, key=key)
+        raise
+    idempotency_finish(source=source, key=key, status=status, body=body)
+    return status, body, False
 
 
 def _publishers_alert(batch: QuarantinedBatch) -> None:
@@ -201,6 +245,8 @@ def submission_receive(
     try:
         batch = ingestion.parse_body(body, content_type, params)
     except ingestion.ParseError as exc:
+        if exc.status == 413:
+            return 413, Problem(413, "too-large", "Return too large", str(exc)).as_dict()
         return 400, Problem(400, "unreadable", "Unreadable body", str(exc)).as_dict()
 
     findings = ingestion.tripwire(batch)
@@ -208,8 +254,8 @@ def submission_receive(
         with transaction.atomic():
             quarantined = QuarantinedBatch.objects.create(
                 source=source,
-                dataset=batch.dataset[:40] if batch.dataset in registry.DATASETS else "",
-                period=batch.period[:10]
+                dataset=batch.dataset if batch.dataset in registry.DATASETS else "",
+                period=batch.period
                 if registry.MONTH_RE.match(batch.period) or registry.QUARTER_RE.match(batch.period)
                 else "",
                 via=via,

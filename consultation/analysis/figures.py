@@ -22,6 +22,7 @@ from consultation.surveys.models import (
 )
 from consultation.surveys.selectors import results_summary, survey_structure
 from talklondon.areas import borough_choices
+from talklondon.converters import ascii_int
 
 Type = Question.Type
 # Questions that can be cross-tabulated (answers from a fixed list).
@@ -215,7 +216,7 @@ def crosstab(
             group_rows = borough_choices()
             by_label = "Borough"
         else:
-            other_id = int(by[1:]) if by.startswith("q") and by[1:].isdigit() else None
+            other_id = ascii_int(by[1:]) if by.startswith("q") else None
             other = structure.question(other_id) if other_id else None
             if other is None or other.type not in CROSSTAB_TYPES or other.pk == question.pk:
                 raise ValueError("Choose another choice question.")

@@ -36,6 +36,7 @@ from consultation.analysis.services.themes import (
 from consultation.analysis.text.search import text_search
 from consultation.analysis.text.themes import ThemeSuggestion
 from consultation.surveys.free_text import WITHHELD, answer_review, withheld_q
+from talklondon.converters import ascii_int
 
 PAGE_SIZE = 50
 REJECTED_SESSION_KEY = "analysis_rejected_suggestions"
@@ -85,16 +86,16 @@ def text_answers(request, question_id: int):
     answers = selectors.text_answers(question)
     themes = selectors.question_themes(question)
     theme_filter = None
-    theme_id = request.GET.get("theme", "")
-    if theme_id.isdigit():
-        theme_filter = next((t for t, _ in themes if t.pk == int(theme_id)), None)
+    theme_id = ascii_int(request.GET.get("theme", ""))
+    if theme_id is not None:
+        theme_filter = next((t for t, _ in themes if t.pk == theme_id), None)
         if theme_filter is not None:
             answers = answers.filter(theme_tags__theme=theme_filter)
-    campaign = request.GET.get("campaign", "")
-    groups = selectors.campaigns_for_question(question, compute=campaign.isdigit())
+    campaign = ascii_int(request.GET.get("campaign", ""))
+    groups = selectors.campaigns_for_question(question, compute=campaign is not None)
     campaign_group = None
-    if groups and campaign.isdigit() and 1 <= int(campaign) <= len(groups):
-        campaign_group = groups[int(campaign) - 1]
+    if groups and campaign is not None and 1 <= campaign <= len(groups):
+        campaign_group = groups[campaign - 1]
         answers = answers.filter(pk__in=campaign_group.item_ids)
     if query:
         # A search must not reveal what a withheld answer says.

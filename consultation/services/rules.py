@@ -8,13 +8,15 @@ Tunables (read from Django settings, with defaults, so operators can set them wi
                                   (default 20)
 """
 
-import re
+import functools
 from datetime import timedelta
 
+import re2
 from django.conf import settings
 from django.utils import timezone
 
 from talklondon.registration_marks import contains_registration_mark
+from talklondon.text_scan import contains_email, contains_link, contains_phone_number
 
 DEFAULT_BLOCKLIST = ("fuck", "cunt", "viagra", "casino", "crypto giveaway")
 
@@ -75,13 +77,6 @@ _COMMON_WORDS = frozenset(
         "day",
     ]
 )
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
-# UK numbers: 07700 900123, 020 7946 0018, +44 20 7946 0018, (020) 7946-0018.
-_PHONE = re.compile(r"(?<![\w+])(?:\+44\s?\(?0?\)?\s?|\(?0)\d(?:[\s\-)]?\d){8,9}(?!\d)")
-# Bare domains count as links too, but not the domain part of an email address.
-_LINK = re.compile(
-    r"(https?://|www\.|\]\(|(?<![@\w.-])[a-z0-9-]+\.(com|co\.uk|org|net|uk|io)\b)", re.I
-)
 
 
 def looks_like_vehicle_registration(text: str) -> bool:
@@ -96,8 +91,14 @@ def blocklist() -> list[str]:
 
 
 def contains_blocklisted_word(text: str) -> bool:
-    lowered = text.lower()
-    return any(re.search(rf"\b{re.escape(word)}\b", lowered) for word in blocklist())
+    words = blocklist()
+    return bool(words) and _blocklist_pattern(tuple(words)).search(text) is not None
+
+
+@functools.lru_cache(maxsize=8)
+def _blocklist_pattern(words: tuple[str, ...]):
+    # One RE2 alternation: a single linear pass over the text, whatever the number of words.
+    return re2.compile(r"(?i)\b(?:" + "|".join(re2.escape(word) for word in words) + r")\b")
 
 
 def text_hold_reasons(text: str) -> list[str]:
@@ -105,11 +106,11 @@ def text_hold_reasons(text: str) -> list[str]:
     reasons = []
     if looks_like_vehicle_registration(text):
         reasons.append("vehicle_registration")
-    if _EMAIL.search(text):
+    if contains_email(text):
         reasons.append("email")
-    if _PHONE.search(text):
+    if contains_phone_number(text):
         reasons.append("phone")
-    if _LINK.search(text):
+    if contains_link(text):
         reasons.append("link")
     if contains_blocklisted_word(text):
         reasons.append("blocklist")

@@ -152,3 +152,17 @@ def test_responses_carry_the_security_headers(client, settings):
     assert response["Referrer-Policy"] == "strict-origin-when-cross-origin"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["X-Frame-Options"] == "DENY"
+
+
+def test_the_deploy_files_bound_redis_memory_with_an_eviction_policy():
+    from pathlib import Path
+
+    conf = (
+        Path(__file__).resolve().parents[2] / "deploy" / "redis" / "talklondon.conf"
+    ).read_text()
+    settings_lines = dict(
+        line.split(None, 1) for line in conf.splitlines() if line and not line.startswith("#")
+    )
+    assert settings_lines["maxmemory"].strip().endswith(("mb", "gb"))
+    # Evicts only keys with an expiry: cache entries, never Celery's queues.
+    assert settings_lines["maxmemory-policy"].strip() == "volatile-lru"

@@ -49,6 +49,7 @@ from consultation.surveys.free_text import WITHHELD, shown_sql, text_shown
 from consultation.surveys.models import SCALE_CHOICES, Answer, AnswerChoice, Question, Response
 from consultation.surveys.models import Survey as SurveyModel
 from talklondon.areas import borough_choices
+from talklondon.converters import ascii_int
 
 Type = Question.Type
 PREFIX = "survey-responses"
@@ -71,7 +72,8 @@ def survey_dataset_choices() -> list[tuple[str, str]]:
 
 
 def survey_dataset_factory(subject: str, *, identified: bool = False) -> SurveyResponsesDataset:
-    survey = SurveyModel.objects.filter(pk=int(subject)).first() if subject.isdigit() else None
+    pk = ascii_int(subject)
+    survey = SurveyModel.objects.filter(pk=pk).first() if pk is not None else None
     if survey is None:
         raise UnknownDataset(f"{PREFIX}-{subject}")
     return SurveyResponsesDataset(survey, identified=identified)

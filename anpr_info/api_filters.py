@@ -1,0 +1,149 @@
+"""Query parameters of the open data API: declared once, validated before any read, normalised
+into the cache key.
+
+Every view names the parameters it reads; anything else, a parameter given twice, or a value
+outside its closed set or pattern is a 400 problem. The cache key of a response is built from
+the cleaned values only, so made-up query strings can neither reach the database nor fill the
+cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import django_filters
+from django import forms
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.utils.http import urlencode
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+
+from anpr_info import registry
+from anpr_info.models import Observation
+from talklondon.converters import PERIOD, ReleaseSlugConverter
+
+PAGE_SIZE = 1000
+PERIOD_VALUE = RegexValidator(
+    rf"^{PERIOD}\Z", "A period such as 2025, 2025-Q1 or 2025-03 (ASCII digits)."
+)
+RELEASE_VALUE = RegexValidator(rf"^{ReleaseSlugConverter.regex}\Z", "A release such as 2025-03-v1.")
+PAGE_VALUE = RegexValidator(r"^[1-9][0-9]{0,5}\Z", "A whole number, 1 or more.")
+
+
+def _choices(codes) -> list[tuple[str, str]]:
+    return [(code, code) for code in codes]
+
+
+def _table_codes() -> list[str]:
+    return sorted({t.code for m in registry.MEASURES.values() for t in m.tables})
+
+
+class ObservationFilter(django_filters.FilterSet):
+    """The filters of /api/v1/observations/ (validated here, applied by the selector)."""
+
+    measure = django_filters.ChoiceFilter(choices=_choices(registry.MEASURES), label="Measure")
+    table = django_filters.ChoiceFilter(choices=_choices(_table_codes()), label="Table")
+    period = django_filters.CharFilter(validators=[PERIOD_VALUE], label="One period")
+    period_from = django_filters.CharFilter(validators=[PERIOD_VALUE], label="First period")
+    period_to = django_filters.CharFilter(validators=[PERIOD_VALUE], label="Last period")
+    release = django_filters.CharFilter(validators=[RELEASE_VALUE], label="Release")
+
+    class Meta:
+        model = Observation
+        fields: list[str] = []
+
+
+# One filter per dimension: its codes, or "all" for totals.
+for _code, _dimension in registry.DIMENSIONS.items():
+    ObservationFilter.base_filters[_code] = django_filters.ChoiceFilter(
+        field_name=f"dims__{_code}",
+        choices=_choices([*_dimension.codes, registry.TOTAL]),
+        label=_dimension.label,
+    )
+
+
+class PageForm(forms.Form):
+    page = forms.CharField(required=False, validators=[PAGE_VALUE])
+
+    def clean_page(self) -> int:
+        page = int(self.cleaned_data["page"] or "1")
+        if page > settings.API_MAX_PAGE:
+            raise forms.ValidationError(f"At most {settings.API_MAX_PAGE}.")
+        return page
+
+
+def query_clean(request, allowed: tuple[str, ...]) -> dict[str, str]:
+    """The request's query parameters if each is allowed and given once; else a 400."""
+    errors = {}
+    for name, values in request.query_params.lists():
+        if name not in allowed:
+            errors[name] = ["Unknown parameter."]
+        elif len(values) > 1:
+            errors[name] = ["Give this parameter once."]
+        elif values[0] == "":
+            errors[name] = ["Give a value, or leave the parameter out."]
+    if errors:
+        raise ValidationError(errors)
+    return dict(request.query_params.items())
+
+
+def observation_query(request) -> dict:
+    """Cleaned filters and page of an observations request, or a 400 naming each problem."""
+    allowed = (*ObservationFilter.base_filters, "page")
+    raw = query_clean(request, allowed)
+    filters = ObservationFilter(
+        {k: v for k, v in raw.items() if k != "page"}, queryset=Observation.objects.none()
+    )
+    page = PageForm({"page": raw.get("page", "")})
+    errors = {}
+    if not filters.is_valid():
+        errors.update(filters.errors)
+    if not page.is_valid():
+        errors.update(page.errors)
+    if errors:
+        raise ValidationError({name: list(messages) for name, messages in errors.items()})
+    cleaned = {k: v for k, v in filters.form.cleaned_data.items() if v}
+    cleaned["page"] = page.cleaned_data["page"]
+    return cleaned
+
+
+def cache_suffix(cleaned: dict) -> str:
+    """The normalised query: known names, cleaned values, one order."""
+    return urlencode(sorted((k, str(v)) for k, v in cleaned.items()))
+
+
+def cache_key(view_name: str, path_params: dict, cleaned: dict) -> str:
+    """A short cache key from the view, its (converter-checked) path parameters and cleaned
+    query: never longer than a memcached or Redis operator would expect."""
+    path = "&".join(f"{k}={v}" for k, v in sorted(path_params.items()))
+    digest = hashlib.sha256(f"{path}?{cache_suffix(cleaned)}".encode()).hexdigest()[:32]
+    return f"api:{view_name}:{digest}"
+
+
+class ObservationPagination(PageNumberPagination):
+    """DRF's page-number pagination, with the page already validated and bounded."""
+
+    page_size = PAGE_SIZE
+
+    def paginate(self, queryset, request, page: int) -> list:
+        # Django's paginator reads the page from the query string; it is the cleaned one here.
+        self.request = request
+        paginator = self.django_paginator_class(queryset, self.page_size)
+        self.number = page
+        self.count = paginator.count
+        if page > 1 and (page - 1) * self.page_size >= self.count:
+            from rest_framework.exceptions import NotFound
+
+            raise NotFound("There is no page with this number.")
+        start = (page - 1) * self.page_size
+        return list(queryset[start : start + self.page_size])
+
+    def next_query(self, cleaned: dict) -> str | None:
+        if self.number * self.page_size >= self.count:
+            return None
+        return cache_suffix({**cleaned, "page": self.number + 1})
+
+    def get_paginated_response(self, data):  # pragma: no cover - the view builds the body
+        return Response(data)

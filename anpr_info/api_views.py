@@ -253,10 +253,23 @@ class MeasureFigures(CachedAPIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("breakdown", str, description="Breakdown code, as on the page."),
-            OpenApiParameter("period", str, description="One period (default: over time)."),
             OpenApiParameter(
-                "as_of", str, description="Figures as they stood when this release came out."
+                "breakdown",
+                str,
+                pattern=r"^[a-z0-9_+]{1,100}$",
+                description="Breakdown code, as on the page (for example area+category).",
+            ),
+            OpenApiParameter(
+                "period",
+                str,
+                pattern=api_filters.PERIOD_VALUE.regex.pattern,
+                description="One period (default: over time).",
+            ),
+            OpenApiParameter(
+                "as_of",
+                str,
+                pattern=api_filters.RELEASE_VALUE.regex.pattern,
+                description="Figures as they stood when this release came out (its slug).",
             ),
         ],
         responses={200: OpenApiTypes.OBJECT, **PROBLEM_RESPONSES},

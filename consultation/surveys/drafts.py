@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 
+from django.db.models import Q
+
 from consultation.surveys.models import Response
 
 QUESTION_KEY_RE = re.compile(r"[0-9]{1,12}")
@@ -45,6 +47,19 @@ def draft_answers_encode(answers: dict[int, dict | None]) -> dict[str, dict]:
 def draft_answers_pending(response: Response) -> dict[int, dict] | None:
     """The response's answers not yet submitted, or None when the Answer rows are current."""
     return draft_answers_decode(response.draft_answers)
+
+
+def draft_answers_saved_q() -> Q:
+    """Drafts whose answers so far are kept in their row (not in Answer rows): every draft
+    except those started before drafts were kept in one row."""
+    return Q(status=Response.Status.DRAFT, draft_answers__isnull=False)
+
+
+def draft_answers_of_draft(status: str, raw) -> dict[int, dict] | None:
+    """A draft's saved answers from its `status` and raw `draft_answers` (as read with
+    `values_list`); None for a submitted response, whose pending changes are not its answers
+    until submitted, and for a draft whose answers are in Answer rows."""
+    return draft_answers_decode(raw) if status == Response.Status.DRAFT else None
 
 
 def draft_answers_has_changes(response: Response) -> bool:

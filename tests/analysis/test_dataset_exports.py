@@ -14,6 +14,7 @@ from consultation.analysis.models import ExportRecord
 from consultation.models import ModerationAction
 from consultation.services.moderation import comment_reject
 from consultation.surveys.answers import SCALE_LABELS
+from consultation.surveys.free_text import WITHHELD
 from consultation.surveys.models import Response
 from consultation.surveys.selectors import response_answers
 from talklondon.areas import borough_name
@@ -338,3 +339,89 @@ def test_large_survey_export_is_built_in_the_background_with_the_same_rows(
     built = csv_rows(b"".join(download.streaming_content))
     assert [row[1:] for row in built] == [row[1:] for row in streamed_rows]
     assert [m.to for m in mailoutbox] == [[analyst.email]]
+
+
+def draft_saved_on_two_pages(survey):
+    """A draft with answers saved on its first two pages (kept in `draft_answers`, no Answer
+    rows yet), and a submitted response whose first page has a change not submitted yet."""
+    from consultation.surveys import services
+
+    structure, by_type = questions_by_type(survey)
+    organisation = by_type[Type.ORGANISATION][0]
+    agreement = by_type[Type.AGREEMENT][0]
+    matrix = by_type[Type.MATRIX][0]
+    single = by_type[Type.SINGLE_CHOICE][0]
+    long_text = by_type[Type.LONG_TEXT][0]
+    person = UserFactory()
+    draft = services.survey_response_start(survey=survey, user=person)
+    services.survey_section_save(
+        response=draft,
+        user=person,
+        section=organisation.section,
+        answers={organisation.pk: {"boolean": True, "text": "=Draft Cyclists", "detail": "Chair"}},
+        enforce_required=False,
+    )
+    statements = structure.options_by_question[matrix.pk]
+    services.survey_section_save(
+        response=draft,
+        user=person,
+        section=agreement.section,
+        answers={
+            agreement.pk: {"scale": 4},
+            matrix.pk: {"scales": [[s.pk, 1 if s == statements[0] else 3] for s in statements]},
+            single.pk: {"option": structure.options_by_question[single.pk][1].pk},
+            long_text.pk: {"text": "Ring me on 07700 900123 about it"},
+        },
+        enforce_required=False,
+    )
+    assert not draft.answers.exists()
+    changer = UserFactory()
+    submitted = online_response(survey, changer)
+    services.survey_section_save(
+        response=submitted,
+        user=changer,
+        section=organisation.section,
+        answers={organisation.pk: {"boolean": True, "text": "Acme Ltd", "detail": "Boss"}},
+    )
+    return draft, submitted
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", ["anonymised", "identified"])
+def test_a_drafts_saved_answers_are_exported_as_they_would_be_once_submitted(kind, staff_client):
+    """Drafts keep their answers in one JSON column until submitted: an export that includes
+    drafts shows them (formula-safe, personal free text withheld from the anonymised file),
+    and a submitted response's pending changes stay out of it."""
+    survey = survey_with_responses(count=0)
+    draft, submitted = draft_saved_on_two_pages(survey)
+    client, _ = staff_client(ROLE_EXPORTER if kind == "identified" else ROLE_ANALYST)
+    key = survey_dataset_key(survey.pk)
+
+    rows = export_csv(
+        client,
+        dataset=key,
+        kind=kind,
+        include_drafts="all",
+        purpose="Checking what people have saved in their drafts",
+    )
+
+    keys = [
+        c.key for c in dataset_get(key, identified=kind == "identified").columns(ExportFilters())
+    ]
+    cells = {row[1]: dict(zip(keys, row, strict=True)) for row in rows[1:]}
+    drafted, final = cells["Draft"], cells["Submitted"]
+    structure, by_type = questions_by_type(survey)
+    single = by_type[Type.SINGLE_CHOICE][0]
+    assert drafted["q1"] == "Organisation" and drafted["q1_name"] == "'=Draft Cyclists"
+    assert drafted["q2"] == SCALE_LABELS[4]
+    assert drafted["q3_1"] == SCALE_LABELS[1] and drafted["q3_2"] == SCALE_LABELS[3]
+    assert drafted["q5"] == structure.options_by_question[single.pk][1].label
+    if kind == "identified":
+        assert drafted["q1_role"] == "Chair"
+        assert drafted["q6"] == "Ring me on 07700 900123 about it"
+    else:
+        # Not reviewed (it cannot be while a draft): withheld, as a submitted answer would be.
+        assert drafted["q6"] == WITHHELD
+    assert drafted["q13"] == ""  # not answered yet
+    assert final["q1_name"] == "Camden Cyclists"
+    assert "Acme" not in str(rows)

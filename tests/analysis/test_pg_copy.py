@@ -100,3 +100,39 @@ def test_survey_copy_export_matches_the_python_export(
     copy_rows = csv_rows(b"".join(download.streaming_content))
     assert [row[1:] for row in copy_rows] == [row[1:] for row in python_rows]
     assert len({row[0] for row in copy_rows[1:]}) == 51
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", ["anonymised", "identified"])
+def test_a_drafts_saved_answers_are_in_the_copy_export_as_in_the_python_one(
+    kind, staff_client, settings, django_capture_on_commit_callbacks
+):
+    """A draft's answers wait in one JSON column: the background export shows them too."""
+    from consultation.analysis.exports.surveys import survey_dataset_key
+    from consultation.surveys.free_text import WITHHELD
+    from tests.analysis.surveydata import survey_with_responses
+    from tests.analysis.test_dataset_exports import draft_saved_on_two_pages
+
+    survey = survey_with_responses(count=5)
+    draft_saved_on_two_pages(survey)
+    client, _ = staff_client(ROLE_EXPORTER if kind == "identified" else "Analyst")
+    data = form_data(
+        dataset=survey_dataset_key(survey.pk),
+        kind=kind,
+        purpose="Checking what people have saved in their drafts",
+        include_drafts="all",
+    )
+    python_rows = csv_rows(streamed(client.post(CREATE, data)))
+
+    settings.EXPORT_STREAM_MAX_ROWS = 1
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(CREATE, data)
+    record = ExportRecord.objects.filter(delivery=ExportRecord.Delivery.BACKGROUND).get()
+    assert record.status == ExportRecord.Status.READY, record.error
+    download = client.get(reverse("analysis_staff:export_download", args=[record.pk]))
+    copy_rows = csv_rows(b"".join(download.streaming_content))
+    assert [row[1:] for row in copy_rows] == [row[1:] for row in python_rows]
+    draft = next(row for row in copy_rows if row[1] == "Draft")
+    assert "Organisation" in draft and "'=Draft Cyclists" in draft
+    assert (WITHHELD in draft) == (kind == "anonymised")
+    assert "Acme Ltd" not in str(copy_rows)

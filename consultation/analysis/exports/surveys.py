@@ -17,7 +17,8 @@ answers: the only places are the survey's own borough and postcode district ques
 identified variant (Personal-data exporter) adds the response reference, the name (display name
 for online respondents, `respondent_name` for other channels), the email address of online
 respondents and the channel's own reference. The answers are the live `Answer` rows, i.e. the
-latest version of each response.
+latest submitted version of each response (changes not yet submitted are left out); a draft's
+are the answers saved so far (`Response.draft_answers`), as its submission would write them.
 
 Rows stream in chunks of responses (keyset pagination on the response id) with their answers
 and choices fetched per chunk: three queries per CHUNK responses, however many questions.
@@ -44,8 +45,15 @@ from consultation.analysis.exports.datasets import (
     UnknownDataset,
     respondent_column,
 )
-from consultation.surveys.answers import SCALE_LABELS, Structure
-from consultation.surveys.free_text import WITHHELD, shown_sql, text_shown
+from consultation.surveys.answers import (
+    SCALE_LABELS,
+    Structure,
+    answer_clean,
+    answer_problems,
+    visibility,
+)
+from consultation.surveys.drafts import draft_answers_of_draft, draft_answers_saved_q
+from consultation.surveys.free_text import WITHHELD, shown_sql, text_flags, text_shown
 from consultation.surveys.models import SCALE_CHOICES, Answer, AnswerChoice, Question, Response
 from consultation.surveys.models import Survey as SurveyModel
 from talklondon.areas import borough_choices
@@ -495,7 +503,8 @@ class SurveyResponsesDataset(BaseDataset):
 
     def rows(self, filters: ExportFilters) -> Iterator[tuple]:
         variables = self.variables()
-        responses = self._responses(filters).order_by("pk").values_list(*self._response_fields())
+        fields = self._response_fields()
+        responses = self._responses(filters).order_by("pk").values_list(*fields, "draft_answers")
         last = 0
         while True:
             chunk = list(responses.filter(pk__gt=last)[:CHUNK])
@@ -503,8 +512,56 @@ class SurveyResponsesDataset(BaseDataset):
                 return
             first, last = chunk[0][0], chunk[-1][0]
             answers = self._answers_between(first, last)
-            for response in chunk:
-                yield self._row(response, answers.get(response[0], {}), variables)
+            for *response, raw_draft in chunk:
+                # fields: pk, respondent_id, status, ...
+                saved = draft_answers_of_draft(response[2], raw_draft)
+                if saved is not None:
+                    found = self._draft_answers(saved)
+                else:
+                    found = answers.get(response[0], {})
+                yield self._row(tuple(response), found, variables)
+
+    def _draft_answers(self, saved: dict[int, dict]) -> dict[int, _Answer]:
+        """A draft's saved answers as the rows its submission would write
+        (`services.responses._submit`): answers to questions hidden by earlier answers, or no
+        longer valid for the survey, are left out.
+
+        Free text: a submitted answer is scanned when written and withheld from anonymised
+        exports until an analyst reviews it. A draft's text has not been scanned and cannot
+        have been reviewed (there is no answer row to review yet), so it gets the same scan
+        here and, when flagged, is withheld: exactly what the file would show the moment the
+        draft is submitted. Unflagged text is shown, as a submitted answer's would be.
+        """
+        structure = self.structure
+        _, visible = visibility(structure, saved)
+        found: dict[int, _Answer] = {}
+        for question in structure.questions:
+            value = saved.get(question.pk)
+            if not value or question.pk not in visible:
+                continue
+            if answer_problems(structure, question, value):
+                continue
+            value = answer_clean(structure, question, value)
+            answer = _Answer(
+                option_id=value.get("option"),
+                text=value.get("text", ""),
+                detail=value.get("detail", ""),
+                number=value.get("number"),
+                boolean=value.get("boolean"),
+                scale_point=value.get("scale"),
+            )
+            if question.type == Type.MULTIPLE_CHOICE:
+                answer.choices = [(o, None, None) for o in value["options"]]
+            elif question.type == Type.RANKING:
+                answer.choices = [(o, r, None) for o, r in value["ranks"]]
+            elif question.type == Type.MATRIX:
+                answer.choices = [(o, None, s) for o, s in value["scales"]]
+            if not self.identified:
+                held_for = text_flags(answer.text, answer.detail)
+                answer.text = text_shown(answer.text, held_for=held_for, reviewed=False)
+                answer.detail = text_shown(answer.detail, held_for=held_for, reviewed=False)
+            found[question.pk] = answer
+        return found
 
     def _answers_between(self, first: int, last: int) -> dict[int, dict[int, _Answer]]:
         """The answers (with choices) of this survey's responses with ids in [first, last]:
@@ -590,8 +647,16 @@ class SurveyResponsesDataset(BaseDataset):
 
     # --- The COPY fast path (PostgreSQL) -----------------------------------------------
 
-    def copy_select(self, filters: ExportFilters) -> tuple[str, list]:
-        """The same rows as rows(), pivoted and formatted by PostgreSQL in one SELECT."""
+    def copy_select(self, filters: ExportFilters) -> tuple[str, list] | None:
+        """The same rows as rows(), pivoted and formatted by PostgreSQL in one SELECT; None
+        (the Python writer, `rows()`) when drafts with saved answers are included: those
+        answers are in one JSON column until submitted, and their free text needs the
+        personal-data scan, which is Python's (`_draft_answers`)."""
+        if (
+            filters.include_drafts
+            and self._responses(filters).filter(draft_answers_saved_q()).exists()
+        ):
+            return None
         ids_sql, ids_params = (
             self._responses(filters).order_by().values("pk").query.sql_with_params()
         )

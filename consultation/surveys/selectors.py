@@ -46,8 +46,10 @@ class SurveyLink:
 
 
 def surveys_for_consultation(consultation) -> list[SurveyLink]:
-    """The consultation's surveys with their public start pages, for the consultation page."""
-    surveys = Survey.objects.filter(consultation=consultation).select_related("consultation")
+    """The consultation's published surveys with their start pages, for the consultation page."""
+    surveys = Survey.objects.filter(
+        consultation=consultation, published_at__isnull=False
+    ).select_related("consultation")
     return [
         SurveyLink(
             title=s.title,

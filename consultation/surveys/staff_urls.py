@@ -1,5 +1,6 @@
 from django.urls import path
 
+from consultation.surveys import builder_views
 from consultation.surveys import staff_views as views
 
 app_name = "surveys_staff"
@@ -33,4 +34,10 @@ urlpatterns = [
     path("<int:survey_id>/responses/new/", views.response_enter, name="response_enter"),
     path("responses/<int:response_id>/scan/", views.response_scan, name="response_scan"),
     path("<int:survey_id>/results/", views.results, name="results"),
+    path("<int:survey_id>/publish/", builder_views.survey_publish, name="survey_publish"),
+    path("sections/<int:section_id>/remove/", builder_views.section_remove, name="section_remove"),
+    path(
+        "questions/<int:question_id>/remove/", builder_views.question_remove, name="question_remove"
+    ),
+    path("options/<int:option_id>/remove/", builder_views.option_remove, name="option_remove"),
 ]

@@ -248,13 +248,8 @@ def section_action(request: HttpRequest, section_id: int) -> HttpResponse:
     _require(can_manage_consultations(request.user))
     section = get_object_or_404(Section.objects.select_related("survey"), pk=section_id)
     action = request.POST.get("action")
-    if action == "delete":
-        return _act(
-            request,
-            section.survey_id,
-            lambda: services.section_delete(user=request.user, section=section),
-            "Section removed.",
-        )
+    if action == "delete":  # removing is confirmed on its own page first
+        return redirect("surveys_staff:section_remove", section_id=section.pk)
     return _act(
         request,
         section.survey_id,
@@ -341,13 +336,8 @@ def question_action(request: HttpRequest, question_id: int) -> HttpResponse:
     question = get_object_or_404(Question.objects.select_related("section"), pk=question_id)
     action = request.POST.get("action")
     survey_id = question.section.survey_id
-    if action == "delete":
-        return _act(
-            request,
-            survey_id,
-            lambda: services.question_delete(user=request.user, question=question),
-            "Question removed.",
-        )
+    if action == "delete":  # removing is confirmed on its own page first
+        return redirect("surveys_staff:question_remove", question_id=question.pk)
     return _act(
         request,
         survey_id,
@@ -405,13 +395,8 @@ def option_action(request: HttpRequest, option_id: int) -> HttpResponse:
     option = get_object_or_404(Option.objects.select_related("question__section"), pk=option_id)
     action = request.POST.get("action")
     survey_id = option.question.section.survey_id
-    if action == "delete":
-        return _act(
-            request,
-            survey_id,
-            lambda: services.option_delete(user=request.user, option=option),
-            "Option removed.",
-        )
+    if action == "delete":  # removing is confirmed on its own page first
+        return redirect("surveys_staff:option_remove", option_id=option.pk)
     return _act(
         request,
         survey_id,

@@ -33,7 +33,11 @@ FIELD_QUESTION_RE = re.compile(r"^q(\d+)")
 
 
 def _survey(slug: str) -> Survey:
-    return get_object_or_404(Survey.objects.select_related("consultation"), slug=slug)
+    # A draft is only for its builders (through the staff preview): "not found" to everyone.
+    return get_object_or_404(
+        Survey.objects.select_related("consultation").filter(published_at__isnull=False),
+        slug=slug,
+    )
 
 
 # Changes to a submitted response wait in the session until the person submits them, so

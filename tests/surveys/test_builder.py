@@ -158,8 +158,14 @@ def test_lock_is_explained_on_the_builder(manager_client, answered):
         {"action": "delete"},
         follow=True,
     )
+    # The confirmation page says why before anyone tries, and offers no remove button.
     assert b"already answered this survey" in removed.content
-    assert b"data-locked" in removed.content
+    assert b"Yes, remove" not in removed.content
+    refused = client.post(
+        reverse("surveys_staff:question_remove", kwargs={"question_id": question.pk}), follow=True
+    )
+    assert b"already answered this survey" in refused.content
+    assert b"data-locked" in refused.content
     assert Question.objects.filter(pk=question.pk).exists()
 
 

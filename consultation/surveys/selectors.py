@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import json
 import re
 import time
 from collections import defaultdict
@@ -233,14 +234,34 @@ def _rows(labels: list[tuple[object, str]], counts: dict, total: int) -> list[Re
     ]
 
 
-def results_summary(survey: Survey, *, channel: str = "") -> dict:
+# The likely-duplicate filter on staff figures: every response, none of the flagged ones, or
+# only the flagged ones.
+DUPLICATES_INCLUDE, DUPLICATES_EXCLUDE, DUPLICATES_ONLY = "", "exclude", "only"
+DUPLICATE_CHOICES = [
+    (DUPLICATES_INCLUDE, "Include likely duplicates"),
+    (DUPLICATES_EXCLUDE, "Leave out likely duplicates"),
+    (DUPLICATES_ONLY, "Only likely duplicates"),
+]
+
+
+def submitted_responses(survey: Survey, *, duplicates: str = DUPLICATES_INCLUDE):
+    submitted = Response.objects.filter(survey=survey, status=Response.Status.SUBMITTED)
+    if duplicates == DUPLICATES_EXCLUDE:
+        return submitted.filter(likely_duplicate_of__isnull=True)
+    if duplicates == DUPLICATES_ONLY:
+        return submitted.filter(likely_duplicate_of__isnull=False)
+    return submitted
+
+
+def results_summary(survey: Survey, *, channel: str = "", duplicates: str = "") -> dict:
     """Counts and percentages for every choice question, responses per day and per channel.
 
-    Counts submitted responses only; `channel` filters to one channel. A fixed number of
-    queries whatever the number of responses.
+    Counts submitted responses only; `channel` filters to one channel, `duplicates` leaves
+    likely duplicates out ("exclude") or keeps only them ("only"). A fixed number of queries
+    whatever the number of responses.
     """
     structure = survey_structure(survey)
-    submitted = Response.objects.filter(survey=survey, status=Response.Status.SUBMITTED)
+    submitted = submitted_responses(survey, duplicates=duplicates)
     by_channel = dict(
         submitted.values_list("channel").annotate(n=Count("pk")).values_list("channel", "n")
     )
@@ -372,11 +393,38 @@ class LikelyDuplicate:
     reason: str
 
 
+# An email or paper copy of a response given elsewhere: the same name and at least this many
+# answers in common, every one of them the same.
+SAME_ANSWERS_MIN = 3
+SAME_NAME_CANDIDATES_MAX = 50
+
+
+def _answer_key(value: dict) -> str:
+    """An answer value in a form that compares equal however its lists were ordered."""
+    canonical = {
+        key: sorted(map(str, item)) if isinstance(item, list) else item
+        for key, item in value.items()
+        if item not in (None, "", [])
+    }
+    return json.dumps(canonical, sort_keys=True, default=str)
+
+
+def _answer_keys(answers: dict) -> dict[int, str]:
+    return {qid: _answer_key(value) for qid, value in answers.items() if value}
+
+
 def likely_duplicates(
-    survey: Survey, *, name: str, district: str, texts: list[str], limit: int = 5
+    survey: Survey,
+    *,
+    name: str,
+    district: str,
+    texts: list[str],
+    answers: dict | None = None,
+    limit: int = 5,
 ) -> list[LikelyDuplicate]:
     """Submitted responses that look like the same person's: same name and postcode district,
-    or free text that is near-identical (normalised similarity of 0.9 or more)."""
+    same name and the same answers (an email copy of an online response, say), or free text
+    that is near-identical (normalised similarity of 0.9 or more)."""
     found: dict[int, LikelyDuplicate] = {}
     submitted = Response.objects.filter(survey=survey, status=Response.Status.SUBMITTED)
     norm_name = _normalise(name)
@@ -394,6 +442,21 @@ def likely_duplicates(
                 found[response.pk] = LikelyDuplicate(
                     response, f"Same name and postcode district ({district})"
                 )
+    mine = _answer_keys(answers or {})
+    if norm_name and len(mine) >= SAME_ANSWERS_MIN:
+        plain = name.strip()
+        candidates = (
+            submitted.filter(
+                Q(respondent_name__iexact=plain) | Q(respondent__display_name__iexact=plain)
+            )
+            .exclude(pk__in=list(found))
+            .order_by("pk")[:SAME_NAME_CANDIDATES_MAX]
+        )
+        for response in candidates:
+            theirs = _answer_keys(response_answers(response))
+            common = mine.keys() & theirs.keys()
+            if len(common) >= SAME_ANSWERS_MIN and all(mine[q] == theirs[q] for q in common):
+                found[response.pk] = LikelyDuplicate(response, "Same name and the same answers")
     wanted = [_normalise(t) for t in texts if len(_normalise(t)) >= MIN_TEXT_LENGTH_FOR_SIMILARITY]
     if wanted:
         rows = Answer.objects.filter(

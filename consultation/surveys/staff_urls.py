@@ -1,6 +1,6 @@
 from django.urls import path
 
-from consultation.surveys import builder_views
+from consultation.surveys import builder_views, response_views
 from consultation.surveys import staff_views as views
 
 app_name = "surveys_staff"
@@ -40,4 +40,5 @@ urlpatterns = [
         "questions/<int:question_id>/remove/", builder_views.question_remove, name="question_remove"
     ),
     path("options/<int:option_id>/remove/", builder_views.option_remove, name="option_remove"),
+    path("responses/<int:response_id>/", response_views.response, name="response"),
 ]

@@ -606,7 +606,11 @@ def response_enter(request: HttpRequest, survey_id: int) -> HttpResponse:
                 in (Question.Type.LONG_TEXT, Question.Type.SHORT_TEXT)
             ]
             duplicates = likely_duplicates(
-                survey, name=cleaned["respondent_name"], district=district, texts=texts
+                survey,
+                name=cleaned["respondent_name"],
+                district=district,
+                texts=texts,
+                answers=answers_form.answers,
             )
             if duplicates and not cleaned["confirm_duplicate"]:
                 details.add_error(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,12 +16,14 @@ from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
 
 from consultation.surveys import services
+from consultation.surveys.builder_forms import QuestionWithOptionsForm
 from consultation.surveys.models import Option, Question, Section, Survey
 from consultation.surveys.services.builder import (
     option_delete_refusal,
     question_delete_refusal,
     section_delete_refusal,
 )
+from consultation.surveys.services.question_options import question_options_set
 from talklondon.permissions import can_manage_consultations
 
 STAFF_RATE = "120/m"
@@ -34,6 +37,132 @@ def _require(allowed: bool) -> None:
 
 def _builder_url(survey_id: int) -> str:
     return reverse("surveys_staff:builder", kwargs={"survey_id": survey_id})
+
+
+QUESTION_FIELDS = (
+    "type",
+    "text",
+    "hint",
+    "required",
+    "min_picks",
+    "max_picks",
+    "char_limit",
+    "min_value",
+    "max_value",
+)
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            for message in errors:
+                form.add_error(field if field in form.fields else None, message)
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)
+
+
+def _question_page(request, *, form, survey, section, title: str, intro: str = ""):
+    return render(
+        request,
+        "surveys/staff/question_form.html",
+        {
+            "form": form,
+            "survey": survey,
+            "section": section,
+            "title": title,
+            "intro": intro,
+            "back_url": _builder_url(survey.pk),
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+def _after_question(request, section: Section) -> HttpResponse:
+    if request.POST.get("next") == "another":
+        return redirect("surveys_staff:question_create", section_id=section.pk)
+    if request.POST.get("next") == "section":
+        return redirect("surveys_staff:section_create", survey_id=section.survey_id)
+    return redirect(_builder_url(section.survey_id))
+
+
+@require_http_methods(["GET", "POST"])
+@ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
+def question_create(request: HttpRequest, section_id: int) -> HttpResponse:
+    """A question and its options in one form; "Save and add another question" goes on."""
+    _require(can_manage_consultations(request.user))
+    section = get_object_or_404(Section.objects.select_related("survey"), pk=section_id)
+    form = QuestionWithOptionsForm(request.POST or None, initial={"required": True})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                question = services.question_create(
+                    user=request.user, section=section, **{k: data[k] for k in QUESTION_FIELDS}
+                )
+                question_options_set(
+                    user=request.user,
+                    question=question,
+                    labels=data["option_labels"],
+                    other=data["other"],
+                )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, f"Question added: “{question.text}”.")
+            return _after_question(request, section)
+    return _question_page(
+        request,
+        form=form,
+        survey=section.survey,
+        section=section,
+        title=f"Add a question to “{section.title}”",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
+def question_edit(request: HttpRequest, question_id: int) -> HttpResponse:
+    _require(can_manage_consultations(request.user))
+    question = get_object_or_404(Question.objects.select_related("section__survey"), pk=question_id)
+    options = list(question.options.order_by("position", "pk"))
+    initial = {field: getattr(question, field) for field in QUESTION_FIELDS}
+    initial["options"] = "\n".join(o.label for o in options if not o.is_other)
+    initial["other"] = next((o.label for o in options if o.is_other), "")
+    form = QuestionWithOptionsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                services.question_update(
+                    user=request.user, question=question, **{k: data[k] for k in QUESTION_FIELDS}
+                )
+                question_options_set(
+                    user=request.user,
+                    question=question,
+                    labels=data["option_labels"],
+                    other=data["other"],
+                )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, "Question saved.")
+            return _after_question(request, question.section)
+    locked = services.survey_has_responses(question.section.survey)
+    return _question_page(
+        request,
+        form=form,
+        survey=question.section.survey,
+        section=question.section,
+        title="Edit the question",
+        intro=(
+            "People have answered this survey: you can correct wording and add options, but "
+            "not change the type of question or remove options. To correct an option's wording, "
+            "use Edit next to it on the builder. Every change is logged."
+            if locked
+            else ""
+        ),
+    )
 
 
 def _confirm(

@@ -13,8 +13,12 @@ urlpatterns = [
     path("sections/<int:section_id>/edit/", views.section_edit, name="section_edit"),
     path("sections/<int:section_id>/action/", views.section_action, name="section_action"),
     path("sections/<int:section_id>/condition/", views.section_condition, name="section_condition"),
-    path("sections/<int:section_id>/questions/new/", views.question_create, name="question_create"),
-    path("questions/<int:question_id>/edit/", views.question_edit, name="question_edit"),
+    path(
+        "sections/<int:section_id>/questions/new/",
+        builder_views.question_create,
+        name="question_create",
+    ),
+    path("questions/<int:question_id>/edit/", builder_views.question_edit, name="question_edit"),
     path("questions/<int:question_id>/action/", views.question_action, name="question_action"),
     path(
         "questions/<int:question_id>/condition/",

@@ -5,6 +5,7 @@ from django import forms
 from consultation.analysis.exports import dataset_all, dataset_has_identified_variant
 from consultation.analysis.exports.datasets import ExportFilters
 from consultation.analysis.models import ExportRecord
+from consultation.analysis.purpose import purpose_problem
 from talklondon.areas import borough_choices
 
 DATE_FORMATS = ["%d/%m/%Y", "%d %m %Y", "%d-%m-%Y", "%Y-%m-%d", "%d/%m/%y"]
@@ -106,10 +107,9 @@ class ExportRequestForm(forms.Form):
         if data.get("kind") == KIND_IDENTIFIED:
             if dataset and not dataset_has_identified_variant(dataset.key):
                 self.add_error("kind", "This dataset has no identified version. Choose anonymised.")
-            if len((data.get("purpose") or "").strip()) < 20:
-                self.add_error(
-                    "purpose", "Say why you need personal data, in at least 20 characters."
-                )
+            problem = purpose_problem(data.get("purpose") or "")
+            if problem:
+                self.add_error("purpose", problem)
         date_from, date_to = data.get("date_from"), data.get("date_to")
         if date_from and date_to and date_to < date_from:
             self.add_error("date_to", "The to date must be the same as or after the from date.")

@@ -156,6 +156,103 @@ def _survey_dashboard():
     return resolve
 
 
+def _builder():
+    """The demo survey in the builder (questions with their options, Q1, Q2…)."""
+
+    def resolve():
+        from django.urls import reverse
+
+        from consultation.surveys.models import Survey
+
+        survey = Survey.objects.filter(slug=SURVEY_SLUG).first()
+        return reverse("surveys_staff:builder", kwargs={"survey_id": survey.pk}) if survey else None
+
+    return resolve
+
+
+def _duplicate_response():
+    """An email copy of an online response, typed in by the demo manager: the matching flags
+    it (same name, same answers), and its page links to the online original."""
+
+    def resolve():
+        from django.urls import reverse
+
+        from consultation.surveys.models import Response, Survey
+        from consultation.surveys.selectors import response_answers
+        from consultation.surveys.services import survey_response_enter
+        from talklondon.models import User
+
+        flagged = Response.objects.filter(likely_duplicate_of__isnull=False).first()
+        if flagged is None:
+            survey = Survey.objects.filter(slug=SURVEY_SLUG).first()
+            online = (
+                Response.objects.filter(survey=survey, status="submitted", channel="online")
+                .exclude(respondent__display_name="")
+                .order_by("pk")
+                .first()
+            )
+            if online is None:
+                return None
+            flagged = survey_response_enter(
+                survey=survey,
+                user=User.objects.get(email="manager@demo.talk.london"),
+                channel="email",
+                channel_reference="Consultation inbox, 14 March",
+                respondent_name=online.respondent.display_name,
+                answers=response_answers(online),
+                token="screenshot-duplicate",
+            )
+        return reverse("surveys_staff:response", kwargs={"response_id": flagged.pk})
+
+    return resolve
+
+
+def _release_revision():
+    """A draft revision of the demo's revised month, prepared by one publisher from corrected
+    returns, as the second publisher sees it before approving: the cell-by-cell changes."""
+
+    def resolve():
+        import datetime as dt
+
+        from django.urls import reverse
+        from django.utils import timezone
+
+        from anpr_info.demo import PREPARER, demo_source_key
+        from anpr_info.models import Release
+        from anpr_info.services import releases as release_services
+        from anpr_info.simulator import Pusher, Simulator, return_body
+        from talklondon.models import User
+
+        draft = Release.objects.filter(status="draft", version__gt=1).first()
+        if draft is None:
+            revised = (
+                Release.objects.filter(status="published", version__gt=1)
+                .order_by("-sequence")
+                .first()
+            )
+            if revised is None:
+                return None
+            rows = Simulator().month(revised.period)["hits"]
+            for row in rows[:: max(1, len(rows) // 8)]:
+                row["count"] += 5
+            status, _ = Pusher(key=demo_source_key()).send(
+                *return_body("hits", revised.period, rows, reason="One command unit recounted.")
+            )
+            if status != 201:
+                return None
+            preparer = User.objects.get(email=PREPARER)
+            draft = release_services.release_announce(
+                period=revised.period,
+                announced_at=timezone.now() + dt.timedelta(days=1),
+                actor=preparer,
+                notes="Corrected: one command unit recounted its hits.",
+            )
+            release_services.release_prepare(release=draft, actor=preparer)
+        return reverse("anpr_staff:release", kwargs={"pk": draft.pk})
+
+    return resolve
+
+
 SHOTS = [
     Shot("home", "Home page", [_reverse("home")]),
     Shot("home-mobile", "Home page on a phone (390 px)", [_reverse("home")], mobile=True),
@@ -188,6 +285,24 @@ SHOTS = [
         "The analysis dashboard",
         [_survey_dashboard()],
         staff_email="analyst@demo.talk.london",
+    ),
+    Shot(
+        "survey-builder",
+        "The survey builder",
+        [_builder()],
+        staff_email="manager@demo.talk.london",
+    ),
+    Shot(
+        "response-page",
+        "A response typed in from email, flagged as a likely duplicate",
+        [_duplicate_response()],
+        staff_email="manager@demo.talk.london",
+    ),
+    Shot(
+        "release-diff",
+        "Approving a revised ANPR release: what changed",
+        [_release_revision()],
+        staff_email="publisher2@demo.talk.london",
     ),
     Shot(
         "transparency-dashboard",
@@ -317,6 +432,9 @@ def _update_readme(taken: list[Shot]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--current-db", action="store_true", help="use DATABASE_URL as set")
+    parser.add_argument(
+        "--port", type=int, default=0, help="serve on this port (default: any free)"
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
 
@@ -330,7 +448,7 @@ def main() -> None:
     _manage("migrate", "--noinput", "-v", "0", env=env)
     _manage("seed_demo", env=env)
 
-    port = _free_port()
+    port = args.port or _free_port()
     base_url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(  # noqa: S603 - fixed arguments
         [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],

@@ -7,6 +7,7 @@ from consultation.house_rules import HOUSE_RULE_CHOICES
 from consultation.limits import MAX_COMMENT_LENGTH
 from consultation.models import CommentReport, Consultation, ModerationAction
 from consultation.selectors import QUEUES
+from talklondon.date_input import GovukDateField
 
 
 class CommentForm(forms.Form):
@@ -218,8 +219,8 @@ class AuditFilterForm(forms.Form):
     subject_user = forms.IntegerField(
         label="Participant (user number)", required=False, min_value=1
     )
-    date_from = forms.DateField(label="From (YYYY-MM-DD)", required=False)
-    date_to = forms.DateField(label="To (YYYY-MM-DD)", required=False)
+    date_from = GovukDateField(label="From", help_text="For example, 11 2 2026", required=False)
+    date_to = GovukDateField(label="To", help_text="Included in the results", required=False)
 
 
 class QueueForm(forms.Form):

@@ -7,6 +7,7 @@ from consultation.analysis.exports.datasets import ExportFilters
 from consultation.analysis.models import ExportRecord
 from consultation.analysis.purpose import purpose_problem
 from talklondon.areas import borough_choices
+from talklondon.date_input import GovukDateField
 
 DATE_FORMATS = ["%d/%m/%Y", "%d %m %Y", "%d-%m-%Y", "%Y-%m-%d", "%d/%m/%y"]
 KIND_ANONYMISED = "anonymised"
@@ -44,19 +45,15 @@ class ExportRequestForm(forms.Form):
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    date_from = forms.DateField(
+    date_from = GovukDateField(
         label="From date (optional)",
-        help_text="For example, 11/02/2026",
+        help_text="For example, 11 2 2026",
         required=False,
-        input_formats=DATE_FORMATS,
-        error_messages={"invalid": "Enter the from date as a real date, like 11/02/2026."},
     )
-    date_to = forms.DateField(
+    date_to = GovukDateField(
         label="To date (optional)",
-        help_text="For example, 08/04/2026. Both dates are included.",
+        help_text="For example, 8 4 2026. Both dates are included.",
         required=False,
-        input_formats=DATE_FORMATS,
-        error_messages={"invalid": "Enter the to date as a real date, like 08/04/2026."},
     )
     channel = forms.ChoiceField(
         label="Channel",

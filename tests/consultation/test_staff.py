@@ -195,8 +195,11 @@ def test_audit_trail_page_records_and_filters(staff_client, open_page):
     other = factories.ConsultationFactory()
     none = client.get(url + f"?consultation={other.pk}").content.decode()
     assert none.count("data-audit-row") == 0
-    today = timezone.localdate().isoformat()
-    assert client.get(url + f"?date_from={today}").content.decode().count("data-audit-row") == 3
+    today = timezone.localdate()
+    since = f"?date_from_0={today.day}&date_from_1={today.month}&date_from_2={today.year}"
+    assert client.get(url + since).content.decode().count("data-audit-row") == 3
+    wrong = client.get(url + "?date_from_0=31&date_from_1=2&date_from_2=2026").content.decode()
+    assert "From must be a real date" in wrong
     action = ModerationAction.objects.get(kind="reject")
     assert (action.actor_id, action.comment_id, action.reason_code) == (
         moderator.pk,

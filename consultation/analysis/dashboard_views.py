@@ -9,6 +9,7 @@ from consultation.analysis.figures import crosstab, crosstab_choices, survey_fig
 from consultation.analysis.forms import CrossTabForm
 from consultation.analysis.permissions import can_use_analysis, can_use_exports
 from consultation.surveys.models import Response, Survey
+from consultation.surveys.response_selectors import likely_duplicate_responses
 from consultation.surveys.selectors import DUPLICATE_CHOICES
 from talklondon.permissions import can_manage_consultations, can_view_results
 
@@ -73,6 +74,7 @@ def survey_dashboard(request, survey_id: int):
             "channel": channel,
             "channels": Response.Channel.choices,
             "duplicates": duplicates,
+            "flagged": likely_duplicate_responses(survey) if duplicates == "only" else [],
             "duplicate_choices": DUPLICATE_CHOICES,
             "form": form,
             "crosstab": table,

@@ -22,6 +22,17 @@ def responses_for_staff() -> QuerySet[Response]:
     )
 
 
+def likely_duplicate_responses(survey, *, limit: int = 100) -> list[Response]:
+    """Submitted responses flagged as likely duplicates, with what they duplicate."""
+    return list(
+        Response.objects.filter(
+            survey=survey, status=Response.Status.SUBMITTED, likely_duplicate_of__isnull=False
+        )
+        .select_related("likely_duplicate_of")
+        .order_by("-submitted_at", "-pk")[:limit]
+    )
+
+
 @dataclass
 class ResponseDetail:
     response: Response

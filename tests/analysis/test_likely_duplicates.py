@@ -32,6 +32,9 @@ def test_the_dashboard_filters_likely_duplicates(staff_client):
     only = client.get(url, {"duplicates": "only"})
     assert only.context["total"] == 2
     assert "flagged as likely duplicates" in only.content.decode()
+    for copy in copies:  # each flagged response links to its page and to the original
+        assert reverse("surveys_staff:response", args=[copy.pk]) in only.content.decode()
+    assert reverse("surveys_staff:response", args=[original.pk]) in only.content.decode()
     assert client.get(url, {"duplicates": "nonsense"}).context["total"] == 20
 
 

@@ -126,15 +126,12 @@ def table_title(table: ReleaseTable) -> str:
 
 
 def release_revision_changes(release: Release) -> RevisionChanges | None:
-    """For an unpublished revision, what it changes; None when nothing of its period is
-    published yet (a first release) or the release itself is published."""
-    if release.status == Release.Status.PUBLISHED:
-        return None
-    published = (
-        Release.objects.filter(period=release.period, status=Release.Status.PUBLISHED)
-        .order_by("-sequence")
-        .first()
-    )
+    """What a revision changes from the version of its period published before it (for a
+    published revision, the one it replaced); None for a first release."""
+    earlier = Release.objects.filter(period=release.period, status=Release.Status.PUBLISHED)
+    if release.sequence is not None:
+        earlier = earlier.filter(sequence__lt=release.sequence)
+    published = earlier.order_by("-sequence").first()
     if published is None:
         return None
     diffs = release_diffs(release)

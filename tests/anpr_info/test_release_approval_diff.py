@@ -68,3 +68,16 @@ def test_the_approver_sees_each_changed_cell_before_and_after(
     svc.release_approve(release=revision, actor=approver, content_sha256=revision.content_sha256)
     revision.refresh_from_db()
     assert revision.status == "approved"
+
+
+def test_a_published_revision_keeps_showing_what_it_changed(
+    small_feed, publishers, client, signed_post
+):
+    small_feed()
+    preparer, approver = publishers
+    publish_period("2025-03", preparer, approver)
+    _correct_hits(signed_post)
+    second = publish_period("2025-03", preparer, approver, notes="Corrected hit counts.")
+    client.force_login(approver)
+    page = client.get(reverse("anpr_staff:release", args=[second.pk])).content.decode()
+    assert "Changes from the published version 1" in page and "data-diff-cell" in page

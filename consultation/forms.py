@@ -1,13 +1,12 @@
 """Forms for participants and staff. Validation that matters lives in the services too."""
 
 from django import forms
-from django.utils import timezone
 
 from consultation.house_rules import HOUSE_RULE_CHOICES
 from consultation.limits import MAX_COMMENT_LENGTH
 from consultation.models import CommentReport, Consultation, ModerationAction
 from consultation.selectors import QUEUES
-from talklondon.date_input import GovukDateField
+from talklondon.date_input import GovukDateField, GovukDateTimeField
 
 
 class CommentForm(forms.Form):
@@ -46,26 +45,10 @@ class ReportForm(forms.Form):
         return cleaned
 
 
-class LocalDateTimeField(forms.DateTimeField):
-    """Shows and accepts London local time as YYYY-MM-DD HH:MM."""
-
-    input_formats = ["%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M"]
-
-    def prepare_value(self, value):
-        if hasattr(value, "tzinfo"):
-            value = timezone.localtime(value) if timezone.is_aware(value) else value
-            return value.strftime("%Y-%m-%d %H:%M")
-        return value
-
-
 class ConsultationForm(forms.ModelForm):
-    opens_at = LocalDateTimeField(
-        label="Opens", help_text="London time, for example 2026-02-11 09:00"
-    )
-    closes_at = LocalDateTimeField(
-        label="Closes", help_text="London time, for example 2026-04-08 23:59"
-    )
-    results_published_at = LocalDateTimeField(
+    opens_at = GovukDateTimeField(label="Opens", help_text="For example, 11 2 2026")
+    closes_at = GovukDateTimeField(label="Closes", help_text="For example, 8 4 2026")
+    results_published_at = GovukDateTimeField(
         label="Results published (optional)",
         required=False,
         help_text="Leave empty until the results page is published.",

@@ -94,8 +94,15 @@ def govuk_field(bound_field, label_size="s", label_is_heading=False, width=""):
                 }
             )
     date_parts = []
+    time_part = None
     if kind == "date":
-        parts = value if isinstance(value, list | tuple) else widget.decompress(value)
+        parts = list(value if isinstance(value, list | tuple) else widget.decompress(value))
+        if len(parts) == 4:  # a date and a time
+            time_part = {
+                "id": f"{bound_field.auto_id}_3",
+                "name": f"{bound_field.html_name}_3",
+                "value": parts.pop() or "",
+            }
         for index, ((part, longest), part_value) in enumerate(
             zip((("Day", 2), ("Month", 2), ("Year", 4)), parts, strict=True)
         ):
@@ -128,4 +135,5 @@ def govuk_field(bound_field, label_size="s", label_is_heading=False, width=""):
         "width": width,
         "checked": bool(value) if kind == "checkbox" else False,
         "date_parts": date_parts,
+        "time_part": time_part,
     }

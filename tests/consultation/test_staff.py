@@ -31,6 +31,11 @@ def pdf_bytes(pages=2) -> bytes:
     return out.getvalue()
 
 
+def _when(name, day, month, year, time):
+    """A GOV.UK date input and its time box, as the form posts them."""
+    return {f"{name}_0": day, f"{name}_1": month, f"{name}_2": year, f"{name}_3": time}
+
+
 def test_manager_creates_consultation_and_pages(staff_client, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     client, _ = staff_client(ROLE_MANAGER)
@@ -41,8 +46,8 @@ def test_manager_creates_consultation_and_pages(staff_client, settings, tmp_path
             "slug": "cameras",
             "summary": "Should the police use TfL's cameras?",
             "organisation": "MOPAC",
-            "opens_at": "2026-02-11 09:00",
-            "closes_at": "2026-04-08 23:59",
+            **_when("opens_at", "11", "2", "2026", "09:00"),
+            **_when("closes_at", "8", "4", "2026", "23:59"),
             "moderation_mode": "pre",
         },
     )
@@ -80,7 +85,8 @@ def test_consultation_form_errors(staff_client):
     response = client.post(
         reverse("consultation_staff:consultation_create"),
         {"title": "X", "slug": existing.slug, "summary": "S", "organisation": "M",
-         "opens_at": "2026-04-01 09:00", "closes_at": "2026-03-01 09:00", "moderation_mode": "post"},
+         **_when("opens_at", "1", "4", "2026", "09:00"),
+         **_when("closes_at", "1", "3", "2026", "09:00"), "moderation_mode": "post"},
     )  # fmt: skip
     html = response.content.decode()
     assert "There is a problem" in html

@@ -7,7 +7,7 @@ from django import forms
 from hypothesis import given
 from hypothesis import strategies as st
 
-from talklondon.date_input import GovukDateField
+from talklondon.date_input import GovukDateField, GovukDateTimeField
 
 
 class DateForm(forms.Form):
@@ -49,3 +49,26 @@ def test_any_input_is_a_date_none_or_a_form_error(day, month, year):
 @given(st.dates(min_value=dt.date(1000, 1, 1)))
 def test_every_real_date_round_trips(date):
     assert _clean(str(date.day), str(date.month), str(date.year))[:2] == (True, date)
+
+
+class WhenForm(forms.Form):
+    when = GovukDateTimeField(label="Opens")
+
+
+@pytest.mark.parametrize(
+    ("parts", "message"),
+    [
+        (("11", "2", "2026", ""), "Opens must include a time"),
+        (("11", "2", "2026", "25:00"), "Opens time must be on the 24-hour clock"),
+        (("11", "", "2026", "09:00"), "Opens must include a month"),
+    ],
+)
+def test_date_and_time_mistakes(parts, message):
+    form = WhenForm({f"when_{i}": part for i, part in enumerate(parts)})
+    assert not form.is_valid() and form.errors["when"][0].startswith(message)
+
+
+def test_date_and_time_is_london_time():
+    form = WhenForm({"when_0": "1", "when_1": "7", "when_2": "2026", "when_3": "9:30"})
+    assert form.is_valid()
+    assert form.cleaned_data["when"] == dt.datetime(2026, 7, 1, 8, 30, tzinfo=dt.UTC)  # BST

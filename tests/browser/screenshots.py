@@ -171,8 +171,8 @@ def _builder():
 
 
 def _duplicate_response():
-    """An email copy of an online response, typed in by the demo manager: the matching flags
-    it (same name, same answers), and its page links to the online original."""
+    """An email copy of a response we already had, typed in by the demo manager: the matching
+    flags it (same name, same answers), and its page links to the original."""
 
     def resolve():
         from django.urls import reverse
@@ -185,21 +185,22 @@ def _duplicate_response():
         flagged = Response.objects.filter(likely_duplicate_of__isnull=False).first()
         if flagged is None:
             survey = Survey.objects.filter(slug=SURVEY_SLUG).first()
-            online = (
-                Response.objects.filter(survey=survey, status="submitted", channel="online")
-                .exclude(respondent__display_name="")
+            # A named response (the demo's online ones have no account; paper ones a name).
+            original = (
+                Response.objects.filter(survey=survey, status="submitted")
+                .exclude(respondent_name="")
                 .order_by("pk")
                 .first()
             )
-            if online is None:
+            if original is None:
                 return None
             flagged = survey_response_enter(
                 survey=survey,
                 user=User.objects.get(email="manager@demo.talk.london"),
                 channel="email",
                 channel_reference="Consultation inbox, 14 March",
-                respondent_name=online.respondent.display_name,
-                answers=response_answers(online),
+                respondent_name=original.respondent_name,
+                answers=response_answers(original),
                 token="screenshot-duplicate",
             )
         return reverse("surveys_staff:response", kwargs={"response_id": flagged.pk})

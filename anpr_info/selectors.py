@@ -110,6 +110,7 @@ def release_diffs(release: Release) -> list[dict]:
         result.append(
             {
                 "table": table,
+                "title": table_title(table),
                 "previous": previous.release,
                 "changes": [
                     {"cell": cell_label(table.payload, key), "before": before, "after": after}
@@ -118,6 +119,56 @@ def release_diffs(release: Release) -> list[dict]:
             }
         )
     return result
+
+
+@dataclass
+class RevisionChanges:
+    """How a revision differs from the published figures of its period, cell by cell."""
+
+    published: Release  # the latest published version of the same period
+    diffs: list[dict]  # release_diffs(): per table with a published predecessor
+    new_tables: list[str]  # tables the published version did not have, in words
+    dropped_tables: list[str]  # published tables this revision no longer has
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.new_tables or self.dropped_tables or any(d["changes"] for d in self.diffs))
+
+    @property
+    def changed_cells(self) -> int:
+        return sum(len(d["changes"]) for d in self.diffs)
+
+
+def table_title(table: ReleaseTable) -> str:
+    """A release table in words: "Hits: by area and category, 2025-03"."""
+    measure = registry.MEASURES[table.measure]
+    definition = registry.table(table.measure, table.table)
+    return f"{measure.title}: {definition.title[:1].lower()}{definition.title[1:]}, {table.period}"
+
+
+def release_revision_changes(release: Release) -> RevisionChanges | None:
+    """What a revision changes from the version of its period published before it (for a
+    published revision, the one it replaced); None for a first release."""
+    earlier = Release.objects.filter(period=release.period, status=Release.Status.PUBLISHED)
+    if release.sequence is not None:
+        earlier = earlier.filter(sequence__lt=release.sequence)
+    published = earlier.order_by("-sequence").first()
+    if published is None:
+        return None
+    diffs = release_diffs(release)
+    compared = {d["table"].pk for d in diffs}
+    tables = list(release.tables.all())
+    now = {(t.measure, t.table, t.period) for t in tables}
+    return RevisionChanges(
+        published=published,
+        diffs=diffs,
+        new_tables=[table_title(t) for t in tables if t.pk not in compared],
+        dropped_tables=sorted(
+            f"{measure} {table} {period}"
+            for measure, table, period in published.tables.values_list("measure", "table", "period")
+            if (measure, table, period) not in now
+        ),
+    )
 
 
 def cell_label(payload: dict, key) -> str:

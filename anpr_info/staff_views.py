@@ -204,13 +204,16 @@ def release_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ]
     user = request.user
     uploaded = release.submissions.filter(uploaded_by=user).exists()
+    revision = selectors.release_revision_changes(release) if release.prepared_by_id else None
     context = {
         "release": release,
         "tables": tables,
+        "revision": revision,
         "can_approve": release.status == release.Status.DRAFT
         and release.prepared_by_id is not None
         and release.prepared_by_id != user.pk
-        and not uploaded,
+        and not uploaded
+        and (revision is None or revision.changed),
         "is_preparer": release.prepared_by_id == user.pk or uploaded,
         "period_label": registry.period_label(release.period),
     }

@@ -1,12 +1,12 @@
 """Forms for participants and staff. Validation that matters lives in the services too."""
 
 from django import forms
-from django.utils import timezone
 
 from consultation.house_rules import HOUSE_RULE_CHOICES
 from consultation.limits import MAX_COMMENT_LENGTH
 from consultation.models import CommentReport, Consultation, ModerationAction
 from consultation.selectors import QUEUES
+from talklondon.date_input import GovukDateField, GovukDateTimeField
 
 
 class CommentForm(forms.Form):
@@ -45,25 +45,9 @@ class ReportForm(forms.Form):
         return cleaned
 
 
-class LocalDateTimeField(forms.DateTimeField):
-    """Shows and accepts London local time as YYYY-MM-DD HH:MM."""
-
-    input_formats = ["%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M"]
-
-    def prepare_value(self, value):
-        if hasattr(value, "tzinfo"):
-            value = timezone.localtime(value) if timezone.is_aware(value) else value
-            return value.strftime("%Y-%m-%d %H:%M")
-        return value
-
-
 class ConsultationForm(forms.ModelForm):
-    opens_at = LocalDateTimeField(
-        label="Opens", help_text="London time, for example 2026-02-11 09:00"
-    )
-    closes_at = LocalDateTimeField(
-        label="Closes", help_text="London time, for example 2026-04-08 23:59"
-    )
+    opens_at = GovukDateTimeField(label="Opens", help_text="For example, 11 2 2026")
+    closes_at = GovukDateTimeField(label="Closes", help_text="For example, 8 4 2026")
 
     class Meta:
         model = Consultation
@@ -212,8 +196,8 @@ class AuditFilterForm(forms.Form):
     subject_user = forms.IntegerField(
         label="Participant (user number)", required=False, min_value=1
     )
-    date_from = forms.DateField(label="From (YYYY-MM-DD)", required=False)
-    date_to = forms.DateField(label="To (YYYY-MM-DD)", required=False)
+    date_from = GovukDateField(label="From", help_text="For example, 11 2 2026", required=False)
+    date_to = GovukDateField(label="To", help_text="Included in the results", required=False)
 
 
 class QueueForm(forms.Form):

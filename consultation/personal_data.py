@@ -258,6 +258,9 @@ register_fields(
     Field("consultation.ModerationAction", "actor", "which moderator acted", "accountability "
           "for moderation", PUBLIC_TASK, STAFF_RECORD, KEEP, person="actor", audience="staff",
           group=_STAFF),
+    Field("consultation.ProposalPageVersion", "created_by", "which member of staff edited a "
+          "proposal page", "accountability", PUBLIC_TASK, STAFF_RECORD, KEEP,
+          person="created_by", audience="staff", group=_STAFF),
     Field("consultation.Attachment", "uploaded_by", "which member of staff uploaded a "
           "document", "accountability", PUBLIC_TASK, STAFF_RECORD, PSEUDONYMISE,
           person="uploaded_by", audience="staff", group=_STAFF),
@@ -270,6 +273,8 @@ register_not_personal(
     NotPersonal("consultation.ProposalPage", ("consultation", "title", "slug", "position",
                 "body", "comments_enabled", "last_updated_at", "change_note", "created_at"),
                 "MOPAC's published proposal"),
+    NotPersonal("consultation.ProposalPageVersion", ("page", "number", "title", "body",
+                "change_note", "created_at"), "earlier wording of MOPAC's published proposal"),
     NotPersonal("consultation.Attachment", ("page", "title", "file", "size_bytes",
                 "page_count", "uploaded_at"), "MOPAC's published documents"),
     NotPersonal("consultation.Comment", ("page", "parent", "replied_to", "thread", "depth",

@@ -359,8 +359,11 @@ QUEUES = {
 }
 
 
-def moderation_queue(*, queue: str, consultation_id: int | None = None) -> QuerySet[Comment]:
-    """Comments waiting for a moderator, in the order they should be looked at."""
+def moderation_queue(
+    *, queue: str, consultation_id: int | None = None, hold_reason: str = ""
+) -> QuerySet[Comment]:
+    """Comments waiting for a moderator, in the order they should be looked at; optionally
+    only one consultation's, or only those held for one reason (a HOLD_REASONS code)."""
     comments = Comment.objects.select_related("author", "page__consultation").annotate(
         author_blocked=Exists(
             ParticipantBlock.objects.filter(user_id=OuterRef("author_id"), lifted_at__isnull=True)
@@ -368,6 +371,14 @@ def moderation_queue(*, queue: str, consultation_id: int | None = None) -> Query
     )
     if consultation_id:
         comments = comments.filter(page__consultation_id=consultation_id)
+    if hold_reason:
+        # held_for is a comma-separated list of codes.
+        comments = comments.filter(
+            Q(held_for=hold_reason)
+            | Q(held_for__startswith=f"{hold_reason},")
+            | Q(held_for__endswith=f",{hold_reason}")
+            | Q(held_for__contains=f",{hold_reason},")
+        )
     if queue == "reported":
         return (
             comments.filter(open_report_count__gt=0, deleted_at__isnull=True)
@@ -383,6 +394,15 @@ def moderation_queue(*, queue: str, consultation_id: int | None = None) -> Query
     return comments.filter(
         status=Comment.Status.PENDING, deleted_at__isnull=True, held_for=""
     ).order_by("created_at", "id")
+
+
+def moderation_queue_of(comment: Comment) -> str:
+    """The queue a comment is in (before a decision): reported, held or pending."""
+    if comment.open_report_count:
+        return "reported"
+    if comment.status == Comment.Status.PENDING and comment.held_for:
+        return "held"
+    return "pending"
 
 
 def moderation_queue_counts() -> dict[str, int]:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_ratelimit.decorators import ratelimit
 
 from consultation import selectors
+from consultation.desk_filters import desk_filters
 from consultation.forms import (
     ApproveForm,
     AttachmentForm,
@@ -217,13 +218,16 @@ def moderation_desk(request: HttpRequest) -> HttpResponse:
     queue = request.GET.get("queue", "pending")
     if queue not in selectors.QUEUES:
         queue = "pending"
-    comments = selectors.moderation_queue(queue=queue)
+    filters = desk_filters(request.GET)
+    comments = selectors.moderation_queue(queue=queue, **filters.query)
     page_obj = Paginator(comments, 50).get_page(request.GET.get("page", 1))
     return render(
         request,
         "consultation/staff/moderation_desk.html",
         {
             "queue": queue,
+            "filters": filters,
+            "select_all": request.GET.get("select") == "all",
             "queues": selectors.QUEUES,
             "counts": selectors.moderation_queue_counts(),
             "page_obj": page_obj,
@@ -240,7 +244,10 @@ def moderation_bulk(request: HttpRequest) -> HttpResponse:
     ids = [pk for pk in map(ascii_int, request.POST.getlist("comment")) if pk is not None]
     form = BulkForm(request.POST, comment_ids=ids)
     queue = request.POST.get("queue", "pending")
+    if queue not in selectors.QUEUES:
+        queue = "pending"
     back = f"{reverse('consultation_staff:moderation')}?queue={queue}"
+    back += desk_filters(request.POST).querystring
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
@@ -290,6 +297,7 @@ def moderation_comment(request: HttpRequest, comment_id: int) -> HttpResponse:
 def _moderation_post(request, comment_id: int, form_class, form_key: str, service):
     _require(can_moderate, request)
     comment = _moderated_comment(comment_id)
+    queue = selectors.moderation_queue_of(comment)
     form = form_class(request.POST)
     if form.is_valid():
         try:
@@ -297,8 +305,22 @@ def _moderation_post(request, comment_id: int, form_class, form_key: str, servic
         except (ValidationError, PermissionDenied) as exc:
             _errors_into(form, exc)
         else:
-            messages.success(request, "Done. The decision is in the audit trail.")
-            return redirect("consultation_staff:moderation_comment", comment_id=comment.pk)
+            # Straight on to the next comment in the same queue: a surge is worked item by item.
+            following = (
+                selectors.moderation_queue(queue=queue)
+                .exclude(pk=comment.pk)
+                .values_list("pk", flat=True)
+                .first()
+            )
+            if following is None:
+                messages.success(request, "Done. The decision is in the audit trail. "
+                                 "That was the last comment in this queue.")  # fmt: skip
+                return redirect(f"{reverse('consultation_staff:moderation')}?queue={queue}")
+            messages.success(
+                request,
+                f"Done: comment {comment.pk} is in the audit trail. This is the next one.",
+            )
+            return redirect("consultation_staff:moderation_comment", comment_id=following)
     context = _comment_context(comment, **{form_key: form})
     context["error_form"] = form
     return render(request, "consultation/staff/moderation_comment.html", context, status=400)

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from consultation.services.notifications import (
+    block_notification_send,
     moderation_notification_send,
     reply_notification_send,
 )
@@ -16,3 +17,8 @@ def comment_reply_notify(comment_id: int) -> bool:
 @shared_task(name="consultation.tasks.comment_moderation_notify")
 def comment_moderation_notify(action_id: int) -> bool:
     return moderation_notification_send(action_id=action_id)
+
+
+@shared_task(name="consultation.tasks.participant_block_notify")
+def participant_block_notify(action_id: int) -> bool:
+    return block_notification_send(action_id=action_id)

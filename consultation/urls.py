@@ -1,6 +1,7 @@
 from django.urls import path
 
 from consultation import views
+from consultation.page_history_views import page_changes_view
 
 app_name = "consultation"
 urlpatterns = [
@@ -14,4 +15,5 @@ urlpatterns = [
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("<slug:slug>/", views.consultation_detail, name="detail"),
     path("<slug:slug>/<slug:page_slug>/", views.proposal_page, name="page"),
+    path("<slug:slug>/<slug:page_slug>/changes/", page_changes_view, name="page_changes"),
 ]

@@ -18,6 +18,7 @@ from consultation import selectors
 from consultation.comment_html import comment_threads_html
 from consultation.forms import CommentForm, ReportForm
 from consultation.models import Attachment, Comment, Consultation
+from consultation.page_history import page_has_changes
 from consultation.services import comments as comment_services
 from consultation.services.notifications import reply_emails_unsubscribe, unsubscribe_user_id
 from consultation.statements.selectors import activity_for_consultation as statements_activity_for
@@ -138,6 +139,7 @@ def _page_context(request, page, form=None) -> dict:
         "participation_problem": problem,
         "can_comment": can_comment,
         "form": form or CommentForm(),
+        "page_has_changes": bool(page.last_updated_at) and page_has_changes(page),
     }
 
 

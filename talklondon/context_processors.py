@@ -1,4 +1,5 @@
 from talklondon.permissions import holds_staff_role
+from talklondon.staff_areas import staff_navigation
 
 
 def site(request):
@@ -6,4 +7,5 @@ def site(request):
     return {
         "site_name": "Talk London",
         "is_staff_member": holds_staff_role(user) if user is not None else False,
+        **(staff_navigation(user, request.path) if user is not None else {}),
     }

@@ -22,6 +22,7 @@ DEMO_STAFF = [
     ("exporter@demo.talk.london", "Demo personal-data exporter", permissions.ROLE_EXPORTER),
     ("publisher@demo.talk.london", "Demo statistics publisher", permissions.ROLE_PUBLISHER),
     ("publisher2@demo.talk.london", "Second statistics publisher", permissions.ROLE_PUBLISHER),
+    ("dpo@demo.talk.london", "Demo data protection officer", permissions.ROLE_DPO),
 ]
 
 

@@ -63,6 +63,7 @@ class User(AbstractBaseUser, PermissionsMixin):
             ("export_anonymised", "Export anonymised data"),
             ("export_identified", "Export identified personal data"),
             ("manage_releases", "Manage ANPR transparency releases"),
+            ("oversee_personal_data", "Oversee identified exports of personal data"),
         ]
 
     def __str__(self) -> str:

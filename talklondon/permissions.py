@@ -7,6 +7,7 @@ ROLE_MANAGER = "Consultation manager"
 ROLE_ANALYST = "Analyst"
 ROLE_EXPORTER = "Personal-data exporter"
 ROLE_PUBLISHER = "Statistics publisher"
+ROLE_DPO = "Data protection officer"
 
 # Each role and exactly the permissions it holds (the data migration creates these groups).
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
@@ -15,6 +16,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     ROLE_ANALYST: ("view_results", "export_anonymised"),
     ROLE_EXPORTER: ("export_identified",),
     ROLE_PUBLISHER: ("manage_releases",),
+    ROLE_DPO: ("oversee_personal_data",),
 }
 STAFF_ROLES = tuple(ROLE_PERMISSIONS)
 
@@ -128,3 +130,8 @@ def holds_staff_role(user) -> bool:
     from talklondon.models import User
 
     return User.objects.filter(pk=user.pk).filter(staff_role_exists(user)).exists()
+
+
+def can_oversee_personal_data(user) -> bool:
+    """The data protection officer: sees every identified export, who asked and why."""
+    return _has(user, "oversee_personal_data")

@@ -77,6 +77,7 @@ register_fields(
             ("email_on_reply", "whether you want emails about replies to your comments"),
             ("email_on_moderation", "whether you want emails about moderation of your comments"),
             ("email_news", "whether you want news of new consultations"),
+            ("email_on_results", "whether you want to hear when results are published"),
         )
     ],
     Field("talklondon.OutgoingEmail", "to", "the address an email was sent to", "to deliver "

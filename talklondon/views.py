@@ -66,6 +66,7 @@ def staff_home(request: HttpRequest) -> HttpResponse:
         "can_view_results": permissions.can_view_results(user),
         "can_export_identified": permissions.can_export_identified(user),
         "can_manage_releases": permissions.can_manage_releases(user),
+        "can_oversee_personal_data": permissions.can_oversee_personal_data(user),
         "roles": sorted(user.groups.values_list("name", flat=True)),
     }
     return render(request, "staff/home.html", context)

@@ -102,6 +102,7 @@ class SurveyFactory(factory.django.DjangoModelFactory):
     consultation = factory.SubFactory(ConsultationFactory)
     title = factory.Sequence(lambda n: f"Survey {n}")
     slug = factory.Sequence(lambda n: f"survey-{n}")
+    published_at = factory.LazyFunction(timezone.now)
 
 
 class SectionFactory(factory.django.DjangoModelFactory):

@@ -323,6 +323,15 @@ def release_approve(*, release: Release, actor, content_sha256: str = "") -> Rel
         )
     if content_sha256 and content_sha256 != release.content_sha256:
         raise ValidationError("The tables changed since you opened them. Check them again.")
+    # Imported here: the selectors module reads the models this module writes.
+    from anpr_info.selectors import release_revision_changes
+
+    changes = release_revision_changes(release)
+    if changes is not None and not changes.changed:
+        raise ValidationError(
+            f"This revision changes no published figure from version {changes.published.version}. "
+            "Prepare it again once corrected returns have arrived, or delete it."
+        )
     release.status = Release.Status.APPROVED
     release.approved_by = actor
     release.approved_at = timezone.now()

@@ -9,6 +9,8 @@ from consultation.analysis.figures import crosstab, crosstab_choices, survey_fig
 from consultation.analysis.forms import CrossTabForm
 from consultation.analysis.permissions import can_use_analysis, can_use_exports
 from consultation.surveys.models import Response, Survey
+from consultation.surveys.response_selectors import likely_duplicate_responses
+from consultation.surveys.selectors import DUPLICATE_CHOICES
 from talklondon.permissions import can_manage_consultations, can_view_results
 
 
@@ -38,7 +40,10 @@ def survey_dashboard(request, survey_id: int):
     channel = request.GET.get("channel", "")
     if channel not in Response.Channel.values:
         channel = ""
-    figures = survey_figures(survey, channel=channel)
+    duplicates = request.GET.get("duplicates", "")
+    if duplicates not in dict(DUPLICATE_CHOICES):
+        duplicates = ""
+    figures = survey_figures(survey, channel=channel, duplicates=duplicates)
     structure = figures["structure"]
     questions, by_choices = crosstab_choices(structure)
     form = CrossTabForm(
@@ -52,7 +57,12 @@ def survey_dashboard(request, survey_id: int):
         question = structure.question(int(form.cleaned_data["question"]))
         try:
             table = crosstab(
-                survey, structure, question=question, by=form.cleaned_data["by"], channel=channel
+                survey,
+                structure,
+                question=question,
+                by=form.cleaned_data["by"],
+                channel=channel,
+                duplicates=duplicates,
             )
         except ValueError as exc:
             form.add_error("by", str(exc))
@@ -63,6 +73,9 @@ def survey_dashboard(request, survey_id: int):
             "survey": survey,
             "channel": channel,
             "channels": Response.Channel.choices,
+            "duplicates": duplicates,
+            "flagged": likely_duplicate_responses(survey) if duplicates == "only" else [],
+            "duplicate_choices": DUPLICATE_CHOICES,
             "form": form,
             "crosstab": table,
             "text_questions": selectors.text_questions(structure, figures["numbers"]),

@@ -20,7 +20,12 @@ from consultation.surveys.models import (
     Response,
     Survey,
 )
-from consultation.surveys.selectors import results_summary, survey_structure
+from consultation.surveys.selectors import (
+    DUPLICATES_EXCLUDE,
+    DUPLICATES_ONLY,
+    results_summary,
+    survey_structure,
+)
 from talklondon.areas import borough_choices
 from talklondon.converters import ascii_int
 
@@ -38,12 +43,16 @@ BY_CHANNEL = "channel"
 TEXT_TYPES = (Type.SHORT_TEXT, Type.LONG_TEXT)
 
 
-def survey_figures(survey: Survey, *, channel: str = "") -> dict:
+def survey_figures(survey: Survey, *, channel: str = "", duplicates: str = "") -> dict:
     """Responses per day and by channel, and counts per answer for every choice question.
 
-    Adds to `results_summary` the per-day column chart geometry and a question number.
+    Adds to `results_summary` the per-day column chart geometry, a question number and how
+    many submitted responses are flagged as likely duplicates.
     """
-    summary = results_summary(survey, channel=channel)
+    summary = results_summary(survey, channel=channel, duplicates=duplicates)
+    summary["likely_duplicates"] = Response.objects.filter(
+        survey=survey, status=Response.Status.SUBMITTED, likely_duplicate_of__isnull=False
+    ).count()
     numbers = {q.pk: n for n, q in enumerate(summary["structure"].questions, start=1)}
     for result in summary["questions"]:
         result.number = numbers[result.question.pk]
@@ -179,6 +188,7 @@ def crosstab(
     question: Question,
     by: str,
     channel: str = "",
+    duplicates: str = "",
     all_groups: bool = False,
 ) -> CrossTab:
     """Cross-tabulate a choice question by borough, channel or another choice question.
@@ -203,6 +213,10 @@ def crosstab(
     if channel:
         rows_base = rows_base.filter(**{f"{response}__channel": channel})
         answered_base = answered_base.filter(response__channel=channel)
+    if duplicates in (DUPLICATES_EXCLUDE, DUPLICATES_ONLY):
+        flagged = duplicates == DUPLICATES_ONLY
+        rows_base = rows_base.filter(**{f"{response}__likely_duplicate_of__isnull": not flagged})
+        answered_base = answered_base.filter(response__likely_duplicate_of__isnull=not flagged)
 
     if by == BY_CHANNEL:
         group_rows = list(Response.Channel.choices)

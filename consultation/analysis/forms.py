@@ -5,7 +5,9 @@ from django import forms
 from consultation.analysis.exports import dataset_all, dataset_has_identified_variant
 from consultation.analysis.exports.datasets import ExportFilters
 from consultation.analysis.models import ExportRecord
+from consultation.analysis.purpose import purpose_problem
 from talklondon.areas import borough_choices
+from talklondon.date_input import GovukDateField
 
 DATE_FORMATS = ["%d/%m/%Y", "%d %m %Y", "%d-%m-%Y", "%Y-%m-%d", "%d/%m/%y"]
 KIND_ANONYMISED = "anonymised"
@@ -43,19 +45,15 @@ class ExportRequestForm(forms.Form):
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    date_from = forms.DateField(
+    date_from = GovukDateField(
         label="From date (optional)",
-        help_text="For example, 11/02/2026",
+        help_text="For example, 11 2 2026",
         required=False,
-        input_formats=DATE_FORMATS,
-        error_messages={"invalid": "Enter the from date as a real date, like 11/02/2026."},
     )
-    date_to = forms.DateField(
+    date_to = GovukDateField(
         label="To date (optional)",
-        help_text="For example, 08/04/2026. Both dates are included.",
+        help_text="For example, 8 4 2026. Both dates are included.",
         required=False,
-        input_formats=DATE_FORMATS,
-        error_messages={"invalid": "Enter the to date as a real date, like 08/04/2026."},
     )
     channel = forms.ChoiceField(
         label="Channel",
@@ -106,10 +104,9 @@ class ExportRequestForm(forms.Form):
         if data.get("kind") == KIND_IDENTIFIED:
             if dataset and not dataset_has_identified_variant(dataset.key):
                 self.add_error("kind", "This dataset has no identified version. Choose anonymised.")
-            if len((data.get("purpose") or "").strip()) < 20:
-                self.add_error(
-                    "purpose", "Say why you need personal data, in at least 20 characters."
-                )
+            problem = purpose_problem(data.get("purpose") or "")
+            if problem:
+                self.add_error("purpose", problem)
         date_from, date_to = data.get("date_from"), data.get("date_to")
         if date_from and date_to and date_to < date_from:
             self.add_error("date_to", "The to date must be the same as or after the from date.")

@@ -30,6 +30,12 @@ register_fields(
     Field("analysis.ResultsPage", "published_by", "which member of staff published results",
           "accountability", PUBLIC_TASK, STAFF_RECORD, KEEP, person="published_by",
           audience="staff", group=_STAFF),
+    Field("analysis.ResultsRelease", "prepared_by", "which member of staff prepared a version "
+          "of the published results", "accountability", PUBLIC_TASK, STAFF_RECORD, KEEP,
+          person="prepared_by", audience="staff", group=_STAFF),
+    Field("analysis.ResultsRelease", "published_by", "which member of staff published a "
+          "version of the results", "accountability", PUBLIC_TASK, STAFF_RECORD, KEEP,
+          person="published_by", audience="staff", group=_STAFF),
     Field("analysis.Theme", "created_by", "which analyst made a theme", "accountability",
           PUBLIC_TASK, STAFF_RECORD, KEEP, person="created_by", audience="staff",
           group=_STAFF),
@@ -41,10 +47,17 @@ register_not_personal(
     NotPersonal("analysis.ExportRecord", ("requested_at", "dataset_key", "dataset_title",
                 "file_format", "identified", "filters", "delivery", "status", "rows_total",
                 "rows_written", "row_count", "sha256", "file_name", "file_path", "file_size",
-                "manifest", "error", "started_at", "finished_at", "expires_at"),
+                "manifest", "error", "started_at", "finished_at", "expires_at", "downloads",
+                "first_downloaded_at", "last_downloaded_at"),
                 "what was exported, with which filters, and the file's fate"),
     NotPersonal("analysis.ResultsPage", ("consultation", "summary", "we_asked", "you_said",
                 "we_did", "updated_at"), "MOPAC's published results"),
+    NotPersonal("analysis.ResultsRelease", ("consultation", "version", "status", "reason",
+                "content", "counts", "content_sha256", "problems", "prepared_at",
+                "published_at", "manifest", "manifest_sha256"),
+                "a version of the published results: aggregate counts after disclosure "
+                "control, the true counts behind them (staff only, for the differencing "
+                "check) and their digests; staff write the reason, checked to name no one"),
     NotPersonal("analysis.Theme", ("dataset_key", "question_key", "name", "description",
                 "origin", "suggested_terms", "created_at"), "analysts' codebook"),
     NotPersonal("analysis.ThemeTag", ("theme", "answer", "tagged_at"),

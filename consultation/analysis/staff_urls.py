@@ -1,6 +1,12 @@
 from django.urls import path
 
-from consultation.analysis import dashboard_views, results_views, staff_views, text_views
+from consultation.analysis import (
+    dashboard_views,
+    oversight_views,
+    results_views,
+    staff_views,
+    text_views,
+)
 
 app_name = "analysis_staff"
 urlpatterns = [
@@ -51,4 +57,5 @@ urlpatterns = [
     path("exports/<int:pk>/status.json", staff_views.export_status, name="export_status"),
     path("exports/<int:pk>/download/", staff_views.export_download, name="export_download"),
     path("exports/<int:pk>/manifest.json", staff_views.export_manifest, name="export_manifest"),
+    path("oversight/", oversight_views.oversight, name="oversight"),
 ]

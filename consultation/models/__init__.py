@@ -7,7 +7,7 @@ from consultation.models.comments import (
 )
 from consultation.models.consultations import Consultation
 from consultation.models.moderation import ModerationAction, ParticipantBlock
-from consultation.models.pages import Attachment, ProposalPage
+from consultation.models.pages import Attachment, ProposalPage, ProposalPageVersion
 
 __all__ = [
     "Attachment",
@@ -20,4 +20,5 @@ __all__ = [
     "NotificationSent",
     "ParticipantBlock",
     "ProposalPage",
+    "ProposalPageVersion",
 ]

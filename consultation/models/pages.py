@@ -34,6 +34,30 @@ class ProposalPage(models.Model):
         return self.title
 
 
+class ProposalPageVersion(models.Model):
+    """The text of a proposal page as it was after one edit, with the note saying why."""
+
+    page = models.ForeignKey(ProposalPage, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    change_note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # Staff acting in their official role; kept if the account goes.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["page", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["page", "number"], name="page_version_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.page_id} v{self.number}"
+
+
 def attachment_upload_to(instance: "Attachment", filename: str) -> str:
     return f"consultation/attachments/{instance.page.consultation_id}/{filename}"
 

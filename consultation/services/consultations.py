@@ -9,7 +9,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
-from consultation.models import Attachment, Consultation, ProposalPage
+from consultation.models import Attachment, Consultation, ProposalPage, ProposalPageVersion
 from consultation.services.public_pages import consultation_pages_changed
 from talklondon.permissions import can_manage_consultations
 
@@ -98,8 +98,30 @@ def page_create(
         position=position,
         comments_enabled=comments_enabled,
     )
+    ProposalPageVersion.objects.create(
+        page=page, number=1, title=title, body=body, created_at=page.created_at, created_by=actor
+    )
     consultation_pages_changed(slugs=[consultation.slug])
     return page
+
+
+def _page_version_add(*, page: ProposalPage, actor, change_note: str) -> None:
+    """Keep the page's new text as a version; a page from before versions existed first gets
+    its previous text as version 1, so the first difference can still be shown."""
+    last = page.versions.order_by("-number").first()
+    if last is None:
+        before = ProposalPage.objects.get(pk=page.pk)
+        last = ProposalPageVersion.objects.create(
+            page=page, number=1, title=before.title, body=before.body, created_at=before.created_at
+        )
+    ProposalPageVersion.objects.create(
+        page=page,
+        number=last.number + 1,
+        title=page.title,
+        body=page.body,
+        change_note=change_note[:500],
+        created_by=actor,
+    )
 
 
 @transaction.atomic
@@ -131,6 +153,9 @@ def page_update(
         page.change_note = change_note[:500]
     page.title, page.slug, page.body = title, slug, body
     page.position, page.comments_enabled = position, comments_enabled
+    if text_changed:
+        # Before the save, so a page without versions yet can keep its old text as version 1.
+        _page_version_add(page=page, actor=actor, change_note=change_note)
     page.save()
     consultation_pages_changed(slugs=[page.consultation.slug])
     return page

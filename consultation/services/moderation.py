@@ -280,11 +280,15 @@ def participant_block(*, actor, user, reason: str) -> ParticipantBlock:
         raise ValidationError("This person is already blocked.")
     block = ParticipantBlock.objects.create(user=user, reason=reason[:500], blocked_by=actor)
     author_pages_changed(user.pk)
-    _record(
+    action = _record(
         actor=actor,
         kind=ModerationAction.Kind.BLOCK,
         subject_user_id=user.pk,
         reason_text=reason[:1000],
+    )
+    # The person is told, with the appeal route (through the outbox, after commit).
+    outbox_enqueue(
+        task_name="consultation.tasks.participant_block_notify", kwargs={"action_id": action.pk}
     )
     return block
 

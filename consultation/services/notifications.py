@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from consultation.house_rules import HOUSE_RULE_DESCRIPTIONS, house_rule_title
 from consultation.models import Comment, ModerationAction, NotificationSent
-from talklondon.models import Profile
+from talklondon.models import Profile, User
 
 UNSUBSCRIBE_SALT = "consultation.unsubscribe.reply"
 
@@ -155,6 +155,32 @@ def moderation_notification_send(*, action_id: int) -> bool:
             "house_rules_url": settings.SITE_URL + reverse("house_rules"),
             "contact_url": settings.SITE_URL + reverse("contact"),
             "profile_url": settings.SITE_URL + reverse("profile"),
+        },
+    )
+    return True
+
+
+@transaction.atomic
+def block_notification_send(*, action_id: int) -> bool:
+    """Tell a blocked person they can no longer post, why, and how to appeal. Sent whatever
+    their email settings: it is about their account, not a notification they chose."""
+    action = ModerationAction.objects.filter(pk=action_id, kind=ModerationAction.Kind.BLOCK).first()
+    if action is None or action.subject_user_id is None:
+        return False
+    person = User.objects.filter(pk=action.subject_user_id).first()
+    if person is None or person.erased_at or not person.is_active or not person.email:
+        return False
+    if not _claim(f"block:{action.pk}"):
+        return False
+    _send(
+        to=person.email,
+        subject="you can no longer post comments",
+        template="blocked",
+        context={
+            "person": person,
+            "action": action,
+            "house_rules_url": settings.SITE_URL + reverse("house_rules"),
+            "contact_url": settings.SITE_URL + reverse("contact"),
         },
     )
     return True

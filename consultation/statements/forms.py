@@ -2,9 +2,9 @@
 
 from django import forms
 
-from consultation.forms import LocalDateTimeField
 from consultation.house_rules import HOUSE_RULE_CHOICES
 from consultation.statements.models.statements import MAX_STATEMENT_LENGTH
+from talklondon.date_input import GovukDateTimeField
 
 STATEMENT_HINT = (
     f"One clear point, in {MAX_STATEMENT_LENGTH} characters or fewer, that other people can agree "
@@ -44,12 +44,8 @@ class ActivityForm(forms.Form):
         help_text="What people are asked to react to, in a sentence or two.",
         error_messages={"required": "Enter what people are asked to react to."},
     )
-    opens_at = LocalDateTimeField(
-        label="Opens", help_text="London time, for example 2026-02-11 09:00."
-    )
-    closes_at = LocalDateTimeField(
-        label="Closes", help_text="London time, for example 2026-04-08 23:59."
-    )
+    opens_at = GovukDateTimeField(label="Opens", help_text="For example, 11 2 2026")
+    closes_at = GovukDateTimeField(label="Closes", help_text="For example, 8 4 2026")
 
     def clean(self):
         cleaned = super().clean()

@@ -220,6 +220,7 @@ def survey_build(consultation: Consultation, *, slug: str = SURVEY_SLUG) -> Surv
             "Transport for London's automatic number plate recognition (ANPR) cameras. "
             "It takes about 10 minutes."
         ),
+        published_at=timezone.now(),
     )
     questions: list[Question] = []
     sections: list[Section] = []

@@ -237,6 +237,9 @@ register_fields(
     Field("surveys.Answer", "reviewed_by", "which analyst reviewed an answer held back because "
           "it might contain personal information", "accountability", PUBLIC_TASK,
           STAFF_RECORD, KEEP, person="reviewed_by", audience="staff", group=_STAFF),
+    Field("surveys.Survey", "published_by", "which member of staff published a survey",
+          "accountability", PUBLIC_TASK, STAFF_RECORD, KEEP, person="published_by",
+          audience="staff", group=_STAFF),
     Field("surveys.SurveyChangeLog", "changed_by", "which member of staff changed a survey",
           "accountability", PUBLIC_TASK, STAFF_RECORD, KEEP, person="changed_by",
           audience="staff", group=_STAFF),
@@ -244,7 +247,7 @@ register_fields(
 
 register_not_personal(
     NotPersonal("surveys.Survey", ("consultation", "title", "slug", "intro", "opens_at",
-                "closes_at", "created_at", "updated_at", "structure_version", "layout"),
+                "closes_at", "created_at", "updated_at", "structure_version", "layout", "published_at"),
                 "the survey MOPAC publishes"),
     NotPersonal("surveys.Section", ("survey", "position", "title", "intro"), "survey wording"),
     NotPersonal("surveys.Question", ("section", "position", "type", "text", "hint", "required",

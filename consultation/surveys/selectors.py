@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import json
 import re
 import time
 from collections import defaultdict
@@ -48,8 +49,10 @@ class SurveyLink:
 
 
 def surveys_for_consultation(consultation) -> list[SurveyLink]:
-    """The consultation's surveys with their public start pages, for the consultation page."""
-    surveys = Survey.objects.filter(consultation=consultation).select_related("consultation")
+    """The consultation's published surveys with their start pages, for the consultation page."""
+    surveys = Survey.objects.filter(
+        consultation=consultation, published_at__isnull=False
+    ).select_related("consultation")
     return [
         SurveyLink(
             title=s.title,
@@ -181,14 +184,20 @@ def respondent_state(slug: str, user) -> RespondentState | None:
     """The survey (with its consultation) and the signed-in person's own online response.
 
     One query when the person has a response: the survey and the email check ride along.
-    None when there is no such survey.
+    None when there is no such survey, or it is still a draft (only its builders see a draft,
+    through the staff preview).
     """
     signed_in = user is not None and user.is_authenticated
     if signed_in:
         response = (
             Response.objects.select_related("survey__consultation")
             .annotate(respondent_email_verified=_email_verified(user))
-            .filter(survey__slug=slug, respondent=user, channel=Response.Channel.ONLINE)
+            .filter(
+                survey__slug=slug,
+                survey__published_at__isnull=False,
+                respondent=user,
+                channel=Response.Channel.ONLINE,
+            )
             .first()
         )
         if response is not None:
@@ -196,7 +205,7 @@ def respondent_state(slug: str, user) -> RespondentState | None:
     surveys = Survey.objects.select_related("consultation")
     if signed_in:
         surveys = surveys.annotate(viewer_email_verified=_email_verified(user))
-    survey = surveys.filter(slug=slug).first()
+    survey = surveys.filter(slug=slug, published_at__isnull=False).first()
     if survey is None:
         return None
     # Signed in without a response (that query found none), or signed out.
@@ -288,14 +297,34 @@ def _rows(labels: list[tuple[object, str]], counts: dict, total: int) -> list[Re
     ]
 
 
-def results_summary(survey: Survey, *, channel: str = "") -> dict:
+# The likely-duplicate filter on staff figures: every response, none of the flagged ones, or
+# only the flagged ones.
+DUPLICATES_INCLUDE, DUPLICATES_EXCLUDE, DUPLICATES_ONLY = "", "exclude", "only"
+DUPLICATE_CHOICES = [
+    (DUPLICATES_INCLUDE, "Include likely duplicates"),
+    (DUPLICATES_EXCLUDE, "Leave out likely duplicates"),
+    (DUPLICATES_ONLY, "Only likely duplicates"),
+]
+
+
+def submitted_responses(survey: Survey, *, duplicates: str = DUPLICATES_INCLUDE):
+    submitted = Response.objects.filter(survey=survey, status=Response.Status.SUBMITTED)
+    if duplicates == DUPLICATES_EXCLUDE:
+        return submitted.filter(likely_duplicate_of__isnull=True)
+    if duplicates == DUPLICATES_ONLY:
+        return submitted.filter(likely_duplicate_of__isnull=False)
+    return submitted
+
+
+def results_summary(survey: Survey, *, channel: str = "", duplicates: str = "") -> dict:
     """Counts and percentages for every choice question, responses per day and per channel.
 
-    Counts submitted responses only; `channel` filters to one channel. A fixed number of
-    queries whatever the number of responses.
+    Counts submitted responses only; `channel` filters to one channel, `duplicates` leaves
+    likely duplicates out ("exclude") or keeps only them ("only"). A fixed number of queries
+    whatever the number of responses.
     """
     structure = survey_structure(survey)
-    submitted = Response.objects.filter(survey=survey, status=Response.Status.SUBMITTED)
+    submitted = submitted_responses(survey, duplicates=duplicates)
     by_channel = dict(
         submitted.values_list("channel").annotate(n=Count("pk")).values_list("channel", "n")
     )
@@ -427,11 +456,38 @@ class LikelyDuplicate:
     reason: str
 
 
+# An email or paper copy of a response given elsewhere: the same name and at least this many
+# answers in common, every one of them the same.
+SAME_ANSWERS_MIN = 3
+SAME_NAME_CANDIDATES_MAX = 50
+
+
+def _answer_key(value: dict) -> str:
+    """An answer value in a form that compares equal however its lists were ordered."""
+    canonical = {
+        key: sorted(map(str, item)) if isinstance(item, list) else item
+        for key, item in value.items()
+        if item not in (None, "", [])
+    }
+    return json.dumps(canonical, sort_keys=True, default=str)
+
+
+def _answer_keys(answers: dict) -> dict[int, str]:
+    return {qid: _answer_key(value) for qid, value in answers.items() if value}
+
+
 def likely_duplicates(
-    survey: Survey, *, name: str, district: str, texts: list[str], limit: int = 5
+    survey: Survey,
+    *,
+    name: str,
+    district: str,
+    texts: list[str],
+    answers: dict | None = None,
+    limit: int = 5,
 ) -> list[LikelyDuplicate]:
     """Submitted responses that look like the same person's: same name and postcode district,
-    or free text that is near-identical (normalised similarity of 0.9 or more)."""
+    same name and the same answers (an email copy of an online response, say), or free text
+    that is near-identical (normalised similarity of 0.9 or more)."""
     found: dict[int, LikelyDuplicate] = {}
     submitted = Response.objects.filter(survey=survey, status=Response.Status.SUBMITTED)
     norm_name = _normalise(name)
@@ -449,6 +505,21 @@ def likely_duplicates(
                 found[response.pk] = LikelyDuplicate(
                     response, f"Same name and postcode district ({district})"
                 )
+    mine = _answer_keys(answers or {})
+    if norm_name and len(mine) >= SAME_ANSWERS_MIN:
+        plain = name.strip()
+        candidates = (
+            submitted.filter(
+                Q(respondent_name__iexact=plain) | Q(respondent__display_name__iexact=plain)
+            )
+            .exclude(pk__in=list(found))
+            .order_by("pk")[:SAME_NAME_CANDIDATES_MAX]
+        )
+        for response in candidates:
+            theirs = _answer_keys(response_answers(response))
+            common = mine.keys() & theirs.keys()
+            if len(common) >= SAME_ANSWERS_MIN and all(mine[q] == theirs[q] for q in common):
+                found[response.pk] = LikelyDuplicate(response, "Same name and the same answers")
     wanted = [_normalise(t) for t in texts if len(_normalise(t)) >= MIN_TEXT_LENGTH_FOR_SIMILARITY]
     if wanted:
         rows = Answer.objects.filter(

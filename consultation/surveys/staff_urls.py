@@ -1,5 +1,6 @@
 from django.urls import path
 
+from consultation.surveys import builder_views, response_views
 from consultation.surveys import staff_views as views
 
 app_name = "surveys_staff"
@@ -12,8 +13,12 @@ urlpatterns = [
     path("sections/<int:section_id>/edit/", views.section_edit, name="section_edit"),
     path("sections/<int:section_id>/action/", views.section_action, name="section_action"),
     path("sections/<int:section_id>/condition/", views.section_condition, name="section_condition"),
-    path("sections/<int:section_id>/questions/new/", views.question_create, name="question_create"),
-    path("questions/<int:question_id>/edit/", views.question_edit, name="question_edit"),
+    path(
+        "sections/<int:section_id>/questions/new/",
+        builder_views.question_create,
+        name="question_create",
+    ),
+    path("questions/<int:question_id>/edit/", builder_views.question_edit, name="question_edit"),
     path("questions/<int:question_id>/action/", views.question_action, name="question_action"),
     path(
         "questions/<int:question_id>/condition/",
@@ -33,4 +38,11 @@ urlpatterns = [
     path("<int:survey_id>/responses/new/", views.response_enter, name="response_enter"),
     path("responses/<int:response_id>/scan/", views.response_scan, name="response_scan"),
     path("<int:survey_id>/results/", views.results, name="results"),
+    path("<int:survey_id>/publish/", builder_views.survey_publish, name="survey_publish"),
+    path("sections/<int:section_id>/remove/", builder_views.section_remove, name="section_remove"),
+    path(
+        "questions/<int:question_id>/remove/", builder_views.question_remove, name="question_remove"
+    ),
+    path("options/<int:option_id>/remove/", builder_views.option_remove, name="option_remove"),
+    path("responses/<int:response_id>/", response_views.response, name="response"),
 ]

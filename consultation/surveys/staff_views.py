@@ -18,7 +18,6 @@ from consultation.surveys.forms import (
     AnswersForm,
     ConditionForm,
     OptionForm,
-    QuestionForm,
     ResponseEntryForm,
     SectionForm,
     SurveyForm,
@@ -106,7 +105,8 @@ def survey_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
-            return redirect(_builder_url(survey.pk))
+            # A new survey is empty: go straight on to its first section.
+            return redirect("surveys_staff:section_create", survey_id=survey.pk)
     return _form_page(
         request,
         form=form,
@@ -156,6 +156,8 @@ def builder(request: HttpRequest, survey_id: int) -> HttpResponse:
     survey = get_object_or_404(Survey.objects.select_related("consultation"), pk=survey_id)
     structure = survey_structure(survey)
     sections = []
+    # Q1, Q2… across the whole survey, as on the dashboard, in exports and in results.
+    numbers = {q.pk: n for n, q in enumerate(structure.questions, start=1)}
     for section in structure.sections:
         questions = []
         for question in structure.questions_by_section.get(section.pk, []):
@@ -163,6 +165,7 @@ def builder(request: HttpRequest, survey_id: int) -> HttpResponse:
             questions.append(
                 {
                     "question": question,
+                    "number": numbers[question.pk],
                     "options": structure.options_by_question.get(question.pk, []),
                     "condition": condition_description(structure, condition) if condition else "",
                 }
@@ -212,8 +215,9 @@ def section_create(request: HttpRequest, survey_id: int) -> HttpResponse:
     survey = get_object_or_404(Survey, pk=survey_id)
     form = SectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.section_create(user=request.user, survey=survey, **form.cleaned_data)
-        return redirect(_builder_url(survey.pk))
+        section = services.section_create(user=request.user, survey=survey, **form.cleaned_data)
+        # A new section is empty: go straight on to its first question.
+        return redirect("surveys_staff:question_create", section_id=section.pk)
     return _form_page(
         request,
         form=form,
@@ -249,13 +253,8 @@ def section_action(request: HttpRequest, section_id: int) -> HttpResponse:
     _require(can_manage_consultations(request.user))
     section = get_object_or_404(Section.objects.select_related("survey"), pk=section_id)
     action = request.POST.get("action")
-    if action == "delete":
-        return _act(
-            request,
-            section.survey_id,
-            lambda: services.section_delete(user=request.user, section=section),
-            "Section removed.",
-        )
+    if action == "delete":  # removing is confirmed on its own page first
+        return redirect("surveys_staff:section_remove", section_id=section.pk)
     return _act(
         request,
         section.survey_id,
@@ -264,75 +263,7 @@ def section_action(request: HttpRequest, section_id: int) -> HttpResponse:
     )
 
 
-def _question_initial(question: Question) -> dict:
-    return {
-        field: getattr(question, field)
-        for field in (
-            "type",
-            "text",
-            "hint",
-            "required",
-            "min_picks",
-            "max_picks",
-            "char_limit",
-            "min_value",
-            "max_value",
-        )
-    }
-
-
-@require_http_methods(["GET", "POST"])
-@ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
-def question_create(request: HttpRequest, section_id: int) -> HttpResponse:
-    _require(can_manage_consultations(request.user))
-    section = get_object_or_404(Section, pk=section_id)
-    form = QuestionForm(request.POST or None, initial={"required": True})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.question_create(user=request.user, section=section, **form.cleaned_data)
-        except ValidationError as exc:
-            _form_errors(form, exc)
-        else:
-            return redirect(_builder_url(section.survey_id))
-    return _form_page(
-        request,
-        form=form,
-        title=f"Add a question to “{section.title}”",
-        back_url=_builder_url(section.survey_id),
-        submit="Add question",
-        intro="Add options after saving the question (for choice, ranking and matrix questions).",
-    )
-
-
-@require_http_methods(["GET", "POST"])
-@ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
-def question_edit(request: HttpRequest, question_id: int) -> HttpResponse:
-    _require(can_manage_consultations(request.user))
-    question = get_object_or_404(Question.objects.select_related("section__survey"), pk=question_id)
-    survey_id = question.section.survey_id
-    form = QuestionForm(request.POST or None, initial=_question_initial(question))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.question_update(user=request.user, question=question, **form.cleaned_data)
-        except ValidationError as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, "Question saved.")
-            return redirect(_builder_url(survey_id))
-    locked = services.survey_has_responses(question.section.survey)
-    return _form_page(
-        request,
-        form=form,
-        title="Edit the question",
-        back_url=_builder_url(survey_id),
-        submit="Save",
-        intro=(
-            "People have answered this survey: you can correct wording, but not change the "
-            "type of question. Every change is logged."
-            if locked
-            else ""
-        ),
-    )
+# Questions are created and edited with their options in builder_views.
 
 
 @require_POST
@@ -342,13 +273,8 @@ def question_action(request: HttpRequest, question_id: int) -> HttpResponse:
     question = get_object_or_404(Question.objects.select_related("section"), pk=question_id)
     action = request.POST.get("action")
     survey_id = question.section.survey_id
-    if action == "delete":
-        return _act(
-            request,
-            survey_id,
-            lambda: services.question_delete(user=request.user, question=question),
-            "Question removed.",
-        )
+    if action == "delete":  # removing is confirmed on its own page first
+        return redirect("surveys_staff:question_remove", question_id=question.pk)
     return _act(
         request,
         survey_id,
@@ -406,13 +332,8 @@ def option_action(request: HttpRequest, option_id: int) -> HttpResponse:
     option = get_object_or_404(Option.objects.select_related("question__section"), pk=option_id)
     action = request.POST.get("action")
     survey_id = option.question.section.survey_id
-    if action == "delete":
-        return _act(
-            request,
-            survey_id,
-            lambda: services.option_delete(user=request.user, option=option),
-            "Option removed.",
-        )
+    if action == "delete":  # removing is confirmed on its own page first
+        return redirect("surveys_staff:option_remove", option_id=option.pk)
     return _act(
         request,
         survey_id,
@@ -622,7 +543,11 @@ def response_enter(request: HttpRequest, survey_id: int) -> HttpResponse:
                 in (Question.Type.LONG_TEXT, Question.Type.SHORT_TEXT)
             ]
             duplicates = likely_duplicates(
-                survey, name=cleaned["respondent_name"], district=district, texts=texts
+                survey,
+                name=cleaned["respondent_name"],
+                district=district,
+                texts=texts,
+                answers=answers_form.answers,
             )
             if duplicates and not cleaned["confirm_duplicate"]:
                 details.add_error(

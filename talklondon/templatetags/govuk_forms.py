@@ -9,9 +9,12 @@ Usage:
 
 from django import forms, template
 
+from talklondon.date_input import GovukDateWidget
+
 register = template.Library()
 
 _KIND_BY_WIDGET = [
+    (GovukDateWidget, "date"),
     # CheckboxSelectMultiple subclasses RadioSelect, so it must be tested first.
     (forms.CheckboxSelectMultiple, "checkboxes"),
     (forms.RadioSelect, "radios"),
@@ -35,6 +38,8 @@ def field_kind(bound_field) -> str:
 def field_anchor(bound_field) -> str:
     """The id the error summary links to: the first option for radios and checkboxes."""
     base = bound_field.id_for_label or f"id_{bound_field.html_name}"
+    if field_kind(bound_field) == "date":
+        return f"{bound_field.auto_id}_0"  # the day box
     if field_kind(bound_field) in {"radios", "checkboxes"} and not base.endswith("_0"):
         return f"{bound_field.auto_id}_0"
     return base
@@ -88,6 +93,28 @@ def govuk_field(bound_field, label_size="s", label_is_heading=False, width=""):
                     "selected": option_value == ("" if value is None else str(value)),
                 }
             )
+    date_parts = []
+    time_part = None
+    if kind == "date":
+        parts = list(value if isinstance(value, list | tuple) else widget.decompress(value))
+        if len(parts) == 4:  # a date and a time
+            time_part = {
+                "id": f"{bound_field.auto_id}_3",
+                "name": f"{bound_field.html_name}_3",
+                "value": parts.pop() or "",
+            }
+        for index, ((part, longest), part_value) in enumerate(
+            zip((("Day", 2), ("Month", 2), ("Year", 4)), parts, strict=True)
+        ):
+            date_parts.append(
+                {
+                    "label": part,
+                    "id": f"{bound_field.auto_id}_{index}",
+                    "name": f"{bound_field.html_name}_{index}",
+                    "value": "" if part_value is None else part_value,
+                    "width": longest,
+                }
+            )
     input_type = getattr(widget, "input_type", "text")
     return {
         "field": bound_field,
@@ -107,4 +134,6 @@ def govuk_field(bound_field, label_size="s", label_is_heading=False, width=""):
         "label_is_heading": label_is_heading,
         "width": width,
         "checked": bool(value) if kind == "checkbox" else False,
+        "date_parts": date_parts,
+        "time_part": time_part,
     }

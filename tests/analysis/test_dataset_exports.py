@@ -143,14 +143,21 @@ def test_identified_survey_export_adds_names_and_emails(staff_client):
     )
 
     header = rows[0]
-    assert header[4:8] == ["Reference", "Name", "Email address", "Channel reference"]
-    by_reference = {row[4]: row for row in rows[1:]}
-    assert by_reference[mine.reference][5:7] == ["Grace Hopper", person.email]
+    assert header[4:10] == [
+        "Likely duplicate",
+        "Reference",
+        "Name",
+        "Email address",
+        "Channel reference",
+        "Likely duplicate of",
+    ]
+    by_reference = {row[5]: row for row in rows[1:]}
+    assert by_reference[mine.reference][6:8] == ["Grace Hopper", person.email]
     for response in Response.objects.filter(survey=survey).exclude(pk=mine.pk):
         row = by_reference[response.reference]
         # Other channels: the name written on the form, no email; demo online ones: no account.
-        assert row[5] == response.respondent_name
-        assert row[6] == ""
+        assert row[6] == response.respondent_name
+        assert row[7] == ""
     role_column = next(i for i, h in enumerate(header) if h.endswith("– role"))
     assert by_reference[mine.reference][role_column] == "Chair"
     record = ExportRecord.objects.get()

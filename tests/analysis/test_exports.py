@@ -36,6 +36,11 @@ def form_data(**overrides):
         "include_drafts": "final",
     }
     data.update(overrides)
+    # Dates are GOV.UK date inputs: day, month and year boxes ("11/02/2026" in a test).
+    for name in ("date_from", "date_to"):
+        parts = str(data.pop(name) or "").split("/")
+        parts += [""] * (3 - len(parts))
+        data.update({f"{name}_{index}": part for index, part in enumerate(parts[:3])})
     return data
 
 
@@ -288,7 +293,8 @@ def test_filters_select_the_right_rows(staff_client):
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"date_from": "31/02/2026"}, "date_from", "Enter the from date as a real date"),
+        ({"date_from": "31/02/2026"}, "date_from", "From date must be a real date"),
+        ({"date_from": "31//2026"}, "date_from", "From date must include a month"),
         (
             {"date_from": "10/03/2026", "date_to": "01/03/2026"},
             "date_to",
@@ -313,7 +319,8 @@ def test_invalid_filters_give_govuk_errors_and_keep_values(staff_client, overrid
     assert page.startswith("<!DOCTYPE html>") or "<title>Error:" in page
     assert not ExportRecord.objects.exists()
     if field == "date_from":
-        assert 'value="31/02/2026"' in page
+        assert 'name="date_from_0" type="text" inputmode="numeric" value="31"' in page
+        assert 'href="#id_date_from_0"' in page  # the summary leads to the day box
 
 
 @pytest.mark.django_db

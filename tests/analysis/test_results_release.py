@@ -247,3 +247,15 @@ def test_both_methodologies_explain_the_protection_with_a_worked_example(publish
     anpr = client.get(reverse("anpr_info:methodology")).content.decode()
     assert "A worked example" in anpr and "0 to 24" in anpr
     assert "[c] confidential" in anpr and "[x] not available" in anpr
+
+
+def test_a_revision_reason_that_names_someone_is_refused(published):
+    """The reason is published beside the figures and kept for ever: a plate or an email
+    address in it is refused, and no draft is stored."""
+    survey, manager = published
+    late_responses(survey, 150, seed=6)
+    for reason in ("Late letter from jo.bloggs@example.com", "Letter about LB07 SEO"):
+        with pytest.raises(ValidationError) as refused:
+            results_revision_prepare(actor=manager, consultation=survey.consultation, reason=reason)
+        assert "Take it out" in str(refused.value)
+    assert not ResultsRelease.objects.filter(status=ResultsRelease.Status.DRAFT).exists()

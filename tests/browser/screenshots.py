@@ -156,6 +156,104 @@ def _survey_dashboard():
     return resolve
 
 
+def _builder():
+    """The demo survey in the builder (questions with their options, Q1, Q2…)."""
+
+    def resolve():
+        from django.urls import reverse
+
+        from consultation.surveys.models import Survey
+
+        survey = Survey.objects.filter(slug=SURVEY_SLUG).first()
+        return reverse("surveys_staff:builder", kwargs={"survey_id": survey.pk}) if survey else None
+
+    return resolve
+
+
+def _duplicate_response():
+    """An email copy of a response we already had, typed in by the demo manager: the matching
+    flags it (same name, same answers), and its page links to the original."""
+
+    def resolve():
+        from django.urls import reverse
+
+        from consultation.surveys.models import Response, Survey
+        from consultation.surveys.selectors import response_answers
+        from consultation.surveys.services import survey_response_enter
+        from talklondon.models import User
+
+        flagged = Response.objects.filter(likely_duplicate_of__isnull=False).first()
+        if flagged is None:
+            survey = Survey.objects.filter(slug=SURVEY_SLUG).first()
+            # A named response (the demo's online ones have no account; paper ones a name).
+            original = (
+                Response.objects.filter(survey=survey, status="submitted")
+                .exclude(respondent_name="")
+                .order_by("pk")
+                .first()
+            )
+            if original is None:
+                return None
+            flagged = survey_response_enter(
+                survey=survey,
+                user=User.objects.get(email="manager@demo.talk.london"),
+                channel="email",
+                channel_reference="Consultation inbox, 14 March",
+                respondent_name=original.respondent_name,
+                answers=response_answers(original),
+                token="screenshot-duplicate",
+            )
+        return reverse("surveys_staff:response", kwargs={"response_id": flagged.pk})
+
+    return resolve
+
+
+def _release_revision():
+    """A draft revision of the demo's revised month, prepared by one publisher from corrected
+    returns, as the second publisher sees it before approving: the cell-by-cell changes."""
+
+    def resolve():
+        import datetime as dt
+
+        from django.urls import reverse
+        from django.utils import timezone
+
+        from anpr_info.demo import PREPARER, demo_source_key
+        from anpr_info.models import Release
+        from anpr_info.services import releases as release_services
+        from anpr_info.simulator import Pusher, Simulator, return_body
+        from talklondon.models import User
+
+        draft = Release.objects.filter(status="draft", version__gt=1).first()
+        if draft is None:
+            revised = (
+                Release.objects.filter(status="published", version__gt=1)
+                .order_by("-sequence")
+                .first()
+            )
+            if revised is None:
+                return None
+            rows = Simulator().month(revised.period)["hits"]
+            for row in rows[:: max(1, len(rows) // 8)]:
+                row["count"] += 5
+            status, _ = Pusher(key=demo_source_key()).send(
+                *return_body("hits", revised.period, rows, reason="One command unit recounted.")
+            )
+            if status != 201:
+                return None
+            preparer = User.objects.get(email=PREPARER)
+            draft = release_services.release_announce(
+                period=revised.period,
+                announced_at=timezone.now() + dt.timedelta(days=1),
+                actor=preparer,
+                notes="Corrected: one command unit recounted its hits.",
+            )
+            release_services.release_prepare(release=draft, actor=preparer)
+        return reverse("anpr_staff:release", kwargs={"pk": draft.pk})
+
+    return resolve
+
+
 SHOTS = [
     Shot("home", "Home page", [_reverse("home")]),
     Shot("home-mobile", "Home page on a phone (390 px)", [_reverse("home")], mobile=True),
@@ -193,6 +291,24 @@ SHOTS = [
         "statements-results",
         "Statements: opinion groups and common ground",
         [_path("/consultations/anpr-cameras/statements/results/")],
+    ),
+    Shot(
+        "survey-builder",
+        "The survey builder",
+        [_builder()],
+        staff_email="manager@demo.talk.london",
+    ),
+    Shot(
+        "response-page",
+        "A response typed in from email, flagged as a likely duplicate",
+        [_duplicate_response()],
+        staff_email="manager@demo.talk.london",
+    ),
+    Shot(
+        "release-diff",
+        "Approving a revised ANPR release: what changed",
+        [_release_revision()],
+        staff_email="publisher2@demo.talk.london",
     ),
     Shot(
         "transparency-dashboard",
@@ -256,6 +372,7 @@ def _photograph(browser, base_url: str) -> list[Shot]:
 
     OUT.mkdir(parents=True, exist_ok=True)
     taken = []
+    codes_used: dict[int, str] = {}
     for shot in SHOTS:
         options = {**(MOBILE if shot.mobile else DESKTOP), "base_url": base_url, "locale": "en-GB"}
         options.pop("device_scale_factor", None)
@@ -265,6 +382,11 @@ def _photograph(browser, base_url: str) -> list[Shot]:
         try:
             if shot.staff_email:
                 user = User.objects.get(email=shot.staff_email)
+                # A TOTP code works once: the same account signing in again within its 30
+                # seconds waits for the next code.
+                while totp_current_code(user) == codes_used.get(user.pk):
+                    time.sleep(1)
+                codes_used[user.pk] = totp_current_code(user)
                 sign_in(page, user.email, DEMO_PASSWORD, totp=lambda u=user: totp_current_code(u))
             if shot.resident_sections != -1:
                 user = _resident_with_answers(shot.resident_sections)

@@ -75,6 +75,13 @@ def _exportable_profiles(borough: str = "", since=None):
     return profiles
 
 
+def _fill_date(page, legend: str, date: str) -> None:
+    """Type "dd/mm/yyyy" into a GOV.UK date input's Day, Month and Year boxes."""
+    group = page.get_by_role("group", name=legend)
+    for box, part in zip(("Day", "Month", "Year"), date.split("/"), strict=True):
+        group.get_by_label(box, exact=True).fill(part)
+
+
 def _export(page, *, dataset: str, file_format: str, borough: str = "", since: str = ""):
     """Fill in the export form and return the path of the downloaded file."""
     page.goto(NEW_EXPORT)
@@ -83,7 +90,7 @@ def _export(page, *, dataset: str, file_format: str, borough: str = "", since: s
     if borough:
         page.get_by_label("Borough").select_option(label=borough)
     if since:
-        page.get_by_label("From date (optional)").fill(since)
+        _fill_date(page, "From date (optional)", since)
     with page.expect_download() as download:
         page.get_by_role("button", name="Export").click()
     return download.value.path()
@@ -125,12 +132,14 @@ def test_analyst_filters_and_exports_csv_and_xlsx(page, page_titles):
     # A date that does not exist: the error state, values kept.
     page.goto(NEW_EXPORT)
     check_page(page, page_titles)
-    page.get_by_label("From date (optional)").fill("31/02/2026")
+    _fill_date(page, "From date (optional)", "31/02/2026")
     with page.expect_navigation():
         page.get_by_role("button", name="Export").click()
     assert page.title().startswith("Error: ")
     assert_error_summary_focused(page)
-    assert page.get_by_label("From date (optional)").input_value() == "31/02/2026"
+    from_date = page.get_by_role("group", name="From date (optional)")
+    assert from_date.get_by_label("Day", exact=True).input_value() == "31"
+    assert from_date.get_by_label("Month", exact=True).input_value() == "02"
     check_page(page, page_titles, key=NEW_EXPORT, reflow=False)
 
     # CSV, Camden only, joined in the last 30 days.

@@ -124,6 +124,12 @@ def test_moderator_works_the_queues_blocks_and_checks_the_audit_trail(page, page
 
     _open_comment(page, page_titles, first)
     _submit(page, "Approve")
+    first.refresh_from_db()
+    assert first.status == Comment.Status.PUBLISHED
+    # A surge is worked item by item: the next held comment opens straight away.
+    assert page.get_by_text("This is the next one.").is_visible()
+    assert f"/moderation/comments/{first.pk}/" not in page.url
+    page.goto(f"/staff/consultations/moderation/comments/{first.pk}/")
     assert page.locator("[data-status]").inner_text().startswith("Published")
     check_page(page, page_titles, key=f"moderation-comment-{first.pk}", reflow=False)
 
@@ -147,6 +153,8 @@ def test_moderator_works_the_queues_blocks_and_checks_the_audit_trail(page, page
     _submit(page, "Redact and publish")
     plate.refresh_from_db()
     assert plate.status == Comment.Status.PUBLISHED and plate.body == REDACTED
+    assert page.get_by_text("That was the last comment in this queue.").is_visible()
+    page.goto(f"/staff/consultations/moderation/comments/{plate.pk}/")
     assert "AB12" not in page.locator("[data-comment-text]").inner_text()
     check_page(page, page_titles, key=f"moderation-comment-{plate.pk}", reflow=False)
     # The public page shows the redacted text, marked as such.

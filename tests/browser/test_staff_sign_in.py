@@ -37,7 +37,10 @@ def test_moderator_signs_in_with_totp_and_reaches_the_staff_tools(page, page_tit
     assert page.locator("h1").inner_text().strip() == "Staff tools"
     assert page.locator("[data-tool=moderation]").is_visible()
     assert page.locator("[data-tool=releases]").count() == 0  # a moderator is not a publisher
-    assert page.locator("header").get_by_role("link", name="Staff").is_visible()
+    assert page.locator("header").get_by_role("link", name="Staff", exact=True).is_visible()
+    # The staff header: the areas a moderator may use, and nothing else.
+    areas = page.locator("[data-staff-navigation] [data-area]")
+    assert [areas.nth(i).get_attribute("data-area") for i in range(areas.count())] == ["moderation"]
     page_titles.check(page)
     assert_accessible(page)
     assert_no_horizontal_scroll(page, 320)

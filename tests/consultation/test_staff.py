@@ -31,6 +31,11 @@ def pdf_bytes(pages=2) -> bytes:
     return out.getvalue()
 
 
+def _when(name, day, month, year, time):
+    """A GOV.UK date input and its time box, as the form posts them."""
+    return {f"{name}_0": day, f"{name}_1": month, f"{name}_2": year, f"{name}_3": time}
+
+
 def test_manager_creates_consultation_and_pages(staff_client, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     client, _ = staff_client(ROLE_MANAGER)
@@ -41,8 +46,8 @@ def test_manager_creates_consultation_and_pages(staff_client, settings, tmp_path
             "slug": "cameras",
             "summary": "Should the police use TfL's cameras?",
             "organisation": "MOPAC",
-            "opens_at": "2026-02-11 09:00",
-            "closes_at": "2026-04-08 23:59",
+            **_when("opens_at", "11", "2", "2026", "09:00"),
+            **_when("closes_at", "8", "4", "2026", "23:59"),
             "moderation_mode": "pre",
         },
     )
@@ -80,7 +85,8 @@ def test_consultation_form_errors(staff_client):
     response = client.post(
         reverse("consultation_staff:consultation_create"),
         {"title": "X", "slug": existing.slug, "summary": "S", "organisation": "M",
-         "opens_at": "2026-04-01 09:00", "closes_at": "2026-03-01 09:00", "moderation_mode": "post"},
+         **_when("opens_at", "1", "4", "2026", "09:00"),
+         **_when("closes_at", "1", "3", "2026", "09:00"), "moderation_mode": "post"},
     )  # fmt: skip
     html = response.content.decode()
     assert "There is a problem" in html
@@ -197,8 +203,11 @@ def test_audit_trail_page_records_and_filters(staff_client, open_page):
     other = factories.ConsultationFactory()
     none = client.get(url + f"?consultation={other.pk}").content.decode()
     assert none.count("data-audit-row") == 0
-    today = timezone.localdate().isoformat()
-    assert client.get(url + f"?date_from={today}").content.decode().count("data-audit-row") == 3
+    today = timezone.localdate()
+    since = f"?date_from_0={today.day}&date_from_1={today.month}&date_from_2={today.year}"
+    assert client.get(url + since).content.decode().count("data-audit-row") == 3
+    wrong = client.get(url + "?date_from_0=31&date_from_1=2&date_from_2=2026").content.decode()
+    assert "From must be a real date" in wrong
     action = ModerationAction.objects.get(kind="reject")
     assert (action.actor_id, action.comment_id, action.reason_code) == (
         moderator.pk,

@@ -16,6 +16,11 @@ from tests.statements.test_results import two_camps
 pytestmark = pytest.mark.django_db
 
 
+def _date(name, day, month, year, time):
+    """A GOV.UK date input's parts (day, month, year and a 24-hour time box)."""
+    return {f"{name}_0": day, f"{name}_1": month, f"{name}_2": year, f"{name}_3": time}
+
+
 def test_manager_sets_up_the_activity_with_its_own_dates(staff_client):
     client, _ = staff_client(ROLE_MANAGER)
     consultation = factories.ConsultationFactory()
@@ -24,8 +29,8 @@ def test_manager_sets_up_the_activity_with_its_own_dates(staff_client):
         url,
         {
             "introduction": "Where do you stand?",
-            "opens_at": "2026-02-11 09:00",
-            "closes_at": "2026-03-01 17:00",
+            **_date("opens_at", "11", "2", "2026", "09:00"),
+            **_date("closes_at", "1", "3", "2026", "17:00"),
         },
     )
     assert response.status_code == 302
@@ -33,7 +38,12 @@ def test_manager_sets_up_the_activity_with_its_own_dates(staff_client):
     assert activity.opens_at.isoformat().startswith("2026-02-11T09:00")
     # Closing before opening is refused with an error against the field.
     response = client.post(
-        url, {"introduction": "x", "opens_at": "2026-02-11 09:00", "closes_at": "2026-02-10 09:00"}
+        url,
+        {
+            "introduction": "x",
+            **_date("opens_at", "11", "2", "2026", "09:00"),
+            **_date("closes_at", "10", "2", "2026", "09:00"),
+        },
     )
     assert response.status_code == 400
     assert "The closing time must be after the opening time." in response.content.decode()

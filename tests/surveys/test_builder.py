@@ -24,7 +24,8 @@ def test_manager_builds_a_survey_through_the_pages(manager_client):
         {"consultation": consultation.pk, "title": "Cycling survey", "slug": "cycling"},
     )
     survey = consultation.surveys.get()
-    assert created.url == reverse("surveys_staff:builder", kwargs={"survey_id": survey.pk})
+    # An empty survey needs a section first: the officer is taken straight there.
+    assert created.url == reverse("surveys_staff:section_create", kwargs={"survey_id": survey.pk})
     client.post(
         reverse("surveys_staff:section_create", kwargs={"survey_id": survey.pk}),
         {"title": "Your views"},
@@ -38,15 +39,15 @@ def test_manager_builds_a_survey_through_the_pages(manager_client):
             "required": "on",
             "min_picks": "1",
             "max_picks": "2",
+            "options": "Bus\nTube",  # the options in the same form as the question
         },
     )
     question = section.questions.get()
     assert (question.min_picks, question.max_picks, question.required) == (1, 2, True)
-    for label in ("Bus", "Tube", "Bike"):
-        client.post(
-            reverse("surveys_staff:option_create", kwargs={"question_id": question.pk}),
-            {"label": label},
-        )
+    client.post(
+        reverse("surveys_staff:option_create", kwargs={"question_id": question.pk}),
+        {"label": "Bike"},
+    )
     assert list(question.options.values_list("label", flat=True)) == ["Bus", "Tube", "Bike"]
     bike = question.options.get(label="Bike")
     client.post(
@@ -158,8 +159,14 @@ def test_lock_is_explained_on_the_builder(manager_client, answered):
         {"action": "delete"},
         follow=True,
     )
+    # The confirmation page says why before anyone tries, and offers no remove button.
     assert b"already answered this survey" in removed.content
-    assert b"data-locked" in removed.content
+    assert b"Yes, remove" not in removed.content
+    refused = client.post(
+        reverse("surveys_staff:question_remove", kwargs={"question_id": question.pk}), follow=True
+    )
+    assert b"already answered this survey" in refused.content
+    assert b"data-locked" in refused.content
     assert Question.objects.filter(pk=question.pk).exists()
 
 

@@ -87,6 +87,7 @@ def test_each_role_passes_only_its_own_predicates(make_staff, role):
         "export_anonymised": permissions.can_export_anonymised,
         "export_identified": permissions.can_export_identified,
         "manage_releases": permissions.can_manage_releases,
+        "oversee_personal_data": permissions.can_oversee_personal_data,
     }
     allowed = {name for name, check in predicates.items() if check(user)}
     assert allowed == set(permissions.ROLE_PERMISSIONS[role])

@@ -210,6 +210,12 @@ class SurveyResponsesDataset(BaseDataset):
                 "Submitted at",
                 "Date and time submitted, London time; empty for drafts.",
             ),
+            Column(
+                "likely_duplicate",
+                "Likely duplicate",
+                "1 = typed in from another channel and flagged as a likely duplicate of a "
+                "response we already had (recorded after a person checked), 0 = not flagged.",
+            ),
         ]
         if self.identified:
             columns += [
@@ -224,6 +230,11 @@ class SurveyResponsesDataset(BaseDataset):
                     "channel_reference",
                     "Channel reference",
                     "Personal data: the paper form, email or letter's own reference.",
+                ),
+                Column(
+                    "likely_duplicate_of",
+                    "Likely duplicate of",
+                    "The reference of the response this one is a likely duplicate of.",
                 ),
             ]
         return columns
@@ -490,7 +501,7 @@ class SurveyResponsesDataset(BaseDataset):
     # --- Rows ----------------------------------------------------------------------------
 
     def _response_fields(self) -> list[str]:
-        fields = ["pk", "respondent_id", "status", "channel", "submitted_at"]
+        fields = ["pk", "respondent_id", "status", "channel", "submitted_at", "likely_duplicate_of"]
         if self.identified:
             fields += [
                 "reference",
@@ -498,6 +509,7 @@ class SurveyResponsesDataset(BaseDataset):
                 "respondent__display_name",
                 "respondent__email",
                 "channel_reference",
+                "likely_duplicate_of__reference",
             ]
         return fields
 
@@ -624,22 +636,24 @@ class SurveyResponsesDataset(BaseDataset):
         return by_response
 
     def _row(self, response: tuple, answers: dict[int, _Answer], variables) -> tuple:
-        pk, respondent_id, status, channel, submitted_at, *identity = response
+        pk, respondent_id, status, channel, submitted_at, duplicate_of, *identity = response
         # Responses from other channels have no account: pseudonymise the response instead.
         row = [
             respondent_id if respondent_id is not None else f"response-{pk}",
             STATUS_LABELS.get(status, status),
             CHANNEL_LABELS.get(channel, channel),
             submitted_at,
+            0 if duplicate_of is None else 1,
         ]
         if self.identified:
-            reference, respondent_name, display_name, email, channel_reference = identity
+            reference, respondent_name, display_name, email, channel_reference, of = identity
             online = channel == Response.Channel.ONLINE
             row += [
                 reference,
                 _nullif(display_name if online else respondent_name),
                 _nullif(email) if online else None,
                 _nullif(channel_reference),
+                of,
             ]
         for variable in variables:
             row += variable.values(answers.get(variable.question.pk))
@@ -670,6 +684,7 @@ class SurveyResponsesDataset(BaseDataset):
                 [p for pair in Response.Channel.choices for p in pair],
             ),
             (f"to_char(r.submitted_at AT TIME ZONE '{zone}', 'YYYY-MM-DD HH24:MI:SS')", []),
+            ("CASE WHEN r.likely_duplicate_of_id IS NULL THEN '0' ELSE '1' END", []),
         ]
         if self.identified:
             expressions += [
@@ -681,6 +696,7 @@ class SurveyResponsesDataset(BaseDataset):
                 ),
                 ("CASE WHEN r.channel = 'online' THEN NULLIF(u.email, '') END", []),
                 ("NULLIF(r.channel_reference, '')", []),
+                ("d.reference", []),
             ]
         for variable in self.variables():
             expressions += variable.sql
@@ -695,10 +711,11 @@ class SurveyResponsesDataset(BaseDataset):
         sql = (
             f"SELECT {select} FROM {tables['response']} r "  # noqa: S608 - generated identifiers
             f"LEFT JOIN {tables['user']} u ON u.id = r.respondent_id "
+            f"LEFT JOIN {tables['response']} d ON d.id = r.likely_duplicate_of_id "
             f"LEFT JOIN {tables['answer']} a ON a.response_id = r.id "
             f"LEFT JOIN {tables['option']} o ON o.id = a.option_id "
             f"LEFT JOIN {tables['choice']} c ON c.answer_id = a.id "
-            f"WHERE r.id IN ({ids_sql}) GROUP BY r.id, u.id ORDER BY r.id"
+            f"WHERE r.id IN ({ids_sql}) GROUP BY r.id, u.id, d.id ORDER BY r.id"
         )
         params = [p for _, expression_params in expressions for p in expression_params]
         return sql, [*params, *ids_params]

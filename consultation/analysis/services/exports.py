@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import connection, transaction
+from django.db.models import F
 from django.http import FileResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -45,6 +46,7 @@ from consultation.analysis.exports.writers import (
 )
 from consultation.analysis.models import ExportRecord
 from consultation.analysis.permissions import can_request_export
+from consultation.analysis.purpose import purpose_problem
 from talklondon.outbox import outbox_enqueue
 
 logger = logging.getLogger(__name__)
@@ -100,10 +102,8 @@ def export_request(
     if file_format not in ExportRecord.Format.values:
         raise ValidationError({"file_format": "Choose CSV or XLSX."})
     purpose = purpose.strip()
-    if identified and len(purpose) < 20:
-        raise ValidationError(
-            {"purpose": "Say why you need personal data, in at least 20 characters."}
-        )
+    if identified and purpose_problem(purpose):
+        raise ValidationError({"purpose": purpose_problem(purpose)})
     export_filters_check(dataset=dataset, filters=filters)
 
     total = dataset.count(filters)
@@ -526,6 +526,10 @@ def _delivered(record: ExportRecord, plan: _Plan, sha256: str, size: int, *, man
         file_size=size,
         manifest=plan.manifest(sha256=sha256 if manifest_hash else "", size=size),
         finished_at=now,
+        # Streamed to the browser: downloaded as it was made.
+        downloads=1,
+        first_downloaded_at=now,
+        last_downloaded_at=now,
     )
     audit_logger.info(
         "Export %s delivered: %s rows, sha256=%s", record.pk, plan.stats.rows_written, sha256
@@ -549,6 +553,14 @@ def export_file_open(*, user, export_id: int):
         _fail(record.pk, "The file is missing from storage.")
         raise PermissionDenied("The file is missing.") from None
     audit_logger.info("Export %s downloaded by user %s", record.pk, user.pk)
+    # For the data protection officer's oversight: when the file left the system.
+    now = timezone.now()
+    ExportRecord.objects.filter(pk=record.pk).update(
+        downloads=F("downloads") + 1, last_downloaded_at=now
+    )
+    ExportRecord.objects.filter(pk=record.pk, first_downloaded_at__isnull=True).update(
+        first_downloaded_at=now
+    )
     return handle, record
 
 

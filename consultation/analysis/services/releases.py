@@ -20,6 +20,7 @@ from anpr_info.hashchain import GENESIS, manifest_sha256, sha256_of
 from consultation.analysis.models import ResultsRelease
 from consultation.analysis.results_tables import results_tables
 from consultation.models import Consultation
+from consultation.services.moderation import personal_data_left
 from consultation.services.public_pages import consultation_pages_changed
 from talklondon import disclosure
 from talklondon.outbox import outbox_enqueue
@@ -189,6 +190,11 @@ def results_revision_prepare(*, actor, consultation: Consultation, reason: str) 
         raise ValidationError({"reason": "Say why the figures are being revised."})
     if len(reason) > 2000:
         raise ValidationError({"reason": "This must be 2,000 characters or fewer."})
+    # The reason is published with the figures and kept for ever: it must name no one.
+    if found := personal_data_left(reason):
+        raise ValidationError(
+            {"reason": f"The reason contains {' and '.join(found)}. Take it out: it is published."}
+        )
     earlier = list(
         ResultsRelease.objects.filter(
             consultation=consultation, status=ResultsRelease.Status.PUBLISHED

@@ -39,6 +39,15 @@ class Survey(models.Model):
     # Bumped by every builder service, so respondents' pages can reuse a loaded structure
     # (sections, questions, options, conditions) until it changes.
     structure_version = models.PositiveIntegerField(default=1)
+    # A survey is a draft (builder and preview only) until a Consultation manager publishes it.
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Layout(models.TextChoices):
         PAGES = "pages", "One page per section"
@@ -67,6 +76,10 @@ class Survey(models.Model):
     @property
     def is_one_page(self) -> bool:
         return self.layout == self.Layout.ONE_PAGE
+
+    @property
+    def is_draft(self) -> bool:
+        return self.published_at is None
 
     @property
     def opens(self):

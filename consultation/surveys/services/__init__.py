@@ -17,6 +17,7 @@ from consultation.surveys.services.builder import (
     section_update,
     survey_create,
     survey_has_responses,
+    survey_publish,
     survey_update,
 )
 from consultation.surveys.services.responses import (
@@ -47,6 +48,7 @@ __all__ = [
     "survey_changes_discard",
     "survey_create",
     "survey_has_responses",
+    "survey_publish",
     "survey_response_enter",
     "survey_response_start",
     "survey_response_submit",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Max
+from django.utils import timezone
 
 from consultation.surveys.models import (
     Condition,
@@ -152,6 +153,25 @@ def survey_update(
     return survey
 
 
+@transaction.atomic
+def survey_publish(*, user, survey: Survey, now=None) -> Survey:
+    """Make a draft survey available to respondents (and linked from its consultation).
+
+    A survey with no question has nothing to answer, so it stays a draft.
+    """
+    _require_manager(user)
+    survey = Survey.objects.select_for_update().get(pk=survey.pk)
+    if not survey.is_draft:
+        return survey
+    if not Question.objects.filter(section__survey=survey).exists():
+        raise ValidationError("Add at least one question before publishing the survey.")
+    survey.published_at = now or timezone.now()
+    survey.published_by = user
+    survey.save(update_fields=["published_at", "published_by", "updated_at"])
+    _log(survey, user, "Published the survey")
+    return survey
+
+
 # --- Order and conditions ------------------------------------------------------------------
 
 
@@ -244,26 +264,32 @@ def section_update(*, user, section: Section, title: str, intro: str) -> Section
     return section
 
 
-@transaction.atomic
-def section_delete(*, user, section: Section) -> None:
-    """Remove a section; refused once people have answered if it has questions."""
-    _require_manager(user)
-    survey = section.survey
-    if section.questions.exists() and survey_has_responses(survey):
-        raise ValidationError(
-            LOCKED.format(
-                what="removing this section and its questions", why="throw away their answers"
-            )
+def section_delete_refusal(section: Section) -> str:
+    """Why removing this section would be refused ("" if it would not), for the confirmation."""
+    if section.questions.exists() and survey_has_responses(section.survey):
+        return LOCKED.format(
+            what="removing this section and its questions", why="throw away their answers"
         )
     if (
         Condition.objects.filter(depends_on__section=section)
         .exclude(question__section=section)
         .exists()
     ):
-        raise ValidationError(
+        return (
             "Another question or section is shown depending on an answer in this section. "
             "Remove that condition first."
         )
+    return ""
+
+
+@transaction.atomic
+def section_delete(*, user, section: Section) -> None:
+    """Remove a section; refused once people have answered if it has questions."""
+    _require_manager(user)
+    survey = section.survey
+    refusal = section_delete_refusal(section)
+    if refusal:
+        raise ValidationError(refusal)
     title = section.title
     section.delete()
     _log(survey, user, f"Removed the section “{title}”")
@@ -398,20 +424,26 @@ def question_update(
     return question
 
 
+def question_delete_refusal(question: Question) -> str:
+    """Why removing this question would be refused ("" if it would not)."""
+    if survey_has_responses(question.section.survey):
+        return LOCKED.format(what="removing this question", why="throw away their answers")
+    if question.dependent_conditions.exists():
+        return (
+            "Something is shown depending on the answer to this question. "
+            "Remove that condition first."
+        )
+    return ""
+
+
 @transaction.atomic
 def question_delete(*, user, question: Question) -> None:
     """Remove a question; refused once people have answered the survey."""
     _require_manager(user)
     survey = question.section.survey
-    if survey_has_responses(survey):
-        raise ValidationError(
-            LOCKED.format(what="removing this question", why="throw away their answers")
-        )
-    if question.dependent_conditions.exists():
-        raise ValidationError(
-            "Something is shown depending on the answer to this question. "
-            "Remove that condition first."
-        )
+    refusal = question_delete_refusal(question)
+    if refusal:
+        raise ValidationError(refusal)
     text = question.text
     question.delete()
     _log(survey, user, f"Removed the question “{text}”")
@@ -470,23 +502,27 @@ def option_update(*, user, option: Option, label: str) -> Option:
     return option
 
 
+def option_delete_refusal(option: Option) -> str:
+    """Why removing this option would be refused ("" if it would not)."""
+    if survey_has_responses(option.question.section.survey):
+        return LOCKED.format(
+            what="removing this option",
+            why="change the meaning of the answers already given",
+        )
+    if option.conditions.exists():
+        return "Something is shown when this option is chosen. Change that condition first."
+    return ""
+
+
 @transaction.atomic
 def option_delete(*, user, option: Option) -> None:
     """Remove an option; refused once people have answered the survey."""
     _require_manager(user)
     question = option.question
     survey = question.section.survey
-    if survey_has_responses(survey):
-        raise ValidationError(
-            LOCKED.format(
-                what="removing this option",
-                why="change the meaning of the answers already given",
-            )
-        )
-    if option.conditions.exists():
-        raise ValidationError(
-            "Something is shown when this option is chosen. Change that condition first."
-        )
+    refusal = option_delete_refusal(option)
+    if refusal:
+        raise ValidationError(refusal)
     label = option.label
     option.delete()
     _log(survey, user, f"Removed the option “{label}” from “{question.text}”")

@@ -479,7 +479,9 @@ def survey_response_enter(
         for qid, v in stored.items()
         if structure.question(qid).type in (Type.LONG_TEXT, Type.SHORT_TEXT)
     ]
-    duplicates = likely_duplicates(survey, name=respondent_name, district=district, texts=texts)
+    duplicates = likely_duplicates(
+        survey, name=respondent_name, district=district, texts=texts, answers=stored
+    )
     now = timezone.now()
     try:
         with transaction.atomic():

@@ -23,6 +23,7 @@ from consultation.models import (
     ParticipantBlock,
     ProposalPage,
 )
+from talklondon.permissions import can_read_comment
 
 COMMENTS_PER_PAGE = 50
 SORTS = {
@@ -263,10 +264,17 @@ def comment_threads(
 
 
 def comment_get_public(*, comment_id: int, user=None) -> Comment | None:
-    """A comment a participant acts on (reply, like, report, edit, delete), with its page."""
-    return (
+    """A comment a participant acts on (reply, like, report, edit, delete), with its page.
+
+    None unless this person may read it (talklondon.permissions.can_read_comment): every
+    participants' route fetches through here and answers 404 for None.
+    """
+    comment = (
         Comment.objects.select_related("page__consultation", "author").filter(pk=comment_id).first()
     )
+    if comment is None or not can_read_comment(user, comment):
+        return None
+    return comment
 
 
 # --- The moderator's desk -------------------------------------------------------------------

@@ -175,11 +175,8 @@ def _comment_url(comment: Comment, sort: str = "newest") -> str:
 
 
 def _comment_visible_or_404(request, comment_id: int) -> Comment:
-    comment = selectors.comment_get_public(comment_id=comment_id)
+    comment = selectors.comment_get_public(comment_id=comment_id, user=request.user)
     if comment is None:
-        raise Http404
-    own = request.user.is_authenticated and comment.author_id == request.user.pk
-    if comment.status != Comment.Status.PUBLISHED and not own:
         raise Http404
     return comment
 
@@ -193,9 +190,7 @@ def _sign_in_first(request):
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user_or_ip", rate="20/m", method="POST", block=True)
 def comment_reply(request: HttpRequest, comment_id: int) -> HttpResponse:
-    comment = selectors.comment_get_public(comment_id=comment_id)
-    if comment is None:
-        raise Http404
+    comment = _comment_visible_or_404(request, comment_id)
     if (response := _sign_in_first(request)) is not None:
         return response
     form = CommentForm(request.POST or None)
@@ -266,8 +261,8 @@ def comment_edit(request: HttpRequest, comment_id: int) -> HttpResponse:
 def comment_delete(request: HttpRequest, comment_id: int) -> HttpResponse:
     if (response := _sign_in_first(request)) is not None:
         return response
-    comment = selectors.comment_get_public(comment_id=comment_id)
-    if comment is None or comment.author_id != request.user.pk:
+    comment = _comment_visible_or_404(request, comment_id)
+    if comment.author_id != request.user.pk:
         raise Http404
     error = ""
     if request.method == "POST":

@@ -1,5 +1,14 @@
-"""Plain predicates for who may do what. Views call them; services check them again."""
+"""Plain predicates for who may do what. Views call them; services check them again.
 
+A staff capability needs two things: the role's permission, and that *this session* passed
+multi-factor authentication (allauth's record of the methods used to sign in). The second is
+checked here, in the predicates themselves, so it holds on every URL that asks, not only under
+/staff/. StaffAccessMiddleware binds each request's session to its user (`bind_session`);
+a user object that never came from a web request (a Celery task, a management command) has no
+session to check and is judged by its roles alone.
+"""
+
+from allauth.account.authentication import get_authentication_records
 from allauth.account.models import EmailAddress
 
 ROLE_MODERATOR = "Moderator"
@@ -19,7 +28,33 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
 STAFF_ROLES = tuple(ROLE_PERMISSIONS)
 
 
-def _has(user, codename: str) -> bool:
+# Set on request.user by bind_session: did this session pass MFA?
+SESSION_MFA_ATTR = "_talklondon_session_mfa"
+
+
+def session_passed_mfa(request) -> bool:
+    """This session was authenticated with a second factor (at sign-in or since)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return False
+    return any(
+        record.get("method") == "mfa" for record in get_authentication_records(request, user)
+    )
+
+
+def bind_session(request) -> None:
+    """Tell the predicates what this request's session proved about request.user."""
+    user = request.user
+    if user.is_authenticated:
+        setattr(user, SESSION_MFA_ATTR, session_passed_mfa(request))
+
+
+def mfa_in_session(user) -> bool:
+    """False only for a web session that has not passed MFA (see the module docstring)."""
+    return getattr(user, SESSION_MFA_ATTR, True)
+
+
+def _holds(user, codename: str) -> bool:
     return bool(
         user is not None
         and user.is_authenticated
@@ -28,13 +63,33 @@ def _has(user, codename: str) -> bool:
     )
 
 
-def is_staff_member(user) -> bool:
-    """Anyone holding a MOPAC staff role (or a superuser)."""
+def _has(user, codename: str) -> bool:
+    return _holds(user, codename) and mfa_in_session(user)
+
+
+def has_staff_role(user) -> bool:
+    """Holds a MOPAC staff role (or is a superuser), whatever this session has proved."""
     if user is None or not user.is_authenticated or not user.is_active:
         return False
     if user.is_superuser:
         return True
-    return any(_has(user, codename) for perms in ROLE_PERMISSIONS.values() for codename in perms)
+    return any(_holds(user, codename) for perms in ROLE_PERMISSIONS.values() for codename in perms)
+
+
+def is_staff_member(user) -> bool:
+    """Anyone holding a MOPAC staff role (or a superuser) in a session that passed MFA."""
+    return has_staff_role(user) and mfa_in_session(user)
+
+
+def can_use_django_admin(user) -> bool:
+    """Django admin is an operator's tool: superusers, in a session that passed MFA."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and user.is_superuser
+        and mfa_in_session(user)
+    )
 
 
 def can_moderate(user) -> bool:
@@ -92,3 +147,19 @@ def participation_problem(user) -> str | None:
 
 def can_participate(user) -> bool:
     return participation_problem(user) is None
+
+
+# --- Object rules -------------------------------------------------------------------------------
+
+
+def can_read_comment(user, comment) -> bool:
+    """A published comment is anyone's to read; any other state only its author's.
+
+    Held, pending and removed text often carries the personal data it was held for, so the
+    moderators read it on their desk, never through the participants' routes.
+    """
+    from consultation.models import Comment
+
+    if comment.status == Comment.Status.PUBLISHED:
+        return True
+    return bool(user is not None and user.is_authenticated and comment.author_id == user.pk)

@@ -3,8 +3,7 @@ calendar, preparation, approval (two-person rule) and embargo."""
 
 from __future__ import annotations
 
-from functools import wraps
-
+from allauth.core.exceptions import ReauthenticationRequired
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,29 +17,19 @@ from anpr_info.models import ApiKey, QuarantinedBatch, Source
 from anpr_info.services import releases as release_services
 from anpr_info.services.ingest import quarantine_mark_reviewed
 from anpr_info.services.sources import api_key_create, api_key_revoke, api_key_rotate, source_create
+from talklondon.guards import (
+    error_messages,
+    recently_authenticated,
+    require_permission_or_404,
+    require_recent_authentication,
+)
 from talklondon.permissions import can_manage_releases
 
 WRITE_RATE = "30/m"
 
 
-def publisher_required(view):
-    """Staff pages are private: without the role, answer 404 as if they did not exist."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not can_manage_releases(request.user):
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-def _errors(exc: ValidationError | PermissionDenied) -> list[str]:
-    if isinstance(exc, PermissionDenied):
-        return [str(exc) or "You cannot do that."]
-    if hasattr(exc, "message_dict"):
-        return [m for messages_ in exc.message_dict.values() for m in messages_]
-    return list(exc.messages)
+# Staff pages are private: without the role, answer 404 as if they did not exist.
+publisher_required = require_permission_or_404(can_manage_releases)
 
 
 class SourceForm(forms.Form):
@@ -106,6 +95,7 @@ def source_add(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @publisher_required
+@require_recent_authentication
 @ratelimit(key="user", rate=WRITE_RATE, method="POST", block=True)
 def key_issue(request: HttpRequest, source_id: int) -> HttpResponse:
     source = get_object_or_404(Source, pk=source_id)
@@ -113,7 +103,7 @@ def key_issue(request: HttpRequest, source_id: int) -> HttpResponse:
     try:
         record, key = service(source=source, actor=request.user)
     except (ValidationError, PermissionDenied) as exc:
-        for message in _errors(exc):
+        for message in error_messages(exc):
             messages.error(request, message)
         return redirect("anpr_staff:home")
     # Shown once, on this response only; never stored in plain text.
@@ -234,10 +224,12 @@ def release_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     }
     if action not in actions:
         raise Http404
+    if action == "approve" and not recently_authenticated(request):
+        raise ReauthenticationRequired  # allauth asks the approver to confirm it is them
     try:
         actions[action]()
     except (ValidationError, PermissionDenied) as exc:
-        for message in _errors(exc):
+        for message in error_messages(exc):
             messages.error(request, message)
     else:
         done = {

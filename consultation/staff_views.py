@@ -29,24 +29,23 @@ from consultation.forms import (
 from consultation.models import Attachment, Comment, Consultation, ParticipantBlock, ProposalPage
 from consultation.services import consultations as consultation_services
 from consultation.services import moderation as moderation_services
-from consultation.views import _errors_into
+from talklondon.guards import (
+    errors_into_form,
+    require_permission_or_404,
+    require_recent_authentication,
+)
 from talklondon.models import User
 from talklondon.permissions import can_block_users, can_manage_consultations, can_moderate
 
 STAFF_RATE = "60/m"
 
 
-def _require(predicate, request) -> None:
-    if not predicate(request.user):
-        raise Http404
-
-
 # --- Consultation managers -------------------------------------------------------------------
 
 
 @require_GET
+@require_permission_or_404(can_manage_consultations)
 def consultation_list(request: HttpRequest) -> HttpResponse:
-    _require(can_manage_consultations, request)
     consultations = Consultation.objects.order_by("-opens_at")
     return render(
         request, "consultation/staff/consultation_list.html", {"consultations": consultations}
@@ -55,8 +54,8 @@ def consultation_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def consultation_create(request: HttpRequest) -> HttpResponse:
-    _require(can_manage_consultations, request)
     form = ConsultationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -64,7 +63,7 @@ def consultation_create(request: HttpRequest) -> HttpResponse:
                 actor=request.user, **form.cleaned_data
             )
         except (ValidationError, PermissionDenied) as exc:
-            _errors_into(form, exc)
+            errors_into_form(form, exc)
         else:
             messages.success(request, f"Consultation “{consultation.title}” created.")
             return redirect("consultation_staff:consultation_edit", pk=consultation.pk)
@@ -77,8 +76,8 @@ def consultation_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def consultation_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(can_manage_consultations, request)
     consultation = get_object_or_404(Consultation, pk=pk)
     form = ConsultationForm(request.POST or None, instance=consultation)
     if request.method == "POST" and form.is_valid():
@@ -88,7 +87,7 @@ def consultation_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, consultation=Consultation.objects.get(pk=pk), **data
             )
         except (ValidationError, PermissionDenied) as exc:
-            _errors_into(form, exc)
+            errors_into_form(form, exc)
         else:
             messages.success(request, "Consultation saved.")
             return redirect("consultation_staff:consultation_edit", pk=pk)
@@ -102,8 +101,8 @@ def consultation_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def page_create(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(can_manage_consultations, request)
     consultation = get_object_or_404(Consultation, pk=pk)
     form = PageForm(request.POST or None, initial={"comments_enabled": True})
     if request.method == "POST" and form.is_valid():
@@ -119,7 +118,7 @@ def page_create(request: HttpRequest, pk: int) -> HttpResponse:
                 comments_enabled=data["comments_enabled"],
             )
         except (ValidationError, PermissionDenied) as exc:
-            _errors_into(form, exc)
+            errors_into_form(form, exc)
         else:
             messages.success(request, f"Page “{page.title}” added.")
             return redirect("consultation_staff:page_edit", page_id=page.pk)
@@ -132,8 +131,8 @@ def page_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def page_edit(request: HttpRequest, page_id: int) -> HttpResponse:
-    _require(can_manage_consultations, request)
     page = get_object_or_404(ProposalPage.objects.select_related("consultation"), pk=page_id)
     initial = {
         "title": page.title,
@@ -158,7 +157,7 @@ def page_edit(request: HttpRequest, page_id: int) -> HttpResponse:
             )
         except (ValidationError, PermissionDenied) as exc:
             page.refresh_from_db()
-            _errors_into(form, exc)
+            errors_into_form(form, exc)
         else:
             messages.success(request, "Page saved.")
             return redirect("consultation_staff:page_edit", page_id=page.pk)
@@ -176,8 +175,8 @@ def page_edit(request: HttpRequest, page_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def attachment_create(request: HttpRequest, page_id: int) -> HttpResponse:
-    _require(can_manage_consultations, request)
     page = get_object_or_404(ProposalPage.objects.select_related("consultation"), pk=page_id)
     form = AttachmentForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -189,7 +188,7 @@ def attachment_create(request: HttpRequest, page_id: int) -> HttpResponse:
                 uploaded_file=form.cleaned_data["file"],
             )
         except (ValidationError, PermissionDenied) as exc:
-            _errors_into(form, exc)
+            errors_into_form(form, exc)
         else:
             messages.success(request, "Document attached.")
             return redirect("consultation_staff:page_edit", page_id=page.pk)
@@ -198,8 +197,8 @@ def attachment_create(request: HttpRequest, page_id: int) -> HttpResponse:
 
 @require_POST
 @ratelimit(key="user", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def attachment_delete(request: HttpRequest, attachment_id: int) -> HttpResponse:
-    _require(can_manage_consultations, request)
     attachment = get_object_or_404(Attachment, pk=attachment_id)
     page_id = attachment.page_id
     consultation_services.attachment_delete(actor=request.user, attachment=attachment)
@@ -211,8 +210,8 @@ def attachment_delete(request: HttpRequest, attachment_id: int) -> HttpResponse:
 
 
 @require_GET
+@require_permission_or_404(can_moderate)
 def moderation_desk(request: HttpRequest) -> HttpResponse:
-    _require(can_moderate, request)
     queue = request.GET.get("queue", "pending")
     if queue not in selectors.QUEUES:
         queue = "pending"
@@ -234,8 +233,8 @@ def moderation_desk(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @ratelimit(key="user", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_moderate)
 def moderation_bulk(request: HttpRequest) -> HttpResponse:
-    _require(can_moderate, request)
     ids = [int(v) for v in request.POST.getlist("comment") if v.isdigit()]
     form = BulkForm(request.POST, comment_ids=ids)
     queue = request.POST.get("queue", "pending")
@@ -280,21 +279,21 @@ def _moderated_comment(comment_id: int) -> Comment:
 
 
 @require_GET
+@require_permission_or_404(can_moderate)
 def moderation_comment(request: HttpRequest, comment_id: int) -> HttpResponse:
-    _require(can_moderate, request)
     comment = _moderated_comment(comment_id)
     return render(request, "consultation/staff/moderation_comment.html", _comment_context(comment))
 
 
+@require_permission_or_404(can_moderate)
 def _moderation_post(request, comment_id: int, form_class, form_key: str, service):
-    _require(can_moderate, request)
     comment = _moderated_comment(comment_id)
     form = form_class(request.POST)
     if form.is_valid():
         try:
             service(actor=request.user, comment=comment, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            _errors_into(form, exc)
+            errors_into_form(form, exc)
         else:
             messages.success(request, "Done. The decision is in the audit trail.")
             return redirect("consultation_staff:moderation_comment", comment_id=comment.pk)
@@ -305,6 +304,7 @@ def _moderation_post(request, comment_id: int, form_class, form_key: str, servic
 
 @require_POST
 @ratelimit(key="user", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_moderate)
 def moderation_approve(request: HttpRequest, comment_id: int) -> HttpResponse:
     return _moderation_post(
         request, comment_id, ApproveForm, "approve_form", moderation_services.comment_approve
@@ -313,6 +313,7 @@ def moderation_approve(request: HttpRequest, comment_id: int) -> HttpResponse:
 
 @require_POST
 @ratelimit(key="user", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_moderate)
 def moderation_reject(request: HttpRequest, comment_id: int) -> HttpResponse:
     return _moderation_post(
         request, comment_id, RejectForm, "reject_form", moderation_services.comment_reject
@@ -321,6 +322,7 @@ def moderation_reject(request: HttpRequest, comment_id: int) -> HttpResponse:
 
 @require_POST
 @ratelimit(key="user", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_moderate)
 def moderation_redact(request: HttpRequest, comment_id: int) -> HttpResponse:
     return _moderation_post(
         request, comment_id, RedactForm, "redact_form", moderation_services.comment_redact
@@ -329,8 +331,9 @@ def moderation_redact(request: HttpRequest, comment_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_block_users)
+@require_recent_authentication
 def participant_block(request: HttpRequest, user_id: int) -> HttpResponse:
-    _require(can_block_users, request)
     person = get_object_or_404(User, pk=user_id)
     active = ParticipantBlock.objects.filter(user=person, lifted_at__isnull=True).first()
     form = BlockForm(request.POST or None)
@@ -348,7 +351,7 @@ def participant_block(request: HttpRequest, user_id: int) -> HttpResponse:
                         actor=request.user, user=person, reason=bound.cleaned_data["reason"]
                     )
             except (ValidationError, PermissionDenied) as exc:
-                _errors_into(bound, exc)
+                errors_into_form(bound, exc)
             else:
                 messages.success(
                     request,
@@ -374,8 +377,8 @@ def participant_block(request: HttpRequest, user_id: int) -> HttpResponse:
 
 
 @require_GET
+@require_permission_or_404(can_moderate)
 def moderation_audit(request: HttpRequest) -> HttpResponse:
-    _require(can_moderate, request)
     form = AuditFilterForm(request.GET or None)
     filters = {}
     if form.is_bound and form.is_valid():

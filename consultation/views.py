@@ -20,25 +20,13 @@ from consultation.forms import CommentForm, ReportForm
 from consultation.models import Attachment, Comment, Consultation
 from consultation.services import comments as comment_services
 from consultation.services.notifications import reply_emails_unsubscribe, unsubscribe_user_id
+from talklondon.guards import errors_into_form
 from talklondon.page_cache import cache_anonymous_page
 from talklondon.permissions import participation_problem
 
 # Anonymous visitors share pages rendered at most a few seconds ago (talklondon.page_cache).
 # The services that change what these pages show invalidate the same namespaces
 # (consultation.services.cache).
-
-
-def _errors_into(form, exc: ValidationError | PermissionDenied) -> None:
-    """Put a service's error into the form so the GOV.UK error summary shows it."""
-    if isinstance(exc, ValidationError):
-        if hasattr(exc, "error_dict"):
-            for name, errors in exc.message_dict.items():
-                form.add_error(name if name in form.fields else None, errors)
-            return
-        for message in exc.messages:
-            form.add_error(None, message)
-        return
-    form.add_error(None, str(exc) or "You cannot do that.")
 
 
 def _participation(request) -> str | None:
@@ -148,7 +136,7 @@ def proposal_page(request: HttpRequest, slug: str, page_slug: str) -> HttpRespon
                     user=request.user, page=page, text=form.cleaned_data["body"]
                 )
             except (ValidationError, PermissionDenied) as exc:
-                _errors_into(form, exc)
+                errors_into_form(form, exc)
                 status = 403 if isinstance(exc, PermissionDenied) else 200
             else:
                 return _after_post(request, comment)
@@ -204,7 +192,7 @@ def comment_reply(request: HttpRequest, comment_id: int) -> HttpResponse:
                 reply_to_id=comment.pk,
             )
         except (ValidationError, PermissionDenied) as exc:
-            _errors_into(form, exc)
+            errors_into_form(form, exc)
             status = 403 if isinstance(exc, PermissionDenied) else 200
         else:
             return _after_post(request, reply)
@@ -240,7 +228,7 @@ def comment_edit(request: HttpRequest, comment_id: int) -> HttpResponse:
                 user=request.user, comment=comment, text=form.cleaned_data["body"]
             )
         except (ValidationError, PermissionDenied) as exc:
-            _errors_into(form, exc)
+            errors_into_form(form, exc)
             status = 403 if isinstance(exc, PermissionDenied) else 200
         else:
             if comment.status == Comment.Status.PENDING:
@@ -298,7 +286,7 @@ def comment_report(request: HttpRequest, comment_id: int) -> HttpResponse:
                 details=form.cleaned_data["details"],
             )
         except (ValidationError, PermissionDenied) as exc:
-            _errors_into(form, exc)
+            errors_into_form(form, exc)
             status = 403 if isinstance(exc, PermissionDenied) else 200
         else:
             messages.success(

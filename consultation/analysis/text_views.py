@@ -30,6 +30,7 @@ from consultation.analysis.services.themes import (
 )
 from consultation.analysis.text.search import text_search
 from consultation.analysis.text.themes import ThemeSuggestion
+from talklondon.guards import errors_into_form
 
 PAGE_SIZE = 50
 REJECTED_SESSION_KEY = "analysis_rejected_suggestions"
@@ -52,14 +53,6 @@ def _theme(request, theme_id: int) -> tuple[Theme, object]:
     if question is None:
         raise Http404
     return theme, question
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _context(question, **extra) -> dict:
@@ -169,7 +162,7 @@ def text_themes(request, question_id: int):
         except PermissionDenied:
             raise Http404 from None
         except ValidationError as exc:
-            _form_errors(form, exc)
+            errors_into_form(form, exc)
         else:
             messages.success(request, f"Added the theme ‘{theme.name}’.")
             return redirect("analysis_staff:text_themes", question_id=question.pk)
@@ -194,7 +187,7 @@ def theme_edit(request, theme_id: int):
         except PermissionDenied:
             raise Http404 from None
         except ValidationError as exc:
-            _form_errors(form, exc)
+            errors_into_form(form, exc)
         else:
             messages.success(request, "Theme saved.")
             return redirect("analysis_staff:text_themes", question_id=question.pk)

@@ -39,25 +39,14 @@ from consultation.surveys.views import (
     staged_update,
     visible_sections,
 )
+from talklondon.guards import errors_into_form, require_permission_or_404
 from talklondon.permissions import can_manage_consultations, can_view_results
 
 STAFF_RATE = "120/m"
 
 
-def _require(allowed: bool) -> None:
-    # Staff pages are private: a missing role looks the same as a missing page.
-    if not allowed:
-        raise Http404
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            for message in errors:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
+def can_build_or_read_surveys(user) -> bool:
+    return can_manage_consultations(user) or can_view_results(user)
 
 
 def _form_page(
@@ -79,10 +68,9 @@ def _builder_url(survey_id: int) -> str:
 
 
 @require_GET
+@require_permission_or_404(can_build_or_read_surveys)
 def survey_list(request: HttpRequest) -> HttpResponse:
     manager = can_manage_consultations(request.user)
-    analyst = can_view_results(request.user)
-    _require(manager or analyst)
     surveys = (
         Survey.objects.select_related("consultation")
         .annotate(submitted=Count("responses", filter=Q(responses__status="submitted")))
@@ -91,20 +79,20 @@ def survey_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "surveys/staff/list.html",
-        {"surveys": surveys, "is_manager": manager, "is_analyst": analyst},
+        {"surveys": surveys, "is_manager": manager, "is_analyst": can_view_results(request.user)},
     )
 
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def survey_create(request: HttpRequest) -> HttpResponse:
-    _require(can_manage_consultations(request.user))
     form = SurveyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             survey = services.survey_create(user=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            errors_into_form(form, exc)
         else:
             return redirect(_builder_url(survey.pk))
     return _form_page(
@@ -118,8 +106,8 @@ def survey_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def survey_edit(request: HttpRequest, survey_id: int) -> HttpResponse:
-    _require(can_manage_consultations(request.user))
     survey = get_object_or_404(Survey, pk=survey_id)
     initial = {
         "consultation": survey.consultation_id,
@@ -136,7 +124,7 @@ def survey_edit(request: HttpRequest, survey_id: int) -> HttpResponse:
         try:
             services.survey_update(user=request.user, survey=survey, **data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            errors_into_form(form, exc)
         else:
             messages.success(request, "Survey details saved.")
             return redirect(_builder_url(survey.pk))
@@ -150,8 +138,8 @@ def survey_edit(request: HttpRequest, survey_id: int) -> HttpResponse:
 
 
 @require_GET
+@require_permission_or_404(can_manage_consultations)
 def builder(request: HttpRequest, survey_id: int) -> HttpResponse:
-    _require(can_manage_consultations(request.user))
     survey = get_object_or_404(Survey.objects.select_related("consultation"), pk=survey_id)
     structure = survey_structure(survey)
     sections = []
@@ -206,8 +194,8 @@ def _act(request, survey_id: int, action, success: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def section_create(request: HttpRequest, survey_id: int) -> HttpResponse:
-    _require(can_manage_consultations(request.user))
     survey = get_object_or_404(Survey, pk=survey_id)
     form = SectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -224,8 +212,8 @@ def section_create(request: HttpRequest, survey_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def section_edit(request: HttpRequest, section_id: int) -> HttpResponse:
-    _require(can_manage_consultations(request.user))
     section = get_object_or_404(Section.objects.select_related("survey"), pk=section_id)
     form = SectionForm(
         request.POST or None, initial={"title": section.title, "intro": section.intro}
@@ -244,8 +232,8 @@ def section_edit(request: HttpRequest, section_id: int) -> HttpResponse:
 
 @require_POST
 @ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def section_action(request: HttpRequest, section_id: int) -> HttpResponse:
-    _require(can_manage_consultations(request.user))
     section = get_object_or_404(Section.objects.select_related("survey"), pk=section_id)
     action = request.POST.get("action")
     if action == "delete":
@@ -282,15 +270,15 @@ def _question_initial(question: Question) -> dict:
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def question_create(request: HttpRequest, section_id: int) -> HttpResponse:
-    _require(can_manage_consultations(request.user))
     section = get_object_or_404(Section, pk=section_id)
     form = QuestionForm(request.POST or None, initial={"required": True})
     if request.method == "POST" and form.is_valid():
         try:
             services.question_create(user=request.user, section=section, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            errors_into_form(form, exc)
         else:
             return redirect(_builder_url(section.survey_id))
     return _form_page(
@@ -305,8 +293,8 @@ def question_create(request: HttpRequest, section_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def question_edit(request: HttpRequest, question_id: int) -> HttpResponse:
-    _require(can_manage_consultations(request.user))
     question = get_object_or_404(Question.objects.select_related("section__survey"), pk=question_id)
     survey_id = question.section.survey_id
     form = QuestionForm(request.POST or None, initial=_question_initial(question))
@@ -314,7 +302,7 @@ def question_edit(request: HttpRequest, question_id: int) -> HttpResponse:
         try:
             services.question_update(user=request.user, question=question, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            errors_into_form(form, exc)
         else:
             messages.success(request, "Question saved.")
             return redirect(_builder_url(survey_id))
@@ -336,8 +324,8 @@ def question_edit(request: HttpRequest, question_id: int) -> HttpResponse:
 
 @require_POST
 @ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def question_action(request: HttpRequest, question_id: int) -> HttpResponse:
-    _require(can_manage_consultations(request.user))
     question = get_object_or_404(Question.objects.select_related("section"), pk=question_id)
     action = request.POST.get("action")
     survey_id = question.section.survey_id
@@ -358,15 +346,15 @@ def question_action(request: HttpRequest, question_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def option_create(request: HttpRequest, question_id: int) -> HttpResponse:
-    _require(can_manage_consultations(request.user))
     question = get_object_or_404(Question.objects.select_related("section"), pk=question_id)
     form = OptionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.option_create(user=request.user, question=question, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            errors_into_form(form, exc)
         else:
             messages.success(request, "Option added.")
             if "another" in request.POST:
@@ -383,8 +371,8 @@ def option_create(request: HttpRequest, question_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def option_edit(request: HttpRequest, option_id: int) -> HttpResponse:
-    _require(can_manage_consultations(request.user))
     option = get_object_or_404(Option.objects.select_related("question__section"), pk=option_id)
     form = OptionForm(request.POST or None, initial={"label": option.label})
     del form.fields["is_other"]
@@ -400,8 +388,8 @@ def option_edit(request: HttpRequest, option_id: int) -> HttpResponse:
 
 @require_POST
 @ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def option_action(request: HttpRequest, option_id: int) -> HttpResponse:
-    _require(can_manage_consultations(request.user))
     option = get_object_or_404(Option.objects.select_related("question__section"), pk=option_id)
     action = request.POST.get("action")
     survey_id = option.question.section.survey_id
@@ -479,7 +467,7 @@ def _condition_page(request, *, survey: Survey, question=None, section=None) -> 
                     boolean_value=chosen["boolean_value"],
                 )
             except ValidationError as exc:
-                _form_errors(form, exc)
+                errors_into_form(form, exc)
             else:
                 messages.success(request, "Condition saved.")
                 return redirect(_builder_url(survey.pk))
@@ -499,16 +487,16 @@ def _condition_page(request, *, survey: Survey, question=None, section=None) -> 
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def question_condition(request: HttpRequest, question_id: int) -> HttpResponse:
-    _require(can_manage_consultations(request.user))
     question = get_object_or_404(Question.objects.select_related("section__survey"), pk=question_id)
     return _condition_page(request, survey=question.section.survey, question=question)
 
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def section_condition(request: HttpRequest, section_id: int) -> HttpResponse:
-    _require(can_manage_consultations(request.user))
     section = get_object_or_404(Section.objects.select_related("survey"), pk=section_id)
     return _condition_page(request, survey=section.survey, section=section)
 
@@ -518,9 +506,9 @@ def section_condition(request: HttpRequest, section_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def preview(request: HttpRequest, survey_id: int, section_id: int | None = None) -> HttpResponse:
     """The survey as a respondent sees it; answers live in the session and are never saved."""
-    _require(can_manage_consultations(request.user))
     survey = get_object_or_404(Survey.objects.select_related("consultation"), pk=survey_id)
     structure = survey_structure(survey)
     key = f"survey-preview-{survey.pk}"
@@ -567,8 +555,8 @@ def preview(request: HttpRequest, survey_id: int, section_id: int | None = None)
 
 
 @require_GET
+@require_permission_or_404(can_manage_consultations)
 def preview_check(request: HttpRequest, survey_id: int) -> HttpResponse:
-    _require(can_manage_consultations(request.user))
     survey = get_object_or_404(Survey, pk=survey_id)
     structure = survey_structure(survey)
     answers = staged_changes(request, f"survey-preview-{survey.pk}")
@@ -589,9 +577,9 @@ def preview_check(request: HttpRequest, survey_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def response_enter(request: HttpRequest, survey_id: int) -> HttpResponse:
     """Type in a paper, email, letter or event response, with likely duplicates flagged."""
-    _require(can_manage_consultations(request.user))
     survey = get_object_or_404(Survey.objects.select_related("consultation"), pk=survey_id)
     structure = survey_structure(survey)
     data = request.POST if request.method == "POST" else None
@@ -642,9 +630,9 @@ def response_enter(request: HttpRequest, survey_id: int) -> HttpResponse:
                     )
                 except ValidationError as exc:
                     if hasattr(exc, "error_dict") and set(exc.message_dict) <= {"scan", "channel"}:
-                        _form_errors(details, exc)
+                        errors_into_form(details, exc)
                     else:
-                        _form_errors(answers_form, exc)
+                        errors_into_form(answers_form, exc)
                 except PermissionDenied as exc:
                     raise Http404 from exc
                 else:
@@ -675,9 +663,9 @@ def response_enter(request: HttpRequest, survey_id: int) -> HttpResponse:
 
 
 @require_GET
+@require_permission_or_404(can_manage_consultations)
 def response_scan(request: HttpRequest, response_id: int) -> HttpResponse:
     """Download the scan of a paper response (personal data: managers only, never public)."""
-    _require(can_manage_consultations(request.user))
     response = get_object_or_404(Response, pk=response_id)
     if not response.scan:
         raise Http404
@@ -688,8 +676,8 @@ def response_scan(request: HttpRequest, response_id: int) -> HttpResponse:
 
 
 @require_GET
+@require_permission_or_404(can_view_results)
 def results(request: HttpRequest, survey_id: int) -> HttpResponse:
-    _require(can_view_results(request.user))
     survey = get_object_or_404(Survey.objects.select_related("consultation"), pk=survey_id)
     channel = request.GET.get("channel", "")
     if channel not in Response.Channel.values:

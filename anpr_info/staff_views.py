@@ -23,7 +23,7 @@ from talklondon.guards import (
     require_permission_or_404,
     require_recent_authentication,
 )
-from talklondon.permissions import can_manage_releases
+from talklondon.permissions import can_approve_release, can_manage_releases
 
 WRITE_RATE = "30/m"
 
@@ -197,10 +197,7 @@ def release_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "release": release,
         "tables": tables,
-        "can_approve": release.status == release.Status.DRAFT
-        and release.prepared_by_id is not None
-        and release.prepared_by_id != user.pk
-        and not uploaded,
+        "can_approve": can_approve_release(user, release),
         "is_preparer": release.prepared_by_id == user.pk or uploaded,
         "period_label": registry.period_label(release.period),
     }

@@ -49,8 +49,11 @@ class StaffAccessMiddleware:
     def __call__(self, request):
         user = request.user
         if user.is_authenticated:
-            bind_session(request)
-            if has_staff_role(user) and _staff_session_expired(request):
+            passed_mfa = bind_session(request)
+            # Only sessions that could act as staff are timed (residents' pages pay nothing):
+            # every staff capability needs MFA in the session, and /staff/ pages are checked.
+            could_be_staff = passed_mfa or request.path.startswith(STAFF_PREFIX)
+            if could_be_staff and has_staff_role(user) and _staff_session_expired(request):
                 logout(request)
                 messages.info(
                     request,

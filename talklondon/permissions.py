@@ -42,11 +42,14 @@ def session_passed_mfa(request) -> bool:
     )
 
 
-def bind_session(request) -> None:
-    """Tell the predicates what this request's session proved about request.user."""
+def bind_session(request) -> bool:
+    """Tell the predicates what this request's session proved about request.user; returns
+    whether it passed MFA."""
     user = request.user
+    passed = session_passed_mfa(request)
     if user.is_authenticated:
-        setattr(user, SESSION_MFA_ATTR, session_passed_mfa(request))
+        setattr(user, SESSION_MFA_ATTR, passed)
+    return passed
 
 
 def mfa_in_session(user) -> bool:
@@ -163,3 +166,28 @@ def can_read_comment(user, comment) -> bool:
     if comment.status == Comment.Status.PUBLISHED:
         return True
     return bool(user is not None and user.is_authenticated and comment.author_id == user.pk)
+
+
+def can_reply_to(user, comment) -> bool:
+    """Replies go under published comments that are still there, by people who may take part."""
+    from consultation.models import Comment
+
+    return (
+        comment.status == Comment.Status.PUBLISHED
+        and not comment.is_deleted
+        and can_participate(user)
+    )
+
+
+def can_approve_release(user, release) -> bool:
+    """The two-person rule: a Statistics publisher approves a prepared draft that they neither
+    prepared nor uploaded any return for."""
+    from anpr_info.models import Release
+
+    return bool(
+        can_manage_releases(user)
+        and release.status == Release.Status.DRAFT
+        and release.prepared_by_id is not None
+        and release.prepared_by_id != user.pk
+        and not release.submissions.filter(uploaded_by_id=user.pk).exists()
+    )

@@ -8,17 +8,17 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
 from anpr_info import registry, selectors
-from anpr_info.models import ApiKey, QuarantinedBatch, Source
 from anpr_info.services import releases as release_services
 from anpr_info.services.ingest import quarantine_mark_reviewed
 from anpr_info.services.sources import api_key_create, api_key_revoke, api_key_rotate, source_create
 from talklondon.guards import (
     error_messages,
+    found_or_404,
     recently_authenticated,
     require_permission_or_404,
     require_recent_authentication,
@@ -98,7 +98,7 @@ def source_add(request: HttpRequest) -> HttpResponse:
 @require_recent_authentication
 @ratelimit(key="user", rate=WRITE_RATE, method="POST", block=True)
 def key_issue(request: HttpRequest, source_id: int) -> HttpResponse:
-    source = get_object_or_404(Source, pk=source_id)
+    source = found_or_404(selectors.source_for_staff(source_id=source_id))
     service = api_key_rotate if request.POST.get("rotate") else api_key_create
     try:
         record, key = service(source=source, actor=request.user)
@@ -118,7 +118,7 @@ def key_issue(request: HttpRequest, source_id: int) -> HttpResponse:
 @publisher_required
 @ratelimit(key="user", rate=WRITE_RATE, method="POST", block=True)
 def key_revoke(request: HttpRequest, key_id: int) -> HttpResponse:
-    api_key = get_object_or_404(ApiKey, pk=key_id)
+    api_key = found_or_404(selectors.api_key_for_staff(key_id=key_id))
     api_key_revoke(api_key=api_key, actor=request.user)
     messages.success(request, f"Key {api_key.prefix} revoked.")
     return redirect("anpr_staff:home")
@@ -136,7 +136,7 @@ def quarantine(request: HttpRequest) -> HttpResponse:
 @publisher_required
 @ratelimit(key="user", rate=WRITE_RATE, method="POST", block=True)
 def quarantine_reviewed(request: HttpRequest, batch_id: int) -> HttpResponse:
-    batch = get_object_or_404(QuarantinedBatch, pk=batch_id)
+    batch = found_or_404(selectors.quarantined_batch_for_staff(batch_id=batch_id))
     quarantine_mark_reviewed(batch=batch, actor=request.user)
     messages.success(request, "Marked as reviewed.")
     return redirect("anpr_staff:quarantine")

@@ -371,3 +371,33 @@ def audit_trail(
     if date_to:
         actions = actions.filter(created_at__date__lte=date_to)
     return actions.order_by("-created_at", "-id")
+
+
+# --- Objects by id, for the routes that take one ---------------------------------------------
+# Every route that takes an id fetches through one of these and answers 404 for None. Staff
+# routes are already limited to the role by their guard; these say which objects that role
+# may reach (for consultation managers and moderators: all of them).
+
+
+def attachment_get_public(*, attachment_id: int) -> Attachment | None:
+    """A PDF on a proposal page: public, like the page it is attached to."""
+    return Attachment.objects.select_related("page__consultation").filter(pk=attachment_id).first()
+
+
+def consultation_for_staff(*, consultation_id: int) -> Consultation | None:
+    return Consultation.objects.filter(pk=consultation_id).first()
+
+
+def page_for_staff(*, page_id: int) -> ProposalPage | None:
+    return ProposalPage.objects.select_related("consultation").filter(pk=page_id).first()
+
+
+def attachment_for_staff(*, attachment_id: int) -> Attachment | None:
+    return Attachment.objects.select_related("page__consultation").filter(pk=attachment_id).first()
+
+
+def participant_for_moderation(*, user_id: int):
+    """A participant a moderator may block: anyone but the staff (who are not moderated here)."""
+    from talklondon.models import User
+
+    return User.objects.filter(pk=user_id, is_superuser=False).first()

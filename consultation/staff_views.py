@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
@@ -26,15 +26,15 @@ from consultation.forms import (
     RejectForm,
     UnblockForm,
 )
-from consultation.models import Attachment, Comment, Consultation, ParticipantBlock, ProposalPage
+from consultation.models import Comment, Consultation, ParticipantBlock, ProposalPage
 from consultation.services import consultations as consultation_services
 from consultation.services import moderation as moderation_services
 from talklondon.guards import (
     errors_into_form,
+    found_or_404,
     require_permission_or_404,
     require_recent_authentication,
 )
-from talklondon.models import User
 from talklondon.permissions import can_block_users, can_manage_consultations, can_moderate
 
 STAFF_RATE = "60/m"
@@ -78,7 +78,7 @@ def consultation_create(request: HttpRequest) -> HttpResponse:
 @ratelimit(key="user", rate=STAFF_RATE, method="POST", block=True)
 @require_permission_or_404(can_manage_consultations)
 def consultation_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    consultation = get_object_or_404(Consultation, pk=pk)
+    consultation = found_or_404(selectors.consultation_for_staff(consultation_id=pk))
     form = ConsultationForm(request.POST or None, instance=consultation)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -103,7 +103,7 @@ def consultation_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @ratelimit(key="user", rate=STAFF_RATE, method="POST", block=True)
 @require_permission_or_404(can_manage_consultations)
 def page_create(request: HttpRequest, pk: int) -> HttpResponse:
-    consultation = get_object_or_404(Consultation, pk=pk)
+    consultation = found_or_404(selectors.consultation_for_staff(consultation_id=pk))
     form = PageForm(request.POST or None, initial={"comments_enabled": True})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -133,7 +133,7 @@ def page_create(request: HttpRequest, pk: int) -> HttpResponse:
 @ratelimit(key="user", rate=STAFF_RATE, method="POST", block=True)
 @require_permission_or_404(can_manage_consultations)
 def page_edit(request: HttpRequest, page_id: int) -> HttpResponse:
-    page = get_object_or_404(ProposalPage.objects.select_related("consultation"), pk=page_id)
+    page = found_or_404(selectors.page_for_staff(page_id=page_id))
     initial = {
         "title": page.title,
         "slug": page.slug,
@@ -177,7 +177,7 @@ def page_edit(request: HttpRequest, page_id: int) -> HttpResponse:
 @ratelimit(key="user", rate=STAFF_RATE, method="POST", block=True)
 @require_permission_or_404(can_manage_consultations)
 def attachment_create(request: HttpRequest, page_id: int) -> HttpResponse:
-    page = get_object_or_404(ProposalPage.objects.select_related("consultation"), pk=page_id)
+    page = found_or_404(selectors.page_for_staff(page_id=page_id))
     form = AttachmentForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -199,7 +199,7 @@ def attachment_create(request: HttpRequest, page_id: int) -> HttpResponse:
 @ratelimit(key="user", rate=STAFF_RATE, method="POST", block=True)
 @require_permission_or_404(can_manage_consultations)
 def attachment_delete(request: HttpRequest, attachment_id: int) -> HttpResponse:
-    attachment = get_object_or_404(Attachment, pk=attachment_id)
+    attachment = found_or_404(selectors.attachment_for_staff(attachment_id=attachment_id))
     page_id = attachment.page_id
     consultation_services.attachment_delete(actor=request.user, attachment=attachment)
     messages.success(request, "Document removed.")
@@ -334,7 +334,7 @@ def moderation_redact(request: HttpRequest, comment_id: int) -> HttpResponse:
 @require_permission_or_404(can_block_users)
 @require_recent_authentication
 def participant_block(request: HttpRequest, user_id: int) -> HttpResponse:
-    person = get_object_or_404(User, pk=user_id)
+    person = found_or_404(selectors.participant_for_moderation(user_id=user_id))
     active = ParticipantBlock.objects.filter(user=person, lifted_at__isnull=True).first()
     form = BlockForm(request.POST or None)
     unblock_form = UnblockForm(request.POST or None) if active else None

@@ -17,12 +17,12 @@ from django_ratelimit.decorators import ratelimit
 from consultation import selectors
 from consultation.comment_html import comment_threads_html
 from consultation.forms import CommentForm, ReportForm
-from consultation.models import Attachment, Comment, Consultation
+from consultation.models import Comment, Consultation
 from consultation.services import comments as comment_services
 from consultation.services.notifications import reply_emails_unsubscribe, unsubscribe_user_id
 from talklondon.guards import errors_into_form
 from talklondon.page_cache import cache_anonymous_page
-from talklondon.permissions import participation_problem
+from talklondon.permissions import can_reply_to, participation_problem
 
 # Anonymous visitors share pages rendered at most a few seconds ago (talklondon.page_cache).
 # The services that change what these pages show invalidate the same namespaces
@@ -196,7 +196,7 @@ def comment_reply(request: HttpRequest, comment_id: int) -> HttpResponse:
             status = 403 if isinstance(exc, PermissionDenied) else 200
         else:
             return _after_post(request, reply)
-    replyable = comment.status == Comment.Status.PUBLISHED and not comment.is_deleted
+    replyable = can_reply_to(request.user, comment)
     return render(
         request,
         "consultation/comment_reply.html",
@@ -337,7 +337,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_GET
 def attachment_download(request: HttpRequest, attachment_id: int) -> HttpResponse:
-    attachment = Attachment.objects.select_related("page").filter(pk=attachment_id).first()
+    attachment = selectors.attachment_get_public(attachment_id=attachment_id)
     if attachment is None:
         raise Http404
     try:

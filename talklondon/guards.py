@@ -7,6 +7,8 @@
   rotating ingestion keys, approving a release, blocking a person) also need a sign-in or a
   re-authentication within ACCOUNT_REAUTHENTICATION_TIMEOUT; otherwise allauth's
   re-authentication flow runs and then replays the request.
+- `found_or_404(selector(...))`: routes that take an id fetch through the object's visibility
+  selector, which answers None for "missing" and "not for you" alike.
 - `errors_into_form(form, exc)`: a service's ValidationError (or PermissionDenied) shown in
   the form's GOV.UK error summary, field by field where the service named a field.
 """
@@ -34,6 +36,13 @@ def require_permission_or_404(predicate: Callable) -> Callable:
         return guarded
 
     return decorator
+
+
+def found_or_404(obj):
+    """What a visibility selector found, or 404 (a selector answers None for "not for you")."""
+    if obj is None:
+        raise Http404
+    return obj
 
 
 def recently_authenticated(request) -> bool:

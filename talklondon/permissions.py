@@ -169,13 +169,14 @@ def can_read_comment(user, comment) -> bool:
 
 
 def can_reply_to(user, comment) -> bool:
-    """Replies go under published comments that are still there, by people who may take part."""
+    """Replies go under published comments that are still there. Whether this person may take
+    part at all is participation_problem's question, answered on the page in its own words."""
     from consultation.models import Comment
 
     return (
-        comment.status == Comment.Status.PUBLISHED
+        can_read_comment(user, comment)
+        and comment.status == Comment.Status.PUBLISHED
         and not comment.is_deleted
-        and can_participate(user)
     )
 
 
@@ -191,3 +192,12 @@ def can_approve_release(user, release) -> bool:
         and release.prepared_by_id != user.pk
         and not release.submissions.filter(uploaded_by_id=user.pk).exists()
     )
+
+
+def can_preview_results(user) -> bool:
+    """May read a consultation's results page before it is published."""
+    return can_manage_consultations(user) or can_view_results(user)
+
+
+def can_see_results(user, consultation) -> bool:
+    return consultation.results_published_at is not None or can_preview_results(user)

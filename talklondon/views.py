@@ -13,6 +13,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from consultation.selectors import consultation_list_public
 from talklondon import permissions
+from talklondon.guards import require_permission_or_404
 from talklondon.page_cache import cache_anonymous_page
 
 
@@ -43,6 +44,7 @@ def page(template_name: str, title: str, extra: dict | None = None):
 
 
 @require_GET
+@require_permission_or_404(permissions.is_staff_member)
 def staff_home(request: HttpRequest) -> HttpResponse:
     user = request.user
     context = {

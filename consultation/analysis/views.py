@@ -6,27 +6,23 @@ Analysts. Every published count under 10 is hidden (suppression.py), on the page
 
 from django.core.cache import cache
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from consultation.analysis import selectors
 from consultation.analysis.figures import published_figures, published_question_table
 from consultation.analysis.models import ResultsPage
 from consultation.analysis.suppression import NOTE, summary_csv_response
 from consultation.models import Consultation
-from consultation.surveys.models import Survey
-from talklondon.permissions import can_manage_consultations, can_view_results
+from talklondon.guards import found_or_404
 
 CACHE_SECONDS = 600
 
 
 def _consultation(request, slug: str) -> tuple[Consultation, bool]:
     """The consultation and whether this is a staff preview; 404 if the public may not see it."""
-    consultation = get_object_or_404(Consultation, slug=slug)
-    if consultation.results_published_at is not None:
-        return consultation, False
-    if can_manage_consultations(request.user) or can_view_results(request.user):
-        return consultation, True
-    raise Http404
+    consultation = found_or_404(selectors.results_consultation_get(slug=slug, user=request.user))
+    return consultation, consultation.results_published_at is None
 
 
 def _figures(consultation: Consultation, *, preview: bool) -> list[dict]:
@@ -61,7 +57,9 @@ def results_detail(request, slug: str):
 
 def _table(request, slug: str, survey_id: int, number: int, *, by_borough: bool):
     consultation, _preview = _consultation(request, slug)
-    survey = get_object_or_404(Survey, pk=survey_id, consultation=consultation)
+    survey = found_or_404(
+        selectors.results_survey_get(consultation=consultation, survey_id=survey_id)
+    )
     table = published_question_table(survey, number, by_borough=by_borough)
     if table is None:
         raise Http404

@@ -8,12 +8,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
-from consultation.surveys import services
+from consultation.surveys import selectors, services
 from consultation.surveys.forms import (
     AnswersForm,
     ConditionForm,
@@ -24,7 +24,7 @@ from consultation.surveys.forms import (
     SurveyForm,
     condition_description,
 )
-from consultation.surveys.models import Option, Question, Response, Section, Survey
+from consultation.surveys.models import Question, Response, Survey
 from consultation.surveys.selectors import (
     answers_summary,
     likely_duplicates,
@@ -39,7 +39,7 @@ from consultation.surveys.views import (
     staged_update,
     visible_sections,
 )
-from talklondon.guards import errors_into_form, require_permission_or_404
+from talklondon.guards import errors_into_form, found_or_404, require_permission_or_404
 from talklondon.permissions import can_manage_consultations, can_view_results
 
 STAFF_RATE = "120/m"
@@ -108,7 +108,7 @@ def survey_create(request: HttpRequest) -> HttpResponse:
 @ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
 @require_permission_or_404(can_manage_consultations)
 def survey_edit(request: HttpRequest, survey_id: int) -> HttpResponse:
-    survey = get_object_or_404(Survey, pk=survey_id)
+    survey = found_or_404(selectors.survey_for_staff(survey_id=survey_id))
     initial = {
         "consultation": survey.consultation_id,
         "title": survey.title,
@@ -140,7 +140,7 @@ def survey_edit(request: HttpRequest, survey_id: int) -> HttpResponse:
 @require_GET
 @require_permission_or_404(can_manage_consultations)
 def builder(request: HttpRequest, survey_id: int) -> HttpResponse:
-    survey = get_object_or_404(Survey.objects.select_related("consultation"), pk=survey_id)
+    survey = found_or_404(selectors.survey_for_staff(survey_id=survey_id))
     structure = survey_structure(survey)
     sections = []
     for section in structure.sections:
@@ -196,7 +196,7 @@ def _act(request, survey_id: int, action, success: str) -> HttpResponse:
 @ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
 @require_permission_or_404(can_manage_consultations)
 def section_create(request: HttpRequest, survey_id: int) -> HttpResponse:
-    survey = get_object_or_404(Survey, pk=survey_id)
+    survey = found_or_404(selectors.survey_for_staff(survey_id=survey_id))
     form = SectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.section_create(user=request.user, survey=survey, **form.cleaned_data)
@@ -214,7 +214,7 @@ def section_create(request: HttpRequest, survey_id: int) -> HttpResponse:
 @ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
 @require_permission_or_404(can_manage_consultations)
 def section_edit(request: HttpRequest, section_id: int) -> HttpResponse:
-    section = get_object_or_404(Section.objects.select_related("survey"), pk=section_id)
+    section = found_or_404(selectors.section_for_staff(section_id=section_id))
     form = SectionForm(
         request.POST or None, initial={"title": section.title, "intro": section.intro}
     )
@@ -234,7 +234,7 @@ def section_edit(request: HttpRequest, section_id: int) -> HttpResponse:
 @ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
 @require_permission_or_404(can_manage_consultations)
 def section_action(request: HttpRequest, section_id: int) -> HttpResponse:
-    section = get_object_or_404(Section.objects.select_related("survey"), pk=section_id)
+    section = found_or_404(selectors.section_for_staff(section_id=section_id))
     action = request.POST.get("action")
     if action == "delete":
         return _act(
@@ -272,7 +272,7 @@ def _question_initial(question: Question) -> dict:
 @ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
 @require_permission_or_404(can_manage_consultations)
 def question_create(request: HttpRequest, section_id: int) -> HttpResponse:
-    section = get_object_or_404(Section, pk=section_id)
+    section = found_or_404(selectors.section_for_staff(section_id=section_id))
     form = QuestionForm(request.POST or None, initial={"required": True})
     if request.method == "POST" and form.is_valid():
         try:
@@ -295,7 +295,7 @@ def question_create(request: HttpRequest, section_id: int) -> HttpResponse:
 @ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
 @require_permission_or_404(can_manage_consultations)
 def question_edit(request: HttpRequest, question_id: int) -> HttpResponse:
-    question = get_object_or_404(Question.objects.select_related("section__survey"), pk=question_id)
+    question = found_or_404(selectors.question_for_staff(question_id=question_id))
     survey_id = question.section.survey_id
     form = QuestionForm(request.POST or None, initial=_question_initial(question))
     if request.method == "POST" and form.is_valid():
@@ -326,7 +326,7 @@ def question_edit(request: HttpRequest, question_id: int) -> HttpResponse:
 @ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
 @require_permission_or_404(can_manage_consultations)
 def question_action(request: HttpRequest, question_id: int) -> HttpResponse:
-    question = get_object_or_404(Question.objects.select_related("section"), pk=question_id)
+    question = found_or_404(selectors.question_for_staff(question_id=question_id))
     action = request.POST.get("action")
     survey_id = question.section.survey_id
     if action == "delete":
@@ -348,7 +348,7 @@ def question_action(request: HttpRequest, question_id: int) -> HttpResponse:
 @ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
 @require_permission_or_404(can_manage_consultations)
 def option_create(request: HttpRequest, question_id: int) -> HttpResponse:
-    question = get_object_or_404(Question.objects.select_related("section"), pk=question_id)
+    question = found_or_404(selectors.question_for_staff(question_id=question_id))
     form = OptionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -373,7 +373,7 @@ def option_create(request: HttpRequest, question_id: int) -> HttpResponse:
 @ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
 @require_permission_or_404(can_manage_consultations)
 def option_edit(request: HttpRequest, option_id: int) -> HttpResponse:
-    option = get_object_or_404(Option.objects.select_related("question__section"), pk=option_id)
+    option = found_or_404(selectors.option_for_staff(option_id=option_id))
     form = OptionForm(request.POST or None, initial={"label": option.label})
     del form.fields["is_other"]
     survey_id = option.question.section.survey_id
@@ -390,7 +390,7 @@ def option_edit(request: HttpRequest, option_id: int) -> HttpResponse:
 @ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
 @require_permission_or_404(can_manage_consultations)
 def option_action(request: HttpRequest, option_id: int) -> HttpResponse:
-    option = get_object_or_404(Option.objects.select_related("question__section"), pk=option_id)
+    option = found_or_404(selectors.option_for_staff(option_id=option_id))
     action = request.POST.get("action")
     survey_id = option.question.section.survey_id
     if action == "delete":
@@ -489,7 +489,7 @@ def _condition_page(request, *, survey: Survey, question=None, section=None) -> 
 @ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
 @require_permission_or_404(can_manage_consultations)
 def question_condition(request: HttpRequest, question_id: int) -> HttpResponse:
-    question = get_object_or_404(Question.objects.select_related("section__survey"), pk=question_id)
+    question = found_or_404(selectors.question_for_staff(question_id=question_id))
     return _condition_page(request, survey=question.section.survey, question=question)
 
 
@@ -497,7 +497,7 @@ def question_condition(request: HttpRequest, question_id: int) -> HttpResponse:
 @ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
 @require_permission_or_404(can_manage_consultations)
 def section_condition(request: HttpRequest, section_id: int) -> HttpResponse:
-    section = get_object_or_404(Section.objects.select_related("survey"), pk=section_id)
+    section = found_or_404(selectors.section_for_staff(section_id=section_id))
     return _condition_page(request, survey=section.survey, section=section)
 
 
@@ -509,7 +509,7 @@ def section_condition(request: HttpRequest, section_id: int) -> HttpResponse:
 @require_permission_or_404(can_manage_consultations)
 def preview(request: HttpRequest, survey_id: int, section_id: int | None = None) -> HttpResponse:
     """The survey as a respondent sees it; answers live in the session and are never saved."""
-    survey = get_object_or_404(Survey.objects.select_related("consultation"), pk=survey_id)
+    survey = found_or_404(selectors.survey_for_staff(survey_id=survey_id))
     structure = survey_structure(survey)
     key = f"survey-preview-{survey.pk}"
     if request.method == "GET" and section_id is None:
@@ -557,7 +557,7 @@ def preview(request: HttpRequest, survey_id: int, section_id: int | None = None)
 @require_GET
 @require_permission_or_404(can_manage_consultations)
 def preview_check(request: HttpRequest, survey_id: int) -> HttpResponse:
-    survey = get_object_or_404(Survey, pk=survey_id)
+    survey = found_or_404(selectors.survey_for_staff(survey_id=survey_id))
     structure = survey_structure(survey)
     answers = staged_changes(request, f"survey-preview-{survey.pk}")
     return render(
@@ -580,7 +580,7 @@ def preview_check(request: HttpRequest, survey_id: int) -> HttpResponse:
 @require_permission_or_404(can_manage_consultations)
 def response_enter(request: HttpRequest, survey_id: int) -> HttpResponse:
     """Type in a paper, email, letter or event response, with likely duplicates flagged."""
-    survey = get_object_or_404(Survey.objects.select_related("consultation"), pk=survey_id)
+    survey = found_or_404(selectors.survey_for_staff(survey_id=survey_id))
     structure = survey_structure(survey)
     data = request.POST if request.method == "POST" else None
     details = ResponseEntryForm(data, request.FILES or None, initial={"token": uuid.uuid4().hex})
@@ -666,7 +666,7 @@ def response_enter(request: HttpRequest, survey_id: int) -> HttpResponse:
 @require_permission_or_404(can_manage_consultations)
 def response_scan(request: HttpRequest, response_id: int) -> HttpResponse:
     """Download the scan of a paper response (personal data: managers only, never public)."""
-    response = get_object_or_404(Response, pk=response_id)
+    response = found_or_404(selectors.response_for_staff(response_id=response_id))
     if not response.scan:
         raise Http404
     return FileResponse(response.scan.open("rb"), as_attachment=True)
@@ -678,7 +678,7 @@ def response_scan(request: HttpRequest, response_id: int) -> HttpResponse:
 @require_GET
 @require_permission_or_404(can_view_results)
 def results(request: HttpRequest, survey_id: int) -> HttpResponse:
-    survey = get_object_or_404(Survey.objects.select_related("consultation"), pk=survey_id)
+    survey = found_or_404(selectors.survey_for_staff(survey_id=survey_id))
     channel = request.GET.get("channel", "")
     if channel not in Response.Channel.values:
         channel = ""

@@ -8,7 +8,7 @@ import uuid
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
@@ -20,6 +20,7 @@ from consultation.surveys.selectors import (
     answers_summary,
     response_answers,
     response_for_respondent,
+    survey_get_public,
     survey_structure_for_respondents,
 )
 from consultation.surveys.services import (
@@ -27,13 +28,14 @@ from consultation.surveys.services import (
     survey_response_submit,
     survey_section_save,
 )
+from talklondon.guards import found_or_404
 from talklondon.permissions import participation_problem
 
 FIELD_QUESTION_RE = re.compile(r"^q(\d+)")
 
 
 def _survey(slug: str) -> Survey:
-    return get_object_or_404(Survey.objects.select_related("consultation"), slug=slug)
+    return found_or_404(survey_get_public(slug=slug))
 
 
 # Changes to a submitted response wait in the session until the person submits them, so

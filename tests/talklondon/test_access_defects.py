@@ -251,3 +251,17 @@ def test_signing_in_to_an_inactive_account_says_so(client):
     if response.status_code == 302:
         response = client.get(response["Location"])
     assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_emailed_sign_in_code_still_asks_staff_for_their_second_factor(client, make_staff):
+    import re
+
+    moderator = make_staff(permissions.ROLE_MODERATOR)
+    client.post(reverse("account_request_login_code"), {"email": moderator.email})
+    body = [m for m in mail.outbox if moderator.email in m.to][-1].body
+    code = re.search(r"^([A-Z0-9]{4}-[A-Z0-9]{4})$", body, re.M).group(1)
+    response = client.post(reverse("account_confirm_login_code"), {"code": code})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("mfa_authenticate")
+    assert client.get("/staff/").status_code == 302  # not signed in until the TOTP step

@@ -30,7 +30,7 @@ from django.utils import timezone
 from anpr_info import registry
 from anpr_info.services import releases as release_services
 from anpr_info.services.sources import api_key_create, source_create
-from consultation.analysis.models import Theme
+from consultation.analysis.models import ExportRecord, Theme
 from consultation.models import Attachment, Comment, ParticipantBlock
 from consultation.surveys.models import Option, Question, Response, Section
 from talklondon import permissions as p
@@ -191,6 +191,15 @@ def world(db, make_staff):
         created_by=author,
     )
     publisher = make_staff(p.ROLE_PUBLISHER)
+    # Someone else's finished export: only its requester may see it, so everyone gets 404.
+    others_export = ExportRecord.objects.create(
+        requested_by=make_staff(p.ROLE_ANALYST),
+        dataset_key="participant-profiles",
+        dataset_title="Participant profiles",
+        file_format=ExportRecord.Format.CSV,
+        delivery=ExportRecord.Delivery.BACKGROUND,
+        status=ExportRecord.Status.READY,
+    )
     source = source_create(name="Back end")
     key_record, _key = api_key_create(source=source)
     release = release_services.release_announce(
@@ -234,10 +243,10 @@ def world(db, make_staff):
         "surveys_staff:response_scan": {"response_id": MISSING_ID},  # the world has no scans
         "anpr_staff:release": {"pk": release.pk},
         "anpr_staff:release_action": {"pk": release.pk},
-        "analysis_staff:export_detail": {"pk": MISSING_ID},
-        "analysis_staff:export_status": {"pk": MISSING_ID},
-        "analysis_staff:export_download": {"pk": MISSING_ID},
-        "analysis_staff:export_manifest": {"pk": MISSING_ID},
+        "analysis_staff:export_detail": {"pk": others_export.pk},
+        "analysis_staff:export_status": {"pk": others_export.pk},
+        "analysis_staff:export_download": {"pk": others_export.pk},
+        "analysis_staff:export_manifest": {"pk": others_export.pk},
         "consultation:detail": {"slug": page.consultation.slug},
         "consultation:page": {"slug": page.consultation.slug},
         "surveys:start": {"slug": survey.slug},
@@ -248,7 +257,12 @@ def world(db, make_staff):
         "surveys:my_response": {"slug": survey.slug},
     }
     extra_comments = {"published": published.pk, "removed": removed.pk}
-    return {"values": values, "per_route": per_route, "comments": extra_comments}
+    return {
+        "values": values,
+        "per_route": per_route,
+        "comments": extra_comments,
+        "nobodys": NOBODYS_ROUTES,
+    }
 
 
 def url_for(world, name, route, pattern) -> str | None:
@@ -299,12 +313,22 @@ def test_every_url_has_a_declared_rule():
     assert not missing, f"Declare a rule in RULES for: {missing}"
 
 
+# Routes the world fills with an object that is nobody's to see (someone else's export): the
+# role holders get 404 like everyone else.
+NOBODYS_ROUTES = {
+    "analysis_staff:export_detail",
+    "analysis_staff:export_status",
+    "analysis_staff:export_download",
+    "analysis_staff:export_manifest",
+}
+
+
 # Where people who may not see a staff page are sent instead: to sign in, or to give the
 # second factor (set it up, or enter a code).
 SIGN_IN_STEPS = ("/accounts/login/", "/accounts/2fa/")
 
 
-def _problems_for(kind, rule, url, response) -> list[str]:
+def _problems_for(kind, rule, url, response, *, nobodys: bool = False) -> list[str]:
     status = response.status_code
     problems = []
     if status >= 500:
@@ -316,7 +340,9 @@ def _problems_for(kind, rule, url, response) -> list[str]:
         problems.append(f"{status}: should be not found (or sent to sign in)")
     if denied and status == 302 and not response["Location"].startswith(SIGN_IN_STEPS):
         problems.append(f"302 to {response['Location']}: should be sent to sign in")
-    refused = status == 403 or (status == 404 and f"/{MISSING_ID}/" not in url)
+    if nobodys and status not in (302, 404, 405):
+        problems.append(f"{status}: someone else's object was shown")
+    refused = status == 403 or (status == 404 and f"/{MISSING_ID}/" not in url and not nobodys)
     if rule.kind == "staff" and kind in rule.roles and refused:
         problems.append(f"{status}: a holder of the role is refused")
     if rule.kind == "admin" and kind != SUPERUSER and status == 200:
@@ -338,7 +364,10 @@ def test_role_by_url_matrix(world, make_staff, kind):
             continue
         response = client.get(url)
         problems += [
-            f"GET {url} ({name}): {problem}" for problem in _problems_for(kind, rule, url, response)
+            f"GET {url} ({name}): {problem}"
+            for problem in _problems_for(
+                kind, rule, url, response, nobodys=name in world["nobodys"]
+            )
         ]
         if name.startswith("consultation:comment_"):
             for state, comment_id in world["comments"].items():

@@ -123,6 +123,15 @@ RULES: dict[str, Rule] = {
     "analysis_staff:export_status": EXPORTS,
     "analysis_staff:export_download": EXPORTS,
     "analysis_staff:export_manifest": EXPORTS,
+    # Statements (issue 18), declared ahead of the merge.
+    "statements:": PUBLIC,
+    "statements_staff:": staff(p.ROLE_MANAGER, p.ROLE_MODERATOR, p.ROLE_ANALYST),
+    "statements_staff:activity_edit": MANAGER,
+    "statements_staff:seed": MANAGER,
+    "statements_staff:common_ground": MANAGER,
+    "statements_staff:vote_matrix": ANALYST,
+    "statements_staff:approve": MODERATOR,
+    "statements_staff:reject": MODERATOR,
 }
 
 
@@ -233,6 +242,7 @@ def world(db, make_staff):
         "table": "x",
         "period": "2025-01",
         "dataset": "x",
+        "statement_id": MISSING_ID,
         # Django admin
         "object_id": author.pk,
         "id": author.pk,

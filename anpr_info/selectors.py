@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from anpr_info import registry
 from anpr_info.models import (
+    ApiKey,
     Observation,
     QuarantinedBatch,
     Release,
@@ -531,3 +532,19 @@ def release_staff_get(pk: int) -> Release:
 
 def now() -> dt.datetime:
     return timezone.now()
+
+
+# --- Objects by id, for the staff routes that take one -----------------------------------------
+# Statistics publishers (the staff guard) may reach every source, key and quarantined batch.
+
+
+def source_for_staff(*, source_id: int) -> Source | None:
+    return Source.objects.filter(pk=source_id).first()
+
+
+def api_key_for_staff(*, key_id: int) -> ApiKey | None:
+    return ApiKey.objects.select_related("source").filter(pk=key_id).first()
+
+
+def quarantined_batch_for_staff(*, batch_id: int) -> QuarantinedBatch | None:
+    return QuarantinedBatch.objects.filter(pk=batch_id).first()

@@ -3,44 +3,33 @@ calendar, preparation, approval (two-person rule) and embargo."""
 
 from __future__ import annotations
 
-from functools import wraps
-
+from allauth.core.exceptions import ReauthenticationRequired
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
 from anpr_info import registry, selectors
-from anpr_info.models import ApiKey, QuarantinedBatch, Source
 from anpr_info.services import releases as release_services
 from anpr_info.services.ingest import quarantine_mark_reviewed
 from anpr_info.services.sources import api_key_create, api_key_revoke, api_key_rotate, source_create
-from talklondon.permissions import can_manage_releases
+from talklondon.guards import (
+    error_messages,
+    found_or_404,
+    recently_authenticated,
+    require_permission_or_404,
+    require_recent_authentication,
+)
+from talklondon.permissions import can_approve_release, can_manage_releases
 
 WRITE_RATE = "30/m"
 
 
-def publisher_required(view):
-    """Staff pages are private: without the role, answer 404 as if they did not exist."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not can_manage_releases(request.user):
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-def _errors(exc: ValidationError | PermissionDenied) -> list[str]:
-    if isinstance(exc, PermissionDenied):
-        return [str(exc) or "You cannot do that."]
-    if hasattr(exc, "message_dict"):
-        return [m for messages_ in exc.message_dict.values() for m in messages_]
-    return list(exc.messages)
+# Staff pages are private: without the role, answer 404 as if they did not exist.
+publisher_required = require_permission_or_404(can_manage_releases)
 
 
 class SourceForm(forms.Form):
@@ -106,14 +95,15 @@ def source_add(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @publisher_required
+@require_recent_authentication
 @ratelimit(key="user", rate=WRITE_RATE, method="POST", block=True)
 def key_issue(request: HttpRequest, source_id: int) -> HttpResponse:
-    source = get_object_or_404(Source, pk=source_id)
+    source = found_or_404(selectors.source_for_staff(source_id=source_id))
     service = api_key_rotate if request.POST.get("rotate") else api_key_create
     try:
         record, key = service(source=source, actor=request.user)
     except (ValidationError, PermissionDenied) as exc:
-        for message in _errors(exc):
+        for message in error_messages(exc):
             messages.error(request, message)
         return redirect("anpr_staff:home")
     # Shown once, on this response only; never stored in plain text.
@@ -128,7 +118,7 @@ def key_issue(request: HttpRequest, source_id: int) -> HttpResponse:
 @publisher_required
 @ratelimit(key="user", rate=WRITE_RATE, method="POST", block=True)
 def key_revoke(request: HttpRequest, key_id: int) -> HttpResponse:
-    api_key = get_object_or_404(ApiKey, pk=key_id)
+    api_key = found_or_404(selectors.api_key_for_staff(key_id=key_id))
     api_key_revoke(api_key=api_key, actor=request.user)
     messages.success(request, f"Key {api_key.prefix} revoked.")
     return redirect("anpr_staff:home")
@@ -146,7 +136,7 @@ def quarantine(request: HttpRequest) -> HttpResponse:
 @publisher_required
 @ratelimit(key="user", rate=WRITE_RATE, method="POST", block=True)
 def quarantine_reviewed(request: HttpRequest, batch_id: int) -> HttpResponse:
-    batch = get_object_or_404(QuarantinedBatch, pk=batch_id)
+    batch = found_or_404(selectors.quarantined_batch_for_staff(batch_id=batch_id))
     quarantine_mark_reviewed(batch=batch, actor=request.user)
     messages.success(request, "Marked as reviewed.")
     return redirect("anpr_staff:quarantine")
@@ -208,11 +198,8 @@ def release_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "release": release,
         "tables": tables,
-        "revision": revision,
-        "can_approve": release.status == release.Status.DRAFT
-        and release.prepared_by_id is not None
-        and release.prepared_by_id != user.pk
-        and not uploaded
+        # The two-person rule, and a revision must change something to be approved.
+        "can_approve": can_approve_release(user, release)
         and (revision is None or revision.changed),
         "is_preparer": release.prepared_by_id == user.pk or uploaded,
         "period_label": registry.period_label(release.period),
@@ -237,10 +224,12 @@ def release_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     }
     if action not in actions:
         raise Http404
+    if action == "approve" and not recently_authenticated(request):
+        raise ReauthenticationRequired  # allauth asks the approver to confirm it is them
     try:
         actions[action]()
     except (ValidationError, PermissionDenied) as exc:
-        for message in _errors(exc):
+        for message in error_messages(exc):
             messages.error(request, message)
     else:
         done = {

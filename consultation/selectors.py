@@ -24,7 +24,7 @@ from consultation.models import (
     ParticipantBlock,
     ProposalPage,
 )
-from talklondon.permissions import staff_role_exists
+from talklondon.permissions import can_read_comment, staff_role_exists
 from talklondon.sealing import Unsealer
 
 COMMENTS_PER_PAGE = 50
@@ -334,7 +334,9 @@ def comment_get_public(*, comment_id: int, user=None) -> Comment | None:
     """A comment a participant acts on (reply, like, report, edit, delete), with its page.
 
     With `user`, the person's participation checks and whether they have reported this
-    comment come in the same query.
+    comment come in the same query. None unless this person may read it
+    (talklondon.permissions.can_read_comment): every participants' route fetches through here
+    and answers 404 for None.
     """
     reported = {}
     if user is not None and user.is_authenticated:
@@ -347,6 +349,8 @@ def comment_get_public(*, comment_id: int, user=None) -> Comment | None:
         .filter(pk=comment_id)
         .first()
     )
+    if comment is None or not can_read_comment(user, comment):
+        return None
     return viewer_flags_keep(comment, user)
 
 
@@ -484,3 +488,33 @@ def audit_texts(action: ModerationAction) -> tuple[str | None, str | None]:
         unsealer.open(user_id=action.subject_user_id, sealed=action.before_sealed),
         unsealer.open(user_id=action.subject_user_id, sealed=action.after_sealed),
     )
+
+
+# --- Objects by id, for the routes that take one ---------------------------------------------
+# Every route that takes an id fetches through one of these and answers 404 for None. Staff
+# routes are already limited to the role by their guard; these say which objects that role
+# may reach (for consultation managers and moderators: all of them).
+
+
+def attachment_get_public(*, attachment_id: int) -> Attachment | None:
+    """A PDF on a proposal page: public, like the page it is attached to."""
+    return Attachment.objects.select_related("page__consultation").filter(pk=attachment_id).first()
+
+
+def consultation_for_staff(*, consultation_id: int) -> Consultation | None:
+    return Consultation.objects.filter(pk=consultation_id).first()
+
+
+def page_for_staff(*, page_id: int) -> ProposalPage | None:
+    return ProposalPage.objects.select_related("consultation").filter(pk=page_id).first()
+
+
+def attachment_for_staff(*, attachment_id: int) -> Attachment | None:
+    return Attachment.objects.select_related("page__consultation").filter(pk=attachment_id).first()
+
+
+def participant_for_moderation(*, user_id: int):
+    """A participant a moderator may block: anyone but the staff (who are not moderated here)."""
+    from talklondon.models import User
+
+    return User.objects.filter(pk=user_id, is_superuser=False).first()

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
@@ -27,28 +27,27 @@ from consultation.forms import (
     RejectForm,
     UnblockForm,
 )
-from consultation.models import Attachment, Comment, Consultation, ParticipantBlock, ProposalPage
+from consultation.models import Comment, Consultation, ParticipantBlock, ProposalPage
 from consultation.services import consultations as consultation_services
 from consultation.services import moderation as moderation_services
-from consultation.views import _errors_into
 from talklondon.converters import ascii_int
-from talklondon.models import User
+from talklondon.guards import (
+    errors_into_form,
+    found_or_404,
+    require_permission_or_404,
+    require_recent_authentication,
+)
 from talklondon.permissions import can_block_users, can_manage_consultations, can_moderate
 
 STAFF_RATE = "60/m"
-
-
-def _require(predicate, request) -> None:
-    if not predicate(request.user):
-        raise Http404
 
 
 # --- Consultation managers -------------------------------------------------------------------
 
 
 @require_GET
+@require_permission_or_404(can_manage_consultations)
 def consultation_list(request: HttpRequest) -> HttpResponse:
-    _require(can_manage_consultations, request)
     consultations = Consultation.objects.order_by("-opens_at")
     return render(
         request, "consultation/staff/consultation_list.html", {"consultations": consultations}
@@ -57,8 +56,8 @@ def consultation_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def consultation_create(request: HttpRequest) -> HttpResponse:
-    _require(can_manage_consultations, request)
     form = ConsultationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -66,7 +65,7 @@ def consultation_create(request: HttpRequest) -> HttpResponse:
                 actor=request.user, **form.cleaned_data
             )
         except (ValidationError, PermissionDenied) as exc:
-            _errors_into(form, exc)
+            errors_into_form(form, exc)
         else:
             messages.success(request, f"Consultation “{consultation.title}” created.")
             return redirect("consultation_staff:consultation_edit", pk=consultation.pk)
@@ -79,9 +78,9 @@ def consultation_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def consultation_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(can_manage_consultations, request)
-    consultation = get_object_or_404(Consultation, pk=pk)
+    consultation = found_or_404(selectors.consultation_for_staff(consultation_id=pk))
     form = ConsultationForm(request.POST or None, instance=consultation)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -90,7 +89,7 @@ def consultation_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, consultation=Consultation.objects.get(pk=pk), **data
             )
         except (ValidationError, PermissionDenied) as exc:
-            _errors_into(form, exc)
+            errors_into_form(form, exc)
         else:
             messages.success(request, "Consultation saved.")
             return redirect("consultation_staff:consultation_edit", pk=pk)
@@ -104,9 +103,9 @@ def consultation_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def page_create(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(can_manage_consultations, request)
-    consultation = get_object_or_404(Consultation, pk=pk)
+    consultation = found_or_404(selectors.consultation_for_staff(consultation_id=pk))
     form = PageForm(request.POST or None, initial={"comments_enabled": True})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -121,7 +120,7 @@ def page_create(request: HttpRequest, pk: int) -> HttpResponse:
                 comments_enabled=data["comments_enabled"],
             )
         except (ValidationError, PermissionDenied) as exc:
-            _errors_into(form, exc)
+            errors_into_form(form, exc)
         else:
             messages.success(request, f"Page “{page.title}” added.")
             return redirect("consultation_staff:page_edit", page_id=page.pk)
@@ -134,9 +133,9 @@ def page_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def page_edit(request: HttpRequest, page_id: int) -> HttpResponse:
-    _require(can_manage_consultations, request)
-    page = get_object_or_404(ProposalPage.objects.select_related("consultation"), pk=page_id)
+    page = found_or_404(selectors.page_for_staff(page_id=page_id))
     initial = {
         "title": page.title,
         "slug": page.slug,
@@ -160,7 +159,7 @@ def page_edit(request: HttpRequest, page_id: int) -> HttpResponse:
             )
         except (ValidationError, PermissionDenied) as exc:
             page.refresh_from_db()
-            _errors_into(form, exc)
+            errors_into_form(form, exc)
         else:
             messages.success(request, "Page saved.")
             return redirect("consultation_staff:page_edit", page_id=page.pk)
@@ -178,9 +177,9 @@ def page_edit(request: HttpRequest, page_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def attachment_create(request: HttpRequest, page_id: int) -> HttpResponse:
-    _require(can_manage_consultations, request)
-    page = get_object_or_404(ProposalPage.objects.select_related("consultation"), pk=page_id)
+    page = found_or_404(selectors.page_for_staff(page_id=page_id))
     form = AttachmentForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -191,7 +190,7 @@ def attachment_create(request: HttpRequest, page_id: int) -> HttpResponse:
                 uploaded_file=form.cleaned_data["file"],
             )
         except (ValidationError, PermissionDenied) as exc:
-            _errors_into(form, exc)
+            errors_into_form(form, exc)
         else:
             messages.success(request, "Document attached.")
             return redirect("consultation_staff:page_edit", page_id=page.pk)
@@ -200,9 +199,9 @@ def attachment_create(request: HttpRequest, page_id: int) -> HttpResponse:
 
 @require_POST
 @ratelimit(key="user", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def attachment_delete(request: HttpRequest, attachment_id: int) -> HttpResponse:
-    _require(can_manage_consultations, request)
-    attachment = get_object_or_404(Attachment, pk=attachment_id)
+    attachment = found_or_404(selectors.attachment_for_staff(attachment_id=attachment_id))
     page_id = attachment.page_id
     consultation_services.attachment_delete(actor=request.user, attachment=attachment)
     messages.success(request, "Document removed.")
@@ -213,8 +212,8 @@ def attachment_delete(request: HttpRequest, attachment_id: int) -> HttpResponse:
 
 
 @require_GET
+@require_permission_or_404(can_moderate)
 def moderation_desk(request: HttpRequest) -> HttpResponse:
-    _require(can_moderate, request)
     queue = request.GET.get("queue", "pending")
     if queue not in selectors.QUEUES:
         queue = "pending"
@@ -239,8 +238,8 @@ def moderation_desk(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @ratelimit(key="user", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_moderate)
 def moderation_bulk(request: HttpRequest) -> HttpResponse:
-    _require(can_moderate, request)
     ids = [pk for pk in map(ascii_int, request.POST.getlist("comment")) if pk is not None]
     form = BulkForm(request.POST, comment_ids=ids)
     queue = request.POST.get("queue", "pending")
@@ -288,14 +287,14 @@ def _moderated_comment(comment_id: int) -> Comment:
 
 
 @require_GET
+@require_permission_or_404(can_moderate)
 def moderation_comment(request: HttpRequest, comment_id: int) -> HttpResponse:
-    _require(can_moderate, request)
     comment = _moderated_comment(comment_id)
     return render(request, "consultation/staff/moderation_comment.html", _comment_context(comment))
 
 
+@require_permission_or_404(can_moderate)
 def _moderation_post(request, comment_id: int, form_class, form_key: str, service):
-    _require(can_moderate, request)
     comment = _moderated_comment(comment_id)
     queue = selectors.moderation_queue_of(comment)
     form = form_class(request.POST)
@@ -303,7 +302,7 @@ def _moderation_post(request, comment_id: int, form_class, form_key: str, servic
         try:
             service(actor=request.user, comment=comment, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            _errors_into(form, exc)
+            errors_into_form(form, exc)
         else:
             # Straight on to the next comment in the same queue: a surge is worked item by item.
             following = (
@@ -328,6 +327,7 @@ def _moderation_post(request, comment_id: int, form_class, form_key: str, servic
 
 @require_POST
 @ratelimit(key="user", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_moderate)
 def moderation_approve(request: HttpRequest, comment_id: int) -> HttpResponse:
     return _moderation_post(
         request, comment_id, ApproveForm, "approve_form", moderation_services.comment_approve
@@ -336,6 +336,7 @@ def moderation_approve(request: HttpRequest, comment_id: int) -> HttpResponse:
 
 @require_POST
 @ratelimit(key="user", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_moderate)
 def moderation_reject(request: HttpRequest, comment_id: int) -> HttpResponse:
     return _moderation_post(
         request, comment_id, RejectForm, "reject_form", moderation_services.comment_reject
@@ -344,6 +345,7 @@ def moderation_reject(request: HttpRequest, comment_id: int) -> HttpResponse:
 
 @require_POST
 @ratelimit(key="user", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_moderate)
 def moderation_redact(request: HttpRequest, comment_id: int) -> HttpResponse:
     return _moderation_post(
         request, comment_id, RedactForm, "redact_form", moderation_services.comment_redact
@@ -352,9 +354,10 @@ def moderation_redact(request: HttpRequest, comment_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_block_users)
+@require_recent_authentication
 def participant_block(request: HttpRequest, user_id: int) -> HttpResponse:
-    _require(can_block_users, request)
-    person = get_object_or_404(User, pk=user_id)
+    person = found_or_404(selectors.participant_for_moderation(user_id=user_id))
     active = ParticipantBlock.objects.filter(user=person, lifted_at__isnull=True).first()
     form = BlockForm(request.POST or None)
     unblock_form = UnblockForm(request.POST or None) if active else None
@@ -371,7 +374,7 @@ def participant_block(request: HttpRequest, user_id: int) -> HttpResponse:
                         actor=request.user, user=person, reason=bound.cleaned_data["reason"]
                     )
             except (ValidationError, PermissionDenied) as exc:
-                _errors_into(bound, exc)
+                errors_into_form(bound, exc)
             else:
                 messages.success(
                     request,
@@ -397,8 +400,8 @@ def participant_block(request: HttpRequest, user_id: int) -> HttpResponse:
 
 
 @require_GET
+@require_permission_or_404(can_moderate)
 def moderation_audit(request: HttpRequest) -> HttpResponse:
-    _require(can_moderate, request)
     form = AuditFilterForm(request.GET or None)
     filters = {}
     if form.is_bound and form.is_valid():

@@ -17,30 +17,18 @@ from django_ratelimit.decorators import ratelimit
 from consultation import selectors
 from consultation.comment_html import comment_threads_html
 from consultation.forms import CommentForm, ReportForm
-from consultation.models import Attachment, Comment, Consultation
+from consultation.models import Comment, Consultation
 from consultation.page_history import page_has_changes
 from consultation.services import comments as comment_services
 from consultation.services.notifications import reply_emails_unsubscribe, unsubscribe_user_id
 from consultation.statements.selectors import activity_for_consultation as statements_activity_for
+from talklondon.guards import errors_into_form
 from talklondon.page_cache import cache_anonymous_page
-from talklondon.permissions import participation_problem
+from talklondon.permissions import can_reply_to, participation_problem
 
 # Anonymous visitors share pages rendered at most a few seconds ago (talklondon.page_cache).
 # The services that change what these pages show invalidate the same namespaces
 # (consultation.services.cache).
-
-
-def _errors_into(form, exc: ValidationError | PermissionDenied) -> None:
-    """Put a service's error into the form so the GOV.UK error summary shows it."""
-    if isinstance(exc, ValidationError):
-        if hasattr(exc, "error_dict"):
-            for name, errors in exc.message_dict.items():
-                form.add_error(name if name in form.fields else None, errors)
-            return
-        for message in exc.messages:
-            form.add_error(None, message)
-        return
-    form.add_error(None, str(exc) or "You cannot do that.")
 
 
 def _participation(request) -> str | None:
@@ -162,7 +150,7 @@ def proposal_page(request: HttpRequest, slug: str, page_slug: str) -> HttpRespon
                     user=request.user, page=page, text=form.cleaned_data["body"]
                 )
             except (ValidationError, PermissionDenied) as exc:
-                _errors_into(form, exc)
+                errors_into_form(form, exc)
                 status = 403 if isinstance(exc, PermissionDenied) else 200
             else:
                 return _after_post(request, comment)
@@ -192,9 +180,6 @@ def _comment_visible_or_404(request, comment_id: int) -> Comment:
     comment = selectors.comment_get_public(comment_id=comment_id, user=request.user)
     if comment is None:
         raise Http404
-    own = request.user.is_authenticated and comment.author_id == request.user.pk
-    if comment.status != Comment.Status.PUBLISHED and not own:
-        raise Http404
     return comment
 
 
@@ -207,9 +192,7 @@ def _sign_in_first(request):
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user_or_ip", rate="20/m", method="POST", block=True)
 def comment_reply(request: HttpRequest, comment_id: int) -> HttpResponse:
-    comment = selectors.comment_get_public(comment_id=comment_id, user=request.user)
-    if comment is None:
-        raise Http404
+    comment = _comment_visible_or_404(request, comment_id)
     if (response := _sign_in_first(request)) is not None:
         return response
     form = CommentForm(request.POST or None)
@@ -223,11 +206,11 @@ def comment_reply(request: HttpRequest, comment_id: int) -> HttpResponse:
                 reply_to_id=comment.pk,
             )
         except (ValidationError, PermissionDenied) as exc:
-            _errors_into(form, exc)
+            errors_into_form(form, exc)
             status = 403 if isinstance(exc, PermissionDenied) else 200
         else:
             return _after_post(request, reply)
-    replyable = comment.status == Comment.Status.PUBLISHED and not comment.is_deleted
+    replyable = can_reply_to(request.user, comment)
     return render(
         request,
         "consultation/comment_reply.html",
@@ -259,7 +242,7 @@ def comment_edit(request: HttpRequest, comment_id: int) -> HttpResponse:
                 user=request.user, comment=comment, text=form.cleaned_data["body"]
             )
         except (ValidationError, PermissionDenied) as exc:
-            _errors_into(form, exc)
+            errors_into_form(form, exc)
             status = 403 if isinstance(exc, PermissionDenied) else 200
         else:
             if comment.status == Comment.Status.PENDING:
@@ -280,8 +263,8 @@ def comment_edit(request: HttpRequest, comment_id: int) -> HttpResponse:
 def comment_delete(request: HttpRequest, comment_id: int) -> HttpResponse:
     if (response := _sign_in_first(request)) is not None:
         return response
-    comment = selectors.comment_get_public(comment_id=comment_id, user=request.user)
-    if comment is None or comment.author_id != request.user.pk:
+    comment = _comment_visible_or_404(request, comment_id)
+    if comment.author_id != request.user.pk:
         raise Http404
     error = ""
     if request.method == "POST":
@@ -317,7 +300,7 @@ def comment_report(request: HttpRequest, comment_id: int) -> HttpResponse:
                 details=form.cleaned_data["details"],
             )
         except (ValidationError, PermissionDenied) as exc:
-            _errors_into(form, exc)
+            errors_into_form(form, exc)
             status = 403 if isinstance(exc, PermissionDenied) else 200
         else:
             messages.success(
@@ -368,7 +351,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_GET
 def attachment_download(request: HttpRequest, attachment_id: int) -> HttpResponse:
-    attachment = Attachment.objects.select_related("page").filter(pk=attachment_id).first()
+    attachment = selectors.attachment_get_public(attachment_id=attachment_id)
     if attachment is None:
         raise Http404
     try:

@@ -1,8 +1,14 @@
 """Forms for accounts: allauth's sign-in and sign-up in our words, the profile, and deletion."""
 
+from allauth.account.adapter import get_adapter
+from allauth.account.app_settings import EmailVerificationMethod
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
+from allauth.account.internal.flows.login import perform_login
+from allauth.account.internal.flows.signup import complete_signup
+from allauth.account.internal.userkit import filter_users_by_email
+from allauth.account.models import Login
 from django import forms
 
 from talklondon.areas import borough_choices
@@ -99,6 +105,25 @@ class SignupForm(AllauthSignupForm):
 
     def clean_display_name(self):
         return display_name_clean(self.cleaned_data.get("display_name", ""))
+
+    # Sign-up must not tell anyone which addresses have accounts. allauth hides that only when
+    # verification is mandatory for signing in; here people may sign in before verifying, so a
+    # sign-up (new or existing address) always ends on "Check your email" without signing in:
+    # a new address gets its confirmation link (which signs them in), an existing one an email
+    # to its owner saying they already have an account.
+
+    def validate_unique_email(self, value) -> str:
+        self.account_already_exists = bool(filter_users_by_email(value))
+        return get_adapter().validate_unique_email(value)
+
+    def try_save(self, request):
+        mandatory = EmailVerificationMethod.MANDATORY
+        if self.account_already_exists:
+            email = self.cleaned_data.get("email")
+            login = Login(user=None, email=email, signup=True, email_verification=mandatory)
+            return None, perform_login(request, login)
+        user = self.save(request)
+        return user, complete_signup(request, user=user, email_verification=mandatory)
 
 
 class ProfileForm(forms.Form):

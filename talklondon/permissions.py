@@ -1,5 +1,14 @@
-"""Plain predicates for who may do what. Views call them; services check them again."""
+"""Plain predicates for who may do what. Views call them; services check them again.
 
+A staff capability needs two things: the role's permission, and that *this session* passed
+multi-factor authentication (allauth's record of the methods used to sign in). The second is
+checked here, in the predicates themselves, so it holds on every URL that asks, not only under
+/staff/. StaffAccessMiddleware binds each request's session to its user (`bind_session`);
+a user object that never came from a web request (a Celery task, a management command) has no
+session to check and is judged by its roles alone.
+"""
+
+from allauth.account.authentication import get_authentication_records
 from allauth.account.models import EmailAddress
 
 ROLE_MODERATOR = "Moderator"
@@ -21,7 +30,36 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
 STAFF_ROLES = tuple(ROLE_PERMISSIONS)
 
 
-def _has(user, codename: str) -> bool:
+# Set on request.user by bind_session: did this session pass MFA?
+SESSION_MFA_ATTR = "_talklondon_session_mfa"
+
+
+def session_passed_mfa(request) -> bool:
+    """This session was authenticated with a second factor (at sign-in or since)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return False
+    return any(
+        record.get("method") == "mfa" for record in get_authentication_records(request, user)
+    )
+
+
+def bind_session(request) -> bool:
+    """Tell the predicates what this request's session proved about request.user; returns
+    whether it passed MFA."""
+    user = request.user
+    passed = session_passed_mfa(request)
+    if user.is_authenticated:
+        setattr(user, SESSION_MFA_ATTR, passed)
+    return passed
+
+
+def mfa_in_session(user) -> bool:
+    """False only for a web session that has not passed MFA (see the module docstring)."""
+    return getattr(user, SESSION_MFA_ATTR, True)
+
+
+def _holds(user, codename: str) -> bool:
     return bool(
         user is not None
         and user.is_authenticated
@@ -30,13 +68,33 @@ def _has(user, codename: str) -> bool:
     )
 
 
-def is_staff_member(user) -> bool:
-    """Anyone holding a MOPAC staff role (or a superuser)."""
+def _has(user, codename: str) -> bool:
+    return _holds(user, codename) and mfa_in_session(user)
+
+
+def has_staff_role(user) -> bool:
+    """Holds a MOPAC staff role (or is a superuser), whatever this session has proved."""
     if user is None or not user.is_authenticated or not user.is_active:
         return False
     if user.is_superuser:
         return True
-    return any(_has(user, codename) for perms in ROLE_PERMISSIONS.values() for codename in perms)
+    return any(_holds(user, codename) for perms in ROLE_PERMISSIONS.values() for codename in perms)
+
+
+def is_staff_member(user) -> bool:
+    """Anyone holding a MOPAC staff role (or a superuser) in a session that passed MFA."""
+    return has_staff_role(user) and mfa_in_session(user)
+
+
+def can_use_django_admin(user) -> bool:
+    """Django admin is an operator's tool: superusers, in a session that passed MFA."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and user.is_superuser
+        and mfa_in_session(user)
+    )
 
 
 def can_moderate(user) -> bool:
@@ -135,3 +193,54 @@ def holds_staff_role(user) -> bool:
 def can_oversee_personal_data(user) -> bool:
     """The data protection officer: sees every identified export, who asked and why."""
     return _has(user, "oversee_personal_data")
+
+
+# --- Object rules -------------------------------------------------------------------------------
+
+
+def can_read_comment(user, comment) -> bool:
+    """A published comment is anyone's to read; any other state only its author's.
+
+    Held, pending and removed text often carries the personal data it was held for, so the
+    moderators read it on their desk, never through the participants' routes.
+    """
+    from consultation.models import Comment
+
+    if comment.status == Comment.Status.PUBLISHED:
+        return True
+    return bool(user is not None and user.is_authenticated and comment.author_id == user.pk)
+
+
+def can_reply_to(user, comment) -> bool:
+    """Replies go under published comments that are still there. Whether this person may take
+    part at all is participation_problem's question, answered on the page in its own words."""
+    from consultation.models import Comment
+
+    return (
+        can_read_comment(user, comment)
+        and comment.status == Comment.Status.PUBLISHED
+        and not comment.is_deleted
+    )
+
+
+def can_approve_release(user, release) -> bool:
+    """The two-person rule: a Statistics publisher approves a prepared draft that they neither
+    prepared nor uploaded any return for."""
+    from anpr_info.models import Release
+
+    return bool(
+        can_manage_releases(user)
+        and release.status == Release.Status.DRAFT
+        and release.prepared_by_id is not None
+        and release.prepared_by_id != user.pk
+        and not release.submissions.filter(uploaded_by_id=user.pk).exists()
+    )
+
+
+def can_preview_results(user) -> bool:
+    """May read a consultation's results page before it is published."""
+    return can_manage_consultations(user) or can_view_results(user)
+
+
+def can_see_results(user, consultation) -> bool:
+    return consultation.results_published_at is not None or can_preview_results(user)

@@ -257,8 +257,14 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "Talk London: "
+# Sign-up and password reset answer the same for a new and an existing address; the owner of
+# an existing one is emailed (talklondon.forms.SignupForm keeps this with optional verification).
+ACCOUNT_PREVENT_ENUMERATION = True
+# Nobody can lock an account out: failed sign-ins are counted per client and per address from
+# that client (talklondon.adapters), and the owner can always get in with an emailed code.
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "5/5m/ip,5/5m/key",
+    "login_failed": "20/5m/ip,5/5m/key",
     "signup": "10/h/ip",
     "confirm_email": "1/3m/key",
     "reset_password": "5/h/ip,3/h/key",
@@ -267,6 +273,10 @@ ACCOUNT_RATE_LIMITS = {
     "manage_email": "10/m/user",
     "reauthenticate": "10/m/user",
 }
+# Staff sessions are signed out after this many idle minutes (talklondon.middleware).
+STAFF_SESSION_IDLE_MINUTES = env_int("STAFF_SESSION_IDLE_MINUTES", 30)
+# The most sensitive staff actions need a sign-in or re-authentication this recent (seconds).
+ACCOUNT_REAUTHENTICATION_TIMEOUT = env_int("STAFF_REAUTHENTICATION_SECONDS", 300)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Talk London"
 MFA_TOTP_TOLERANCE = 1

@@ -15,6 +15,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from consultation.selectors import consultation_list_public
 from talklondon import permissions, personal_data
+from talklondon.guards import require_permission_or_404
 from talklondon.page_cache import cache_anonymous_page
 from talklondon.problems import Problem, problem_response
 
@@ -58,6 +59,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@require_permission_or_404(permissions.is_staff_member)
 def staff_home(request: HttpRequest) -> HttpResponse:
     user = request.user
     context = {

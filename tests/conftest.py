@@ -1,14 +1,16 @@
 """Shared fixtures. Tests run the real outbox path; delivery goes to Django's locmem outbox."""
 
 import logging
+import time
 from contextlib import contextmanager
 
 import pytest
+from allauth.mfa.models import Authenticator
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.test import TestCase
+from django.test import Client, TestCase
 
 from talklondon.celery import app as celery_app
 from tests import factories
@@ -89,6 +91,33 @@ def _capture(cls, *, using=DEFAULT_DB_ALIAS, execute=False):
 BaseDatabaseWrapper.on_commit = _on_commit
 transaction.Atomic.__exit__ = _atomic_exit
 TestCase.captureOnCommitCallbacks = classmethod(_capture)
+
+
+# --- force_login as allauth signs people in ---------------------------------------------------
+# Staff capabilities need MFA in *this session* (allauth's record of the methods used). A real
+# sign-in by someone with an authenticator always passes that step, so force_login records it
+# too; tests of a password-only session use tests.talklondon.helpers.force_login_without_mfa.
+original_force_login = Client.force_login
+
+
+def _force_login_as_allauth(self, user, backend=None):
+    original_force_login(self, user, backend)
+    authenticator = Authenticator.objects.filter(
+        user_id=user.pk, type=Authenticator.Type.TOTP
+    ).first()
+    if authenticator is None:
+        return
+    now = time.time()
+    session = self.session
+    session["account_authentication_methods"] = [
+        {"method": "password", "at": now},
+        {"method": "mfa", "at": now, "id": authenticator.pk, "type": "totp"},
+    ]
+    session["account_authentication_methods_user"] = str(user.pk)
+    session.save()
+
+
+Client.force_login = _force_login_as_allauth
 
 
 @pytest.fixture(autouse=True)

@@ -1,25 +1,24 @@
 """Staff analysis pages: the landing page, and the per-survey dashboard with cross-tabulation."""
 
-from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from consultation.analysis import selectors
 from consultation.analysis.figures import crosstab, crosstab_choices, survey_figures
 from consultation.analysis.forms import CrossTabForm
 from consultation.analysis.permissions import can_use_analysis, can_use_exports
-from consultation.surveys.models import Response, Survey
+from consultation.surveys.models import Response
 from consultation.surveys.response_selectors import likely_duplicate_responses
-from consultation.surveys.selectors import DUPLICATE_CHOICES
+from consultation.surveys.selectors import DUPLICATE_CHOICES, survey_for_staff
+from talklondon.guards import found_or_404, require_permission_or_404
 from talklondon.permissions import can_manage_consultations, can_view_results
 
 
 @require_GET
+@require_permission_or_404(can_use_analysis)
 def index(request):
     """What this person can do here: dashboards, free text, results pages and exports."""
     user = request.user
-    if not can_use_analysis(user):
-        raise Http404
     return render(
         request,
         "analysis/index.html",
@@ -33,10 +32,9 @@ def index(request):
 
 
 @require_GET
+@require_permission_or_404(can_view_results)
 def survey_dashboard(request, survey_id: int):
-    if not can_view_results(request.user):
-        raise Http404
-    survey = get_object_or_404(Survey.objects.select_related("consultation"), pk=survey_id)
+    survey = found_or_404(survey_for_staff(survey_id=survey_id))
     channel = request.GET.get("channel", "")
     if channel not in Response.Channel.values:
         channel = ""

@@ -3,10 +3,11 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
+from consultation.analysis import selectors as analysis_selectors
 from consultation.analysis.figures import results_anchors
 from consultation.analysis.forms import ResultsPageForm, ResultsRevisionForm
 from consultation.analysis.models import ResultsPage, ResultsRelease
@@ -17,17 +18,18 @@ from consultation.analysis.services.results import (
     results_page_unpublish,
 )
 from consultation.models import Consultation
+from consultation.selectors import consultation_for_staff
+from talklondon.guards import found_or_404, require_permission_or_404
 from talklondon.permissions import can_manage_consultations
 
 
 def _consultation(request, consultation_id: int) -> Consultation:
-    if not can_manage_consultations(request.user):
-        raise Http404
-    return get_object_or_404(Consultation, pk=consultation_id)
+    return found_or_404(consultation_for_staff(consultation_id=consultation_id))
 
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user_or_ip", rate="20/m", method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def results_edit(request, consultation_id: int):
     consultation = _consultation(request, consultation_id)
     page = ResultsPage.objects.filter(consultation=consultation).first()
@@ -81,6 +83,7 @@ def results_edit(request, consultation_id: int):
 
 @require_POST
 @ratelimit(key="user_or_ip", rate="10/m", method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def results_publish(request, consultation_id: int):
     consultation = _consultation(request, consultation_id)
     try:
@@ -97,6 +100,7 @@ def results_publish(request, consultation_id: int):
 
 @require_POST
 @ratelimit(key="user_or_ip", rate="10/m", method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def results_unpublish(request, consultation_id: int):
     consultation = _consultation(request, consultation_id)
     try:
@@ -142,7 +146,9 @@ def results_revise(request, consultation_id: int):
 @ratelimit(key="user_or_ip", rate="10/m", method="POST", block=True)
 def results_revision_publish(request, consultation_id: int, version: int):
     consultation = _consultation(request, consultation_id)
-    release = get_object_or_404(ResultsRelease, consultation=consultation, version=version)
+    release = found_or_404(
+        analysis_selectors.results_release_for_staff(consultation=consultation, version=version)
+    )
     try:
         release_services.results_revision_publish(actor=request.user, release=release)
     except PermissionDenied:

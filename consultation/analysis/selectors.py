@@ -164,3 +164,36 @@ def suggestions_for_question(question, *, n_themes: int = 6):
         suggestions = suggest_themes(texts[::step], n_themes=n_themes, random_state=0)
         cache.set(key, suggestions, FREE_TEXT_CACHE_SECONDS)
     return suggestions
+
+
+# --- Objects by id, for the routes that take one ---------------------------------------------
+
+
+def theme_for_staff(*, theme_id: int) -> Theme | None:
+    """A free-text theme (Analysts, by the staff guard, may reach every one)."""
+    return Theme.objects.filter(pk=theme_id, dataset_key=TEXT_DATASET).first()
+
+
+def results_consultation_get(*, slug: str, user):
+    """The consultation whose results this person may see: published ones for everyone,
+    unpublished ones as a preview for those who may preview (can_see_results)."""
+    from consultation.models import Consultation
+    from talklondon.permissions import can_see_results
+
+    consultation = Consultation.objects.filter(slug=slug).first()
+    if consultation is None or not can_see_results(user, consultation):
+        return None
+    return consultation
+
+
+def results_release_for_staff(*, consultation, version: int):
+    """A version (draft or published) of a consultation's results, for its managers' pages."""
+    from consultation.analysis.models import ResultsRelease
+
+    return ResultsRelease.objects.filter(consultation=consultation, version=version).first()
+
+
+def results_survey_get(*, consultation, survey_id: int):
+    from consultation.surveys.models import Survey
+
+    return Survey.objects.filter(pk=survey_id, consultation=consultation).first()

@@ -1,5 +1,6 @@
 """Staff pages for exports: request, "My exports", status, download. Thin: form → service."""
 
+from allauth.core.exceptions import ReauthenticationRequired
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -18,27 +19,15 @@ from consultation.analysis.services.exports import (
     export_stream_response,
     stream_max_rows,
 )
+from talklondon.guards import errors_into_form, recently_authenticated, require_permission_or_404
 from talklondon.permissions import can_export_anonymised, can_export_identified
-
-
-def _require_exports(user) -> None:
-    if not can_use_exports(user):
-        raise Http404
-
-
-def _form_errors_from(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, messages in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user_or_ip", rate="10/m", method="POST", block=True)
+@require_permission_or_404(can_use_exports)
 def export_create(request):
     user = request.user
-    _require_exports(user)
     form = ExportRequestForm(
         request.POST or None,
         can_anonymised=can_export_anonymised(user),
@@ -46,6 +35,9 @@ def export_create(request):
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        if data["kind"] == KIND_IDENTIFIED and not recently_authenticated(request):
+            # Identified data: allauth asks the requester to confirm it is them, then replays.
+            raise ReauthenticationRequired
         try:
             record = export_request(
                 user=user,
@@ -58,7 +50,7 @@ def export_create(request):
         except PermissionDenied:
             raise Http404 from None
         except ValidationError as exc:
-            _form_errors_from(form, exc)
+            errors_into_form(form, exc)
         else:
             if record.delivery == ExportRecord.Delivery.STREAM:
                 try:
@@ -74,8 +66,8 @@ def export_create(request):
 
 
 @require_GET
+@require_permission_or_404(can_use_exports)
 def export_list(request):
-    _require_exports(request.user)
     exports = selectors.export_list_for_requester(user=request.user)
     return render(request, "analysis/export_list.html", {"exports": exports})
 
@@ -88,16 +80,16 @@ def _own_export(request, pk: int) -> ExportRecord:
 
 
 @require_GET
+@require_permission_or_404(can_use_exports)
 def export_detail(request, pk: int):
-    _require_exports(request.user)
     record = _own_export(request, pk)
     return render(request, "analysis/export_detail.html", {"export": record})
 
 
 @require_GET
+@require_permission_or_404(can_use_exports)
 def export_status(request, pk: int):
     """Progress as JSON, for the status page's polling script."""
-    _require_exports(request.user)
     record = _own_export(request, pk)
     return JsonResponse(
         {
@@ -112,8 +104,8 @@ def export_status(request, pk: int):
 
 
 @require_GET
+@require_permission_or_404(can_use_exports)
 def export_download(request, pk: int):
-    _require_exports(request.user)
     try:
         handle, record = export_file_open(user=request.user, export_id=pk)
     except PermissionDenied:
@@ -129,8 +121,8 @@ def export_download(request, pk: int):
 
 
 @require_GET
+@require_permission_or_404(can_use_exports)
 def export_manifest(request, pk: int):
-    _require_exports(request.user)
     try:
         record, body = export_manifest_get(user=request.user, export_id=pk)
     except PermissionDenied:

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
@@ -37,14 +37,13 @@ from consultation.analysis.text.search import text_search
 from consultation.analysis.text.themes import ThemeSuggestion
 from consultation.surveys.free_text import WITHHELD, answer_review, withheld_q
 from talklondon.converters import ascii_int
+from talklondon.guards import errors_into_form, found_or_404, require_permission_or_404
 
 PAGE_SIZE = 50
 REJECTED_SESSION_KEY = "analysis_rejected_suggestions"
 
 
 def _question(request, question_id: int):
-    if not can_analyse_text(request.user):
-        raise Http404
     question = selectors.text_question_get(question_id)
     if question is None:
         raise Http404
@@ -52,21 +51,11 @@ def _question(request, question_id: int):
 
 
 def _theme(request, theme_id: int) -> tuple[Theme, object]:
-    if not can_analyse_text(request.user):
-        raise Http404
-    theme = get_object_or_404(Theme, pk=theme_id, dataset_key=selectors.TEXT_DATASET)
+    theme = found_or_404(selectors.theme_for_staff(theme_id=theme_id))
     question = selectors.text_question_get(int(theme.question_key))
     if question is None:
         raise Http404
     return theme, question
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _context(question, **extra) -> dict:
@@ -79,6 +68,7 @@ def _context(question, **extra) -> dict:
 
 
 @require_GET
+@require_permission_or_404(can_analyse_text)
 def text_answers(request, question_id: int):
     """Answers to an open question: search, filter by theme or campaign group, tag."""
     question = _question(request, question_id)
@@ -127,6 +117,7 @@ def text_answers(request, question_id: int):
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user_or_ip", rate="60/m", method="POST", block=True)
+@require_permission_or_404(can_analyse_text)
 def text_answer_review(request, question_id: int, answer_id: int):
     """Review an answer withheld because it may hold personal data: release it, or release it
     with the personal data edited out."""
@@ -145,9 +136,7 @@ def text_answer_review(request, question_id: int, answer_id: int):
                     text=form.cleaned_data["text"] if edit else None,
                 )
             except (ValidationError, PermissionDenied) as exc:
-                _form_errors(
-                    form, exc if isinstance(exc, ValidationError) else ValidationError(str(exc))
-                )
+                errors_into_form(form, exc)
             else:
                 messages.success(request, "The answer has been reviewed and is shown again.")
                 return redirect("analysis_staff:text_answers", question.pk)
@@ -169,6 +158,7 @@ def _safe_next(request, question) -> str:
 
 @require_POST
 @ratelimit(key="user_or_ip", rate="60/m", method="POST", block=True)
+@require_permission_or_404(can_analyse_text)
 def text_tag(request, question_id: int):
     """Tag (or untag) the selected answers with a theme: always a person's decision."""
     question = _question(request, question_id)
@@ -199,6 +189,7 @@ def text_tag(request, question_id: int):
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user_or_ip", rate="30/m", method="POST", block=True)
+@require_permission_or_404(can_analyse_text)
 def text_themes(request, question_id: int):
     """The question's codebook: themes with counts, and a form to add one."""
     question = _question(request, question_id)
@@ -215,7 +206,7 @@ def text_themes(request, question_id: int):
         except PermissionDenied:
             raise Http404 from None
         except ValidationError as exc:
-            _form_errors(form, exc)
+            errors_into_form(form, exc)
         else:
             messages.success(request, f"Added the theme ‘{theme.name}’.")
             return redirect("analysis_staff:text_themes", question_id=question.pk)
@@ -224,6 +215,7 @@ def text_themes(request, question_id: int):
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user_or_ip", rate="30/m", method="POST", block=True)
+@require_permission_or_404(can_analyse_text)
 def theme_edit(request, theme_id: int):
     theme, question = _theme(request, theme_id)
     form = ThemeForm(
@@ -240,7 +232,7 @@ def theme_edit(request, theme_id: int):
         except PermissionDenied:
             raise Http404 from None
         except ValidationError as exc:
-            _form_errors(form, exc)
+            errors_into_form(form, exc)
         else:
             messages.success(request, "Theme saved.")
             return redirect("analysis_staff:text_themes", question_id=question.pk)
@@ -249,6 +241,7 @@ def theme_edit(request, theme_id: int):
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user_or_ip", rate="30/m", method="POST", block=True)
+@require_permission_or_404(can_analyse_text)
 def theme_remove(request, theme_id: int):
     """Confirm, then delete a theme and its tags."""
     theme, question = _theme(request, theme_id)
@@ -272,6 +265,7 @@ def _rejected(request, question) -> set[str]:
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user_or_ip", rate="30/m", method="POST", block=True)
+@require_permission_or_404(can_analyse_text)
 def text_suggestions(request, question_id: int):
     """Suggested themes with top terms and quotes; a person accepts (renaming) or rejects each."""
     question = _question(request, question_id)
@@ -331,6 +325,7 @@ def text_suggestions(request, question_id: int):
 
 
 @require_GET
+@require_permission_or_404(can_analyse_text)
 def text_campaigns(request, question_id: int):
     """Groups of near-identical answers, largest first; every answer stays in the data."""
     question = _question(request, question_id)

@@ -9,12 +9,13 @@ preview of unpublished results computes the same protection from the responses a
 import json
 
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.decorators import ratelimit
 
+from consultation.analysis import selectors
 from consultation.analysis.models import ResultsPage
 from consultation.analysis.results_tables import (
     download_rows,
@@ -27,23 +28,23 @@ from consultation.analysis.services.notifications import (
     results_unsubscribe_user_id,
 )
 from consultation.analysis.services.releases import latest_published_release
-from consultation.models import Consultation
 from talklondon.disclosure import CONFIDENTIAL_NOTE, ROUNDING_NOTE
 from talklondon.disclosure.downloads import datapackage, tidy_csv
-from talklondon.permissions import can_manage_consultations, can_view_results
+from talklondon.guards import found_or_404
+from talklondon.permissions import can_preview_results
 
 NOTE = f"{CONFIDENTIAL_NOTE} {ROUNDING_NOTE}"
 
 
 def _consultation(request, slug: str):
-    """(consultation, its published release or None for a staff preview); 404 if the public
-    may not see it."""
-    consultation = get_object_or_404(Consultation, slug=slug)
+    """(consultation, its published release or None for a staff preview); 404 if this person
+    may not see it (the visibility rule is talklondon.permissions.can_see_results)."""
+    consultation = found_or_404(selectors.results_consultation_get(slug=slug, user=request.user))
     if consultation.results_published_at is not None:
         release = latest_published_release(consultation)
         if release is not None:
             return consultation, release
-    if can_manage_consultations(request.user) or can_view_results(request.user):
+    if can_preview_results(request.user):
         return consultation, None
     raise Http404
 
@@ -83,13 +84,13 @@ def _table(request, slug: str, survey_id: int, number: int, *, by_borough: bool)
     if table is None or (by_borough and table["row_label"] != "Borough"):
         raise Http404
     suffix = "-by-borough" if by_borough else ""
-    return release, table, version, f"{consultation.slug}-q{number}{suffix}"
+    return consultation, release, table, version, f"{consultation.slug}-q{number}{suffix}"
 
 
 @require_GET
 def results_table(request, slug: str, survey_id: int, number: int, by_borough: bool = False):
     """One question's figures as a tidy CSV: a header row and one row per figure."""
-    _release, table, _version, name = _table(
+    _found, _release, table, _version, name = _table(
         request, slug, survey_id, number, by_borough=by_borough
     )
     header, rows = download_rows(table, by_borough=by_borough)
@@ -107,8 +108,9 @@ def results_table_by_borough(request, slug: str, survey_id: int, number: int):
 @require_GET
 def results_datapackage(request, slug: str, survey_id: int, number: int, by_borough: bool = False):
     """The Frictionless Data Package descriptor beside a question's CSV."""
-    release, table, version, name = _table(request, slug, survey_id, number, by_borough=by_borough)
-    consultation = release.consultation if release else get_object_or_404(Consultation, slug=slug)
+    consultation, release, table, version, name = _table(
+        request, slug, survey_id, number, by_borough=by_borough
+    )
     header, _rows = download_rows(table, by_borough=by_borough)
     csv_url = reverse(
         "results:table_by_borough" if by_borough else "results:table",

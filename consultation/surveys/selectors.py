@@ -542,3 +542,42 @@ def likely_duplicates(
                     )
                     break
     return list(found.values())[:limit]
+
+
+# --- Objects by id, for the routes that take one ---------------------------------------------
+# Every route that takes an id fetches through one of these and answers 404 for None. Surveys
+# have no private states: respondents may open any survey by its slug, and consultation
+# managers (the staff guard) every survey, section, question, option and response.
+
+
+def survey_get_public(*, slug: str) -> Survey | None:
+    """A survey the public may reach: published ones only (a draft is for its builders)."""
+    return (
+        Survey.objects.select_related("consultation")
+        .filter(slug=slug, published_at__isnull=False)
+        .first()
+    )
+
+
+def survey_for_staff(*, survey_id: int) -> Survey | None:
+    return Survey.objects.select_related("consultation").filter(pk=survey_id).first()
+
+
+def section_for_staff(*, section_id: int) -> Section | None:
+    return Section.objects.select_related("survey__consultation").filter(pk=section_id).first()
+
+
+def question_for_staff(*, question_id: int) -> Question | None:
+    return (
+        Question.objects.select_related("section__survey__consultation")
+        .filter(pk=question_id)
+        .first()
+    )
+
+
+def option_for_staff(*, option_id: int) -> Option | None:
+    return Option.objects.select_related("question__section__survey").filter(pk=option_id).first()
+
+
+def response_for_staff(*, response_id: int) -> Response | None:
+    return Response.objects.select_related("survey").filter(pk=response_id).first()

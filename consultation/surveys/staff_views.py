@@ -8,12 +8,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
-from consultation.surveys import services
+from consultation.surveys import selectors, services
 from consultation.surveys.forms import (
     AnswersForm,
     ConditionForm,
@@ -23,7 +23,7 @@ from consultation.surveys.forms import (
     SurveyForm,
     condition_description,
 )
-from consultation.surveys.models import Option, Question, Response, Section, Survey
+from consultation.surveys.models import Question, Response, Survey
 from consultation.surveys.selectors import (
     answers_summary,
     likely_duplicates,
@@ -38,25 +38,14 @@ from consultation.surveys.views import (
     staged_update,
     visible_sections,
 )
+from talklondon.guards import errors_into_form, found_or_404, require_permission_or_404
 from talklondon.permissions import can_manage_consultations, can_view_results
 
 STAFF_RATE = "120/m"
 
 
-def _require(allowed: bool) -> None:
-    # Staff pages are private: a missing role looks the same as a missing page.
-    if not allowed:
-        raise Http404
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            for message in errors:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
+def can_build_or_read_surveys(user) -> bool:
+    return can_manage_consultations(user) or can_view_results(user)
 
 
 def _form_page(
@@ -78,10 +67,9 @@ def _builder_url(survey_id: int) -> str:
 
 
 @require_GET
+@require_permission_or_404(can_build_or_read_surveys)
 def survey_list(request: HttpRequest) -> HttpResponse:
     manager = can_manage_consultations(request.user)
-    analyst = can_view_results(request.user)
-    _require(manager or analyst)
     surveys = (
         Survey.objects.select_related("consultation")
         .annotate(submitted=Count("responses", filter=Q(responses__status="submitted")))
@@ -90,20 +78,20 @@ def survey_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "surveys/staff/list.html",
-        {"surveys": surveys, "is_manager": manager, "is_analyst": analyst},
+        {"surveys": surveys, "is_manager": manager, "is_analyst": can_view_results(request.user)},
     )
 
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def survey_create(request: HttpRequest) -> HttpResponse:
-    _require(can_manage_consultations(request.user))
     form = SurveyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             survey = services.survey_create(user=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            errors_into_form(form, exc)
         else:
             # A new survey is empty: go straight on to its first section.
             return redirect("surveys_staff:section_create", survey_id=survey.pk)
@@ -118,9 +106,9 @@ def survey_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def survey_edit(request: HttpRequest, survey_id: int) -> HttpResponse:
-    _require(can_manage_consultations(request.user))
-    survey = get_object_or_404(Survey, pk=survey_id)
+    survey = found_or_404(selectors.survey_for_staff(survey_id=survey_id))
     initial = {
         "consultation": survey.consultation_id,
         "title": survey.title,
@@ -137,7 +125,7 @@ def survey_edit(request: HttpRequest, survey_id: int) -> HttpResponse:
         try:
             services.survey_update(user=request.user, survey=survey, **data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            errors_into_form(form, exc)
         else:
             messages.success(request, "Survey details saved.")
             return redirect(_builder_url(survey.pk))
@@ -151,9 +139,9 @@ def survey_edit(request: HttpRequest, survey_id: int) -> HttpResponse:
 
 
 @require_GET
+@require_permission_or_404(can_manage_consultations)
 def builder(request: HttpRequest, survey_id: int) -> HttpResponse:
-    _require(can_manage_consultations(request.user))
-    survey = get_object_or_404(Survey.objects.select_related("consultation"), pk=survey_id)
+    survey = found_or_404(selectors.survey_for_staff(survey_id=survey_id))
     structure = survey_structure(survey)
     sections = []
     # Q1, Q2… across the whole survey, as on the dashboard, in exports and in results.
@@ -210,9 +198,9 @@ def _act(request, survey_id: int, action, success: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def section_create(request: HttpRequest, survey_id: int) -> HttpResponse:
-    _require(can_manage_consultations(request.user))
-    survey = get_object_or_404(Survey, pk=survey_id)
+    survey = found_or_404(selectors.survey_for_staff(survey_id=survey_id))
     form = SectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         section = services.section_create(user=request.user, survey=survey, **form.cleaned_data)
@@ -229,9 +217,9 @@ def section_create(request: HttpRequest, survey_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def section_edit(request: HttpRequest, section_id: int) -> HttpResponse:
-    _require(can_manage_consultations(request.user))
-    section = get_object_or_404(Section.objects.select_related("survey"), pk=section_id)
+    section = found_or_404(selectors.section_for_staff(section_id=section_id))
     form = SectionForm(
         request.POST or None, initial={"title": section.title, "intro": section.intro}
     )
@@ -249,9 +237,9 @@ def section_edit(request: HttpRequest, section_id: int) -> HttpResponse:
 
 @require_POST
 @ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def section_action(request: HttpRequest, section_id: int) -> HttpResponse:
-    _require(can_manage_consultations(request.user))
-    section = get_object_or_404(Section.objects.select_related("survey"), pk=section_id)
+    section = found_or_404(selectors.section_for_staff(section_id=section_id))
     action = request.POST.get("action")
     if action == "delete":  # removing is confirmed on its own page first
         return redirect("surveys_staff:section_remove", section_id=section.pk)
@@ -268,9 +256,9 @@ def section_action(request: HttpRequest, section_id: int) -> HttpResponse:
 
 @require_POST
 @ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def question_action(request: HttpRequest, question_id: int) -> HttpResponse:
-    _require(can_manage_consultations(request.user))
-    question = get_object_or_404(Question.objects.select_related("section"), pk=question_id)
+    question = found_or_404(selectors.question_for_staff(question_id=question_id))
     action = request.POST.get("action")
     survey_id = question.section.survey_id
     if action == "delete":  # removing is confirmed on its own page first
@@ -285,15 +273,15 @@ def question_action(request: HttpRequest, question_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def option_create(request: HttpRequest, question_id: int) -> HttpResponse:
-    _require(can_manage_consultations(request.user))
-    question = get_object_or_404(Question.objects.select_related("section"), pk=question_id)
+    question = found_or_404(selectors.question_for_staff(question_id=question_id))
     form = OptionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.option_create(user=request.user, question=question, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            errors_into_form(form, exc)
         else:
             messages.success(request, "Option added.")
             if "another" in request.POST:
@@ -310,9 +298,9 @@ def option_create(request: HttpRequest, question_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def option_edit(request: HttpRequest, option_id: int) -> HttpResponse:
-    _require(can_manage_consultations(request.user))
-    option = get_object_or_404(Option.objects.select_related("question__section"), pk=option_id)
+    option = found_or_404(selectors.option_for_staff(option_id=option_id))
     form = OptionForm(request.POST or None, initial={"label": option.label})
     del form.fields["is_other"]
     survey_id = option.question.section.survey_id
@@ -327,9 +315,9 @@ def option_edit(request: HttpRequest, option_id: int) -> HttpResponse:
 
 @require_POST
 @ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def option_action(request: HttpRequest, option_id: int) -> HttpResponse:
-    _require(can_manage_consultations(request.user))
-    option = get_object_or_404(Option.objects.select_related("question__section"), pk=option_id)
+    option = found_or_404(selectors.option_for_staff(option_id=option_id))
     action = request.POST.get("action")
     survey_id = option.question.section.survey_id
     if action == "delete":  # removing is confirmed on its own page first
@@ -401,7 +389,7 @@ def _condition_page(request, *, survey: Survey, question=None, section=None) -> 
                     boolean_value=chosen["boolean_value"],
                 )
             except ValidationError as exc:
-                _form_errors(form, exc)
+                errors_into_form(form, exc)
             else:
                 messages.success(request, "Condition saved.")
                 return redirect(_builder_url(survey.pk))
@@ -421,17 +409,17 @@ def _condition_page(request, *, survey: Survey, question=None, section=None) -> 
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def question_condition(request: HttpRequest, question_id: int) -> HttpResponse:
-    _require(can_manage_consultations(request.user))
-    question = get_object_or_404(Question.objects.select_related("section__survey"), pk=question_id)
+    question = found_or_404(selectors.question_for_staff(question_id=question_id))
     return _condition_page(request, survey=question.section.survey, question=question)
 
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def section_condition(request: HttpRequest, section_id: int) -> HttpResponse:
-    _require(can_manage_consultations(request.user))
-    section = get_object_or_404(Section.objects.select_related("survey"), pk=section_id)
+    section = found_or_404(selectors.section_for_staff(section_id=section_id))
     return _condition_page(request, survey=section.survey, section=section)
 
 
@@ -440,10 +428,10 @@ def section_condition(request: HttpRequest, section_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def preview(request: HttpRequest, survey_id: int, section_id: int | None = None) -> HttpResponse:
     """The survey as a respondent sees it; answers live in the session and are never saved."""
-    _require(can_manage_consultations(request.user))
-    survey = get_object_or_404(Survey.objects.select_related("consultation"), pk=survey_id)
+    survey = found_or_404(selectors.survey_for_staff(survey_id=survey_id))
     structure = survey_structure(survey)
     key = f"survey-preview-{survey.pk}"
     if request.method == "GET" and section_id is None:
@@ -489,9 +477,9 @@ def preview(request: HttpRequest, survey_id: int, section_id: int | None = None)
 
 
 @require_GET
+@require_permission_or_404(can_manage_consultations)
 def preview_check(request: HttpRequest, survey_id: int) -> HttpResponse:
-    _require(can_manage_consultations(request.user))
-    survey = get_object_or_404(Survey, pk=survey_id)
+    survey = found_or_404(selectors.survey_for_staff(survey_id=survey_id))
     structure = survey_structure(survey)
     answers = staged_changes(request, f"survey-preview-{survey.pk}")
     return render(
@@ -511,10 +499,10 @@ def preview_check(request: HttpRequest, survey_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def response_enter(request: HttpRequest, survey_id: int) -> HttpResponse:
     """Type in a paper, email, letter or event response, with likely duplicates flagged."""
-    _require(can_manage_consultations(request.user))
-    survey = get_object_or_404(Survey.objects.select_related("consultation"), pk=survey_id)
+    survey = found_or_404(selectors.survey_for_staff(survey_id=survey_id))
     structure = survey_structure(survey)
     data = request.POST if request.method == "POST" else None
     details = ResponseEntryForm(data, request.FILES or None, initial={"token": uuid.uuid4().hex})
@@ -568,9 +556,9 @@ def response_enter(request: HttpRequest, survey_id: int) -> HttpResponse:
                     )
                 except ValidationError as exc:
                     if hasattr(exc, "error_dict") and set(exc.message_dict) <= {"scan", "channel"}:
-                        _form_errors(details, exc)
+                        errors_into_form(details, exc)
                     else:
-                        _form_errors(answers_form, exc)
+                        errors_into_form(answers_form, exc)
                 except PermissionDenied as exc:
                     raise Http404 from exc
                 else:
@@ -601,10 +589,10 @@ def response_enter(request: HttpRequest, survey_id: int) -> HttpResponse:
 
 
 @require_GET
+@require_permission_or_404(can_manage_consultations)
 def response_scan(request: HttpRequest, response_id: int) -> HttpResponse:
     """Download the scan of a paper response (personal data: managers only, never public)."""
-    _require(can_manage_consultations(request.user))
-    response = get_object_or_404(Response, pk=response_id)
+    response = found_or_404(selectors.response_for_staff(response_id=response_id))
     if not response.scan:
         raise Http404
     return FileResponse(response.scan.open("rb"), as_attachment=True)
@@ -614,9 +602,9 @@ def response_scan(request: HttpRequest, response_id: int) -> HttpResponse:
 
 
 @require_GET
+@require_permission_or_404(can_view_results)
 def results(request: HttpRequest, survey_id: int) -> HttpResponse:
-    _require(can_view_results(request.user))
-    survey = get_object_or_404(Survey.objects.select_related("consultation"), pk=survey_id)
+    survey = found_or_404(selectors.survey_for_staff(survey_id=survey_id))
     channel = request.GET.get("channel", "")
     if channel not in Response.Channel.values:
         channel = ""

@@ -39,13 +39,16 @@ def _sign_up(page, email: str) -> None:
 
 def _londoner_account_journey(page, email: str) -> None:
     _sign_up(page, email)
-    # Verification is optional to sign in, so the new account is signed in straight away.
-    assert_signed_in(page)
+    # "Check your email", whether or not the address already had an account (so the page
+    # tells nobody which addresses are registered); the emailed link signs the Londoner in.
+    assert_signed_out(page)
+    assert page.get_by_role("heading", name="Check your email").is_visible()
     assert User.objects.filter(email=email).exists()
     assert not EmailAddress.objects.get(email=email).verified
 
     verify_email_from_outbox(page, email)
     assert EmailAddress.objects.get(email=email).verified
+    assert_signed_in(page)
     assert_accessible(page)
 
     sign_out(page)

@@ -50,7 +50,10 @@ def _sign_up(page, page_titles, email: str, display_name: str) -> None:
     page.get_by_label("Create a password").fill(PASSWORD)
     page.get_by_label("Confirm your password").fill(PASSWORD)
     _submit(page, "Create account")
-    assert_signed_in(page)
+    # The same page whether or not the address already has an account (no enumeration); the
+    # link in the email confirms the address and signs the new Londoner in.
+    page.wait_for_url("**/accounts/confirm-email/")
+    assert page.get_by_role("heading", name="Check your email").is_visible()
     check_page(page, page_titles)
 
 
@@ -62,6 +65,7 @@ def _verify_email(page, page_titles, email: str) -> None:
     page.get_by_role("button", name=re.compile("confirm", re.I)).click()
     page.wait_for_load_state()
     assert EmailAddress.objects.get(email=email).verified
+    assert_signed_in(page)
     check_page(page, page_titles)
 
 

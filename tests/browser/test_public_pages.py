@@ -35,6 +35,8 @@ PUBLIC_PAGES = [
     ("sign-in", "account_login", 200),
     ("sign-up", "account_signup", 200),
     ("password-reset", "account_reset_password", 200),
+    ("sign-in-code", "account_request_login_code", 200),
+    ("inactive-account", "account_inactive", 200),
     ("anpr-statistics", "anpr_info:dashboard", 200),
     ("anpr-releases", "anpr_info:release_list", 200),
     ("api-docs", "anpr_api:docs", 200),

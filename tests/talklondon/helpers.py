@@ -1,6 +1,7 @@
 """Helpers for signing in for real, through allauth's forms, as people do."""
 
 import re
+import time
 from urllib.parse import urlparse
 
 from django.urls import reverse
@@ -31,3 +32,14 @@ def link_path(body: str, marker: str) -> str:
         if marker in url:
             return urlparse(url).path
     raise AssertionError(f"No link containing {marker!r} in:\n{body}")
+
+
+def force_login_without_mfa(client, user):
+    """A session that passed the password step only (as the old Django admin login gave)."""
+    from tests.conftest import original_force_login
+
+    original_force_login(client, user)
+    session = client.session
+    session["account_authentication_methods"] = [{"method": "password", "at": time.time()}]
+    session["account_authentication_methods_user"] = str(user.pk)
+    session.save()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from anpr_info.ingestion import _classify
+from anpr_info.tripwire import _classify
 from consultation.services.rules import looks_like_vehicle_registration
 from talklondon.registration_marks import contains_registration_mark, is_dateless_mark
 

@@ -20,7 +20,9 @@ def outbox_enqueue(*, task_name: str, kwargs: dict) -> OutboxTask:
     Tasks receive ids, never model instances, and must be idempotent: the relay is
     at-least-once.
     """
-    with transaction.atomic():
+    # No savepoint: the task belongs to the caller's transaction and fails with it (and a
+    # savepoint would cost two more queries on every write that queues a task).
+    with transaction.atomic(savepoint=False):
         task = OutboxTask.objects.create(task_name=task_name, kwargs=kwargs)
         transaction.on_commit(lambda: outbox_relay_one(task_id=task.pk))
     return task

@@ -89,7 +89,7 @@ def statement_page(request: HttpRequest, slug: str, statement_id: int) -> HttpRe
 @require_POST
 @ratelimit(key="user_or_ip", rate=VOTE_RATE, method="POST", block=True)
 def vote(request: HttpRequest, slug: str, statement_id: int) -> HttpResponse:
-    statement = selectors.statement_for_voting_in(slug, statement_id)
+    statement = selectors.statement_for_voting_in(slug, statement_id, request.user)
     if statement is None:
         raise Http404
     activity = statement.activity

@@ -208,6 +208,11 @@ def test_results_csv_and_svg(client, activity):
     assert {row[5] for row in rows[1:]} == {"", "c"}
     assert all((row[4] == "") == (row[5] == "c") for row in rows[1:])
     assert all(row[4] == "" or int(row[4]) % 5 == 0 for row in rows[1:])
+    package = client.get(reverse("statements:results_datapackage", args=[slug])).json()
+    resource = package["resources"][0]
+    assert resource["path"] == "statements.csv"
+    assert [field["name"] for field in resource["schema"]["fields"]] == rows[0]
+    assert "rounded to the nearest 5" in resource["description"]
     svg = client.get(reverse("statements:results_svg", args=[slug]))
     assert svg["Content-Type"] == "image/svg+xml"
     assert svg.content.startswith(b"<svg")

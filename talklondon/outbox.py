@@ -7,6 +7,7 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from talklondon.models import OutboxTask
@@ -14,16 +15,36 @@ from talklondon.models import OutboxTask
 logger = logging.getLogger(__name__)
 
 
-def outbox_enqueue(*, task_name: str, kwargs: dict) -> OutboxTask:
+def outbox_enqueue(*, task_name: str, kwargs: dict, duplicate_ok: bool = False) -> OutboxTask:
     """Record `task_name(**kwargs)` in the current transaction and relay it once committed.
 
     Tasks receive ids, never model instances, and must be idempotent: the relay is
-    at-least-once.
+    at-least-once. `duplicate_ok` for a task that may harmlessly run twice (a recomputation,
+    not an email): it is relayed from memory without locking its row, one query instead of
+    two, at the price of a rare second run if the periodic relay reaches it first.
     """
-    with transaction.atomic():
+    # No savepoint: the task belongs to the caller's transaction and fails with it (and a
+    # savepoint would cost two more queries on every write that queues a task).
+    with transaction.atomic(savepoint=False):
         task = OutboxTask.objects.create(task_name=task_name, kwargs=kwargs)
-        transaction.on_commit(lambda: outbox_relay_one(task_id=task.pk))
+        if duplicate_ok:
+            transaction.on_commit(lambda: _relay_unlocked(task))
+        else:
+            transaction.on_commit(lambda: outbox_relay_one(task_id=task.pk))
     return task
+
+
+def _relay_unlocked(task: OutboxTask) -> bool:
+    """Publish a task just committed, from memory, then mark it relayed (see outbox_enqueue)."""
+    pending = OutboxTask.objects.filter(pk=task.pk, relayed_at__isnull=True)
+    try:
+        _publish(task)
+    except Exception as exc:  # broker down, or an eager task failed: the periodic relay retries
+        logger.warning("Outbox task %s not relayed yet: %s", task.pk, exc)
+        pending.update(attempts=F("attempts") + 1, last_error=str(exc)[:2000])
+        return False
+    pending.update(attempts=F("attempts") + 1, relayed_at=timezone.now(), last_error="")
+    return True
 
 
 def _publish(task: OutboxTask) -> None:

@@ -3,14 +3,12 @@ on the server as SVG by vl-convert, the same figures in a table on the page and 
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.core.cache import cache
 
 from anpr_info.charts import FONT, svg_for_inline
-from consultation.analysis.exports.safety import neutralise_formula
 from consultation.statements.disclosure import COLUMNS, SUPPRESSED, PublicResults
+from talklondon.disclosure import CONFIDENTIAL
+from talklondon.disclosure.downloads import tidy_csv
 
 COLOURS = {"Agree": "#00703c", "Disagree": "#d4351c", "Pass": "#b1b4b6"}
 TITLE = "How everyone voted on each statement"
@@ -92,19 +90,30 @@ def chart_svg_inline(results: PublicResults, *, result_id: int) -> str:
     )
 
 
+CSV_HEADER = ("statement_number", "statement", "group", "vote", "value", "flag")
+
+
 def results_csv(results: PublicResults, group_labels: list[str]) -> bytes:
-    """One row per statement and group (and everyone), with the disclosed counts."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["statement_number", "statement", "group", "agree", "disagree", "pass"])
+    """A tidy CSV like the other published results: a header row, then one row per figure
+    (statement, group or everyone, vote). A hidden figure has an empty value and "c" as its
+    flag; the notes on hiding and rounding are on the page, beside the link."""
+    rows = []
     for number, statement in enumerate(results.statements, start=1):
-        rows = [("Everyone", statement.overall)]
-        rows += list(zip(group_labels, statement.by_group, strict=True))
+        groups = [("Everyone", statement.overall)]
+        groups += list(zip(group_labels, statement.by_group, strict=True))
         if statement.ungrouped is not None:
-            rows.append(("Not in a group", statement.ungrouped))
-        for label, cells in rows:
-            writer.writerow([number, neutralise_formula(statement.text), label, *cells])
-    if results.suppressed:
-        writer.writerow([])
-        writer.writerow([results.note])
-    return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
+            groups.append(("Not in a group", statement.ungrouped))
+        for label, cells in groups:
+            for vote, cell in zip(COLUMNS, cells, strict=True):
+                hidden = cell == SUPPRESSED
+                rows.append(
+                    [
+                        number,
+                        statement.text,
+                        label,
+                        vote.lower(),
+                        "" if hidden else int(cell),
+                        CONFIDENTIAL if hidden else "",
+                    ]
+                )
+    return tidy_csv(CSV_HEADER, rows)

@@ -5,8 +5,10 @@ Group sizes and every agree / disagree / pass count go through the platform's di
 wherever a hidden one could be narrowed from the totals, and every count shown is rounded. Each statement's counts form one
 table (rows: the groups and the people not in a group; columns: agree, disagree, pass) whose
 total row is the overall count, so no hidden cell can be recovered from the figures shown
-beside it. A group smaller than the threshold is named but not described, and a sentence about
-a group is written only from a count that is itself shown.
+beside it. A group smaller than the threshold is named but not described, and every
+percentage (a sentence about a group, a group's share in the common ground) is worked out from
+the published counts and totals, never from the exact ones: a share of exact counts would undo
+the rounding, and "100% agreed" would give away hidden zeros.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ class PublicStatement:
     by_group: list[tuple[str, str, str]]
     ungrouped: tuple[str, str, str] | None  # None when nobody outside the groups voted on it
     agree_percent: int | None = None  # of everyone who voted on it, when the counts are shown
+    # Each row's published total (everyone, each group, the people not in a group).
+    totals: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -50,6 +54,8 @@ class PublicGroup:
     size: str
     described: bool
     sentences: list[str] = field(default_factory=list)
+    # It does differ from the others, but every figure that would say how is hidden.
+    withheld: bool = False
 
 
 @dataclass
@@ -65,6 +71,8 @@ class PublicResults:
     suppressed: bool
     threshold: int = THRESHOLD
     note: str = NOTE
+    confidential_note: str = CONFIDENTIAL_NOTE
+    rounding_note: str = ROUNDING_NOTE
     marker: str = SUPPRESSED
 
 
@@ -73,10 +81,32 @@ def _shown(published: Published) -> str:
     return SUPPRESSED if published.value is None else str(published.value)
 
 
-def _percent(part: str, whole: int) -> int | None:
-    if part == SUPPRESSED or not whole:
+def _percent(part: str, whole: str) -> int | None:
+    """A share of published figures (so anyone can check it), or None if either is hidden."""
+    if SUPPRESSED in (part, whole) or not int(whole):
         return None
-    return round(int(part) * 100 / whole)
+    return round(int(part) * 100 / int(whole))
+
+
+def _share_of_others(statement: PublicStatement, g: int, column: int) -> tuple[int, str] | None:
+    """The share among the other groups, from their published counts; failing that, among
+    everyone else (everyone's published count less this group's). None if neither can be
+    worked out from what is shown."""
+    others = [i for i in range(len(statement.by_group)) if i != g]
+    cells = [statement.by_group[i][column] for i in others]
+    wholes = [statement.totals[group_label(i)] for i in others]
+    if others and SUPPRESSED not in cells and SUPPRESSED not in wholes:
+        share = _percent(str(sum(map(int, cells))), str(sum(map(int, wholes))))
+        if share is not None:
+            return share, "the other groups"
+    mine, whole = statement.by_group[g][column], statement.totals[group_label(g)]
+    everyone, everyone_whole = statement.overall[column], statement.totals[TOTAL]
+    if SUPPRESSED in (mine, whole, everyone, everyone_whole):
+        return None
+    rest, rest_whole = int(everyone) - int(mine), int(everyone_whole) - int(whole)
+    if rest < 0 or rest_whole <= 0 or rest > rest_whole:
+        return None  # rounded on their own, the figures do not leave a sensible difference
+    return round(rest * 100 / rest_whole), "everyone else"
 
 
 def disclosed(result) -> PublicResults:
@@ -112,13 +142,15 @@ def disclosed(result) -> PublicResults:
             row: tuple(_shown(table[(row, column)]) for column in COLUMNS)
             for row in [*table_in, TOTAL]
         }
+        totals = {row: _shown(table[(row, TOTAL)]) for row in [*table_in, TOTAL]}
         public = PublicStatement(
             id=sid,
             text=item["text"],
             overall=rows[TOTAL],
             by_group=[rows[label] for label in labels],
             ungrouped=rows.get(UNGROUPED),
-            agree_percent=_percent(rows[TOTAL][0], sum(item["overall"])),
+            agree_percent=_percent(rows[TOTAL][0], totals[TOTAL]),
+            totals=totals,
         )
         statements.append(public)
         by_id[sid] = public
@@ -129,19 +161,26 @@ def disclosed(result) -> PublicResults:
         sentences = []
         if described:
             for rep in group["representatives"]:
-                shown = by_id[rep["statement"]].by_group[g]
-                cell = shown[0] if rep["direction"] == "agree" else shown[1]
-                if cell == SUPPRESSED:
-                    continue
+                statement = by_id[rep["statement"]]
+                column = 0 if rep["direction"] == "agree" else 1
+                share_in = _percent(statement.by_group[g][column], statement.totals[labels[g]])
+                others = _share_of_others(statement, g, column)
+                if share_in is None or others is None:
+                    continue  # a figure it needs is hidden
+                share_out, whom = others
                 verb = "agreed" if rep["direction"] == "agree" else "disagreed"
                 sentences.append(
-                    f"{round(rep['share_in'] * 100)}% of this group {verb} that "
-                    f"“{by_id[rep['statement']].text.rstrip('.')}”, compared with "
-                    f"{round(rep['share_out'] * 100)}% of the other groups."
+                    f"{share_in}% of this group {verb} that "
+                    f"“{statement.text.rstrip('.')}”, compared with "
+                    f"{share_out}% of {whom}."
                 )
         public_groups.append(
             PublicGroup(
-                label=labels[g], size=sizes[labels[g]], described=described, sentences=sentences
+                label=labels[g],
+                size=sizes[labels[g]],
+                described=described,
+                sentences=sentences,
+                withheld=described and bool(group["representatives"]) and not sentences,
             )
         )
 
@@ -152,9 +191,9 @@ def disclosed(result) -> PublicResults:
         for g, group in enumerate(groups):
             if group["size"] < THRESHOLD:
                 continue
-            agree, disagree, passed = group["counts"][str(sid)]
-            if statement.by_group[g][0] != SUPPRESSED and agree + disagree + passed:
-                shares.append((labels[g], round(agree * 100 / (agree + disagree + passed))))
+            share = _percent(statement.by_group[g][0], statement.totals[labels[g]])
+            if share is not None:
+                shares.append((labels[g], share))
         common.append({"statement": statement, "shares": shares})
 
     return PublicResults(

@@ -8,8 +8,9 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
@@ -18,6 +19,8 @@ from consultation.statements.disclosure import disclosed, group_label
 from consultation.statements.forms import StatementForm, VoteForm
 from consultation.statements.permissions import voting_problem
 from consultation.statements.services.voting import statement_submit, statement_vote
+from talklondon.disclosure import CONFIDENTIAL_NOTE, ROUNDING_NOTE
+from talklondon.disclosure.downloads import datapackage
 
 VOTE_RATE = "120/m"
 SUBMIT_RATE = "20/m"
@@ -89,7 +92,7 @@ def statement_page(request: HttpRequest, slug: str, statement_id: int) -> HttpRe
 @require_POST
 @ratelimit(key="user_or_ip", rate=VOTE_RATE, method="POST", block=True)
 def vote(request: HttpRequest, slug: str, statement_id: int) -> HttpResponse:
-    statement = selectors.statement_for_voting_in(slug, statement_id)
+    statement = selectors.statement_for_voting_in(slug, statement_id, request.user)
     if statement is None:
         raise Http404
     activity = statement.activity
@@ -205,6 +208,29 @@ def results_csv(request: HttpRequest, slug: str) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="{slug}-statements.csv"'
     return response
+
+
+@require_GET
+def results_datapackage(request: HttpRequest, slug: str) -> HttpResponse:
+    """The Frictionless Data Package descriptor beside the statements CSV."""
+    activity = _activity_or_404(slug)
+    result, _public = _public_or_404(activity)
+    descriptor = datapackage(
+        name=f"{slug}-statements",
+        title=f"Votes on statements: {activity.consultation.title}",
+        version=str(result.pk),
+        csv_name="statements.csv",
+        fields=[{"name": column} for column in charts.CSV_HEADER],
+        description=(
+            "Agree, disagree and pass votes on each statement, by everyone and by opinion "
+            f"group, as worked out on {result.computed_at:%-d %B %Y at %H:%M}."
+        ),
+        unit="people",
+        notes=[CONFIDENTIAL_NOTE, ROUNDING_NOTE],
+        created=result.computed_at.isoformat(),
+        homepage=request.build_absolute_uri(reverse("statements:results", args=[slug])),
+    )
+    return JsonResponse(descriptor, json_dumps_params={"ensure_ascii": False, "indent": 2})
 
 
 @require_GET

@@ -436,4 +436,13 @@ def protect_counts(
         forced=[((r,), (c,)) for r, c in forced],
         rules=rules,
     )
-    return {(row[0], col[0]): published for (row, col), published in protected.cells.items()}
+    cells = {(row[0], col[0]): published for (row, col), published in protected.cells.items()}
+    # The grid adds no line for a single row (or column): its total is the same count. Give that
+    # total anyway, published exactly as the row (or column) is, so every table has its totals.
+    if len(rows) == 1:
+        for column in [*columns, *([TOTAL] if two_way and len(columns) > 1 else [])]:
+            cells[(TOTAL, str(column))] = cells[(rows[0][0], str(column))]
+    if two_way and len(columns) == 1:
+        for row in [r[0] for r in rows] + ([TOTAL] if rows else []):
+            cells[(row, TOTAL)] = cells[(row, str(columns[0]))]
+    return cells

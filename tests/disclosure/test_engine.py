@@ -176,3 +176,17 @@ def test_the_worked_examples_in_the_methodology_are_what_the_engine_does():
     )
     assert ranges[(("Hackney",), ("Arrest",))] == (0, 24)
     assert ranges[(("Islington",), ("Stop",))] == (0, 28)
+
+
+def test_protect_counts_gives_every_total_even_for_a_table_of_one_row_or_one_column():
+    # One row: its column totals are the row itself, published (or hidden) exactly as it is.
+    one_row = protect_counts({"Not in a group": {"Agree": 30, "Disagree": 4, "Pass": 12}})
+    for column in ("Agree", "Disagree", "Pass", TOTAL):
+        assert one_row[(TOTAL, column)] == one_row[("Not in a group", column)]
+    assert one_row[(TOTAL, "Agree")] == Published(30)
+    assert one_row[(TOTAL, "Disagree")].flag == "c"
+    one_label = protect_counts({"Group A": 7})
+    assert one_label[(TOTAL, "count")] == one_label[("Group A", "count")] == Published(None, "c")
+    one_column = protect_counts({"a": {"x": 40}, "b": {"x": 55}}, columns=["x"])
+    assert one_column[("a", TOTAL)] == Published(40)
+    assert one_column[(TOTAL, TOTAL)] == one_column[(TOTAL, "x")] == Published(95)

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from consultation.statements.models import Statement, StatementsActivity, StatementVote
+from consultation.statements.services.voting import statement_vote
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -201,3 +202,25 @@ def test_a_vote_costs_no_more_queries_than_a_comment(
         response = client.post(post_url(statements[1]), {"choice": "disagree"})
     assert response.status_code == 302
     assert StatementVote.objects.filter(voter=participant).count() == 2
+
+
+def test_a_vote_is_kept_and_its_computation_waits_when_the_broker_is_down(
+    participant, statements, monkeypatch
+):
+    """The computation is relayed without locking its row; a failed publish leaves it pending
+    for the periodic relay, and the vote is not lost."""
+    from talklondon import outbox
+    from talklondon.models import OutboxTask
+
+    def broker_down(task):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(outbox, "_publish", broker_down)
+    statement_vote(user=participant, statement=statements[0], choice="agree")
+    task = OutboxTask.objects.get()
+    assert (task.relayed_at, task.attempts, task.last_error) == (None, 1, "Redis is down")
+    assert StatementVote.objects.filter(voter=participant).count() == 1
+    monkeypatch.undo()
+    assert outbox.outbox_relay_pending() == 1
+    task.refresh_from_db()
+    assert task.relayed_at is not None and task.attempts == 2

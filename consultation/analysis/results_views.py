@@ -113,6 +113,7 @@ def results_unpublish(request, consultation_id: int):
 
 @require_POST
 @ratelimit(key="user_or_ip", rate="10/m", method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def results_revise(request, consultation_id: int):
     """Prepare a revision of the published figures from the responses as they are now."""
     consultation = _consultation(request, consultation_id)
@@ -144,6 +145,7 @@ def results_revise(request, consultation_id: int):
 
 @require_POST
 @ratelimit(key="user_or_ip", rate="10/m", method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def results_revision_publish(request, consultation_id: int, version: int):
     consultation = _consultation(request, consultation_id)
     release = found_or_404(

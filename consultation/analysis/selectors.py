@@ -5,6 +5,15 @@ from django.db.models import Count
 from consultation.analysis.models import ExportRecord, Theme
 
 
+def identified_exports():
+    """Every identified export ever requested, newest first, with who asked (the DPO's page)."""
+    return (
+        ExportRecord.objects.filter(identified=True)
+        .select_related("requested_by")
+        .order_by("-requested_at", "-pk")
+    )
+
+
 def export_list_for_requester(*, user, limit: int = 100):
     """The person's own exports, newest first ("My exports")."""
     return ExportRecord.objects.filter(requested_by=user).order_by("-requested_at", "-pk")[:limit]

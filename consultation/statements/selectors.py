@@ -29,6 +29,21 @@ def activity_for_consultation(consultation) -> StatementsActivity | None:
     return StatementsActivity.objects.filter(consultation=consultation).first()
 
 
+def activity_for_staff(*, consultation_id: int) -> StatementsActivity | None:
+    """A consultation's statements activity for its staff pages (the staff guard decides who)."""
+    return (
+        StatementsActivity.objects.select_related("consultation")
+        .filter(consultation_id=consultation_id)
+        .first()
+    )
+
+
+def statement_for_staff(*, statement_id: int) -> Statement | None:
+    return (
+        Statement.objects.select_related("activity__consultation").filter(pk=statement_id).first()
+    )
+
+
 def statement_for_voting(activity: StatementsActivity, statement_id: int) -> Statement | None:
     """A statement people can see and vote on: published, in this activity."""
     statement = Statement.objects.filter(

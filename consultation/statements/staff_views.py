@@ -1,6 +1,7 @@
 """Staff pages of the statements activity: set-up, seeding, moderation, results and exports.
 
-Every page is under /staff/ (staff with MFA only, by middleware) and answers "not found" to
+Every page is guarded by require_permission_or_404 with a predicate from
+consultation.statements.permissions (which needs MFA in the session) and answers "not found" to
 staff without the role, as the other staff pages do.
 """
 
@@ -13,11 +14,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
-from consultation.models import Consultation
+from consultation import selectors as consultation_selectors
 from consultation.statements import selectors
 from consultation.statements.exports import vote_matrix_lines
 from consultation.statements.forms import ActivityForm, RejectStatementForm, StatementForm
-from consultation.statements.models import Statement
 from consultation.statements.permissions import (
     can_export_vote_matrix,
     can_manage_statements,
@@ -28,36 +28,30 @@ from consultation.statements.services.activity import statement_seed, statements
 from consultation.statements.services.moderation import statement_approve, statement_reject
 from consultation.statements.services.results import common_ground_add_to_results
 from consultation.statements.services.voting import opinion_groups_request
-from consultation.statements.views import _errors_into, results_context
+from consultation.statements.views import results_context
+from talklondon.guards import (
+    error_messages,
+    errors_into_form,
+    found_or_404,
+    require_permission_or_404,
+)
 
 STAFF_RATE = "60/m"
 
 
-def _require(predicate, request) -> None:
-    if not predicate(request.user):
-        raise Http404
-
-
-def _consultation(consultation_id: int) -> Consultation:
-    # Staff see every consultation (there are no private ones); still one lookup per route.
-    consultation = Consultation.objects.filter(pk=consultation_id).first()
-    if consultation is None:
-        raise Http404
-    return consultation
+def _consultation(consultation_id: int):
+    return found_or_404(
+        consultation_selectors.consultation_for_staff(consultation_id=consultation_id)
+    )
 
 
 def _activity(consultation_id: int):
-    consultation = _consultation(consultation_id)
-    activity = selectors.activity_for_consultation(consultation)
-    if activity is None:
-        raise Http404
-    activity.consultation = consultation
-    return activity
+    return found_or_404(selectors.activity_for_staff(consultation_id=consultation_id))
 
 
 @require_GET
+@require_permission_or_404(can_see_statement_workspace)
 def activity_list(request: HttpRequest) -> HttpResponse:
-    _require(can_see_statement_workspace, request)
     return render(
         request,
         "statements/staff/list.html",
@@ -86,8 +80,8 @@ def _workspace_context(request, activity, **extra) -> dict:
 
 
 @require_GET
+@require_permission_or_404(can_see_statement_workspace)
 def workspace(request: HttpRequest, consultation_id: int) -> HttpResponse:
-    _require(can_see_statement_workspace, request)
     consultation = _consultation(consultation_id)
     activity = selectors.activity_for_consultation(consultation)
     if activity is None:
@@ -100,8 +94,8 @@ def workspace(request: HttpRequest, consultation_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_statements)
 def activity_edit(request: HttpRequest, consultation_id: int) -> HttpResponse:
-    _require(can_manage_statements, request)
     consultation = _consultation(consultation_id)
     activity = selectors.activity_for_consultation(consultation)
     initial = (
@@ -120,7 +114,7 @@ def activity_edit(request: HttpRequest, consultation_id: int) -> HttpResponse:
                 actor=request.user, consultation=consultation, **form.cleaned_data
             )
         except (ValidationError, PermissionDenied) as exc:
-            _errors_into(form, exc)
+            errors_into_form(form, exc)
         else:
             messages.success(request, "Statements activity saved.")
             return redirect("statements_staff:workspace", consultation_id=consultation_id)
@@ -134,15 +128,15 @@ def activity_edit(request: HttpRequest, consultation_id: int) -> HttpResponse:
 
 @require_POST
 @ratelimit(key="user", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_statements)
 def seed(request: HttpRequest, consultation_id: int) -> HttpResponse:
-    _require(can_manage_statements, request)
     activity = _activity(consultation_id)
     form = StatementForm(request.POST)
     if form.is_valid():
         try:
             statement_seed(actor=request.user, activity=activity, text=form.cleaned_data["text"])
         except (ValidationError, PermissionDenied) as exc:
-            _errors_into(form, exc)
+            errors_into_form(form, exc)
         else:
             messages.success(request, "Statement added and published.")
             return redirect("statements_staff:workspace", consultation_id=consultation_id)
@@ -156,8 +150,8 @@ def seed(request: HttpRequest, consultation_id: int) -> HttpResponse:
 
 @require_POST
 @ratelimit(key="user", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_see_statement_workspace)
 def compute(request: HttpRequest, consultation_id: int) -> HttpResponse:
-    _require(can_see_statement_workspace, request)
     activity = _activity(consultation_id)
     if opinion_groups_request(activity=activity):
         messages.success(request, "The opinion groups are being worked out again.")
@@ -167,8 +161,8 @@ def compute(request: HttpRequest, consultation_id: int) -> HttpResponse:
 
 
 @require_GET
+@require_permission_or_404(can_see_statement_workspace)
 def results(request: HttpRequest, consultation_id: int) -> HttpResponse:
-    _require(can_see_statement_workspace, request)
     activity = _activity(consultation_id)
     context = results_context(activity)
     context["can_manage"] = can_manage_statements(request.user)
@@ -178,13 +172,13 @@ def results(request: HttpRequest, consultation_id: int) -> HttpResponse:
 
 @require_POST
 @ratelimit(key="user", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_statements)
 def common_ground(request: HttpRequest, consultation_id: int) -> HttpResponse:
-    _require(can_manage_statements, request)
     activity = _activity(consultation_id)
     try:
         common_ground_add_to_results(actor=request.user, activity=activity)
     except (ValidationError, PermissionDenied) as exc:
-        for message in getattr(exc, "messages", [str(exc)]):
+        for message in error_messages(exc):
             messages.error(request, message)
     else:
         messages.success(
@@ -194,8 +188,8 @@ def common_ground(request: HttpRequest, consultation_id: int) -> HttpResponse:
 
 
 @require_GET
+@require_permission_or_404(can_export_vote_matrix)
 def vote_matrix(request: HttpRequest, consultation_id: int) -> HttpResponse:
-    _require(can_export_vote_matrix, request)
     activity = _activity(consultation_id)
     response = StreamingHttpResponse(
         vote_matrix_lines(activity), content_type="text/csv; charset=utf-8"
@@ -206,24 +200,15 @@ def vote_matrix(request: HttpRequest, consultation_id: int) -> HttpResponse:
     return response
 
 
-def _statement(statement_id: int) -> Statement:
-    statement = (
-        Statement.objects.select_related("activity__consultation").filter(pk=statement_id).first()
-    )
-    if statement is None:
-        raise Http404
-    return statement
-
-
 @require_POST
 @ratelimit(key="user", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_moderate_statements)
 def approve(request: HttpRequest, statement_id: int) -> HttpResponse:
-    _require(can_moderate_statements, request)
-    statement = _statement(statement_id)
+    statement = found_or_404(selectors.statement_for_staff(statement_id=statement_id))
     try:
         statement_approve(actor=request.user, statement=statement)
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        messages.error(request, " ".join(error_messages(exc)))
     else:
         messages.success(request, "Statement published.")
     return redirect(
@@ -233,9 +218,9 @@ def approve(request: HttpRequest, statement_id: int) -> HttpResponse:
 
 @require_POST
 @ratelimit(key="user", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_moderate_statements)
 def reject(request: HttpRequest, statement_id: int) -> HttpResponse:
-    _require(can_moderate_statements, request)
-    statement = _statement(statement_id)
+    statement = found_or_404(selectors.statement_for_staff(statement_id=statement_id))
     form = RejectStatementForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose the house rule the statement breaks.")
@@ -247,7 +232,7 @@ def reject(request: HttpRequest, statement_id: int) -> HttpResponse:
                 reason_code=form.cleaned_data["reason_code"],
             )
         except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+            messages.error(request, " ".join(error_messages(exc)))
         else:
             messages.success(request, "Statement removed.")
     return redirect(

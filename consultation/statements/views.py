@@ -21,6 +21,7 @@ from consultation.statements.permissions import voting_problem
 from consultation.statements.services.voting import statement_submit, statement_vote
 from talklondon.disclosure import CONFIDENTIAL_NOTE, ROUNDING_NOTE
 from talklondon.disclosure.downloads import datapackage
+from talklondon.guards import errors_into_form
 
 VOTE_RATE = "120/m"
 SUBMIT_RATE = "20/m"
@@ -31,19 +32,6 @@ def _activity_or_404(slug: str):
     if activity is None:
         raise Http404
     return activity
-
-
-def _errors_into(form, exc: ValidationError | PermissionDenied) -> None:
-    """Put a service's error into the form so the GOV.UK error summary shows it."""
-    if isinstance(exc, ValidationError):
-        if hasattr(exc, "error_dict"):
-            for name, errors in exc.message_dict.items():
-                form.add_error(name if name in form.fields else None, errors)
-            return
-        for message in exc.messages:
-            form.add_error(None, message)
-        return
-    form.add_error(None, str(exc) or "You cannot do that.")
 
 
 def _vote_page(request, activity, *, statement=None, form=None, status=200) -> HttpResponse:
@@ -103,7 +91,7 @@ def vote(request: HttpRequest, slug: str, statement_id: int) -> HttpResponse:
                 user=request.user, statement=statement, choice=form.cleaned_data["choice"]
             )
         except (ValidationError, PermissionDenied) as exc:
-            _errors_into(form, exc)
+            errors_into_form(form, exc)
         else:
             if form.cleaned_data.get("then") == "mine":
                 messages.success(request, "Your vote has been changed.")
@@ -143,7 +131,7 @@ def add_statement(request: HttpRequest, slug: str) -> HttpResponse:
                 user=request.user, activity=activity, text=form.cleaned_data["text"]
             )
         except (ValidationError, PermissionDenied) as exc:
-            _errors_into(form, exc)
+            errors_into_form(form, exc)
         else:
             if statement.status == statement.Status.PUBLISHED:
                 messages.success(

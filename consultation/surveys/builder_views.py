@@ -10,29 +10,24 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
 
-from consultation.surveys import services
+from consultation.surveys import selectors, services
 from consultation.surveys.builder_forms import QuestionWithOptionsForm
-from consultation.surveys.models import Option, Question, Section, Survey
+from consultation.surveys.models import Question, Section, Survey
 from consultation.surveys.services.builder import (
     option_delete_refusal,
     question_delete_refusal,
     section_delete_refusal,
 )
 from consultation.surveys.services.question_options import question_options_set
+from talklondon.guards import errors_into_form, found_or_404, require_permission_or_404
 from talklondon.permissions import can_manage_consultations
 
 STAFF_RATE = "120/m"
-
-
-def _require(allowed: bool) -> None:
-    # Staff pages are private: a missing role looks the same as a missing page.
-    if not allowed:
-        raise Http404
 
 
 def _builder_url(survey_id: int) -> str:
@@ -50,16 +45,6 @@ QUESTION_FIELDS = (
     "min_value",
     "max_value",
 )
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            for message in errors:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
 
 
 def _question_page(request, *, form, survey, section, title: str, intro: str = ""):
@@ -88,10 +73,10 @@ def _after_question(request, section: Section) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def question_create(request: HttpRequest, section_id: int) -> HttpResponse:
     """A question and its options in one form; "Save and add another question" goes on."""
-    _require(can_manage_consultations(request.user))
-    section = get_object_or_404(Section.objects.select_related("survey"), pk=section_id)
+    section = found_or_404(selectors.section_for_staff(section_id=section_id))
     form = QuestionWithOptionsForm(request.POST or None, initial={"required": True})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -107,7 +92,7 @@ def question_create(request: HttpRequest, section_id: int) -> HttpResponse:
                     other=data["other"],
                 )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            errors_into_form(form, exc)
         else:
             messages.success(request, f"Question added: “{question.text}”.")
             return _after_question(request, section)
@@ -122,9 +107,9 @@ def question_create(request: HttpRequest, section_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def question_edit(request: HttpRequest, question_id: int) -> HttpResponse:
-    _require(can_manage_consultations(request.user))
-    question = get_object_or_404(Question.objects.select_related("section__survey"), pk=question_id)
+    question = found_or_404(selectors.question_for_staff(question_id=question_id))
     options = list(question.options.order_by("position", "pk"))
     initial = {field: getattr(question, field) for field in QUESTION_FIELDS}
     initial["options"] = "\n".join(o.label for o in options if not o.is_other)
@@ -144,7 +129,7 @@ def question_edit(request: HttpRequest, question_id: int) -> HttpResponse:
                     other=data["other"],
                 )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            errors_into_form(form, exc)
         else:
             messages.success(request, "Question saved.")
             return _after_question(request, question.section)
@@ -198,9 +183,9 @@ def _run(request, survey_id: int, action, success: str, *, failure_url: str | No
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def survey_publish(request: HttpRequest, survey_id: int) -> HttpResponse:
-    _require(can_manage_consultations(request.user))
-    survey = get_object_or_404(Survey.objects.select_related("consultation"), pk=survey_id)
+    survey = found_or_404(selectors.survey_for_staff(survey_id=survey_id))
     if request.method == "POST":
         return _run(
             request,
@@ -228,9 +213,9 @@ def survey_publish(request: HttpRequest, survey_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def section_remove(request: HttpRequest, section_id: int) -> HttpResponse:
-    _require(can_manage_consultations(request.user))
-    section = get_object_or_404(Section.objects.select_related("survey"), pk=section_id)
+    section = found_or_404(selectors.section_for_staff(section_id=section_id))
     if request.method == "POST":
         return _run(
             request,
@@ -257,9 +242,9 @@ def section_remove(request: HttpRequest, section_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def question_remove(request: HttpRequest, question_id: int) -> HttpResponse:
-    _require(can_manage_consultations(request.user))
-    question = get_object_or_404(Question.objects.select_related("section__survey"), pk=question_id)
+    question = found_or_404(selectors.question_for_staff(question_id=question_id))
     survey = question.section.survey
     if request.method == "POST":
         return _run(
@@ -283,11 +268,9 @@ def question_remove(request: HttpRequest, question_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
+@require_permission_or_404(can_manage_consultations)
 def option_remove(request: HttpRequest, option_id: int) -> HttpResponse:
-    _require(can_manage_consultations(request.user))
-    option = get_object_or_404(
-        Option.objects.select_related("question__section__survey"), pk=option_id
-    )
+    option = found_or_404(selectors.option_for_staff(option_id=option_id))
     survey = option.question.section.survey
     if request.method == "POST":
         return _run(

@@ -22,6 +22,11 @@ def responses_for_staff() -> QuerySet[Response]:
     )
 
 
+def response_page_for_staff(*, response_id: int) -> Response | None:
+    """One response for its staff page; None for "missing" (the staff guard decides who)."""
+    return responses_for_staff().filter(pk=response_id).first()
+
+
 def likely_duplicate_responses(survey, *, limit: int = 100) -> list[Response]:
     """Submitted responses flagged as likely duplicates, with what they duplicate."""
     return list(

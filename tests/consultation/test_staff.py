@@ -31,6 +31,11 @@ def pdf_bytes(pages=2) -> bytes:
     return out.getvalue()
 
 
+def _parts(moment) -> tuple[str, str, str, str]:
+    local = timezone.localtime(moment)
+    return str(local.day), str(local.month), str(local.year), local.strftime("%H:%M")
+
+
 def _when(name, day, month, year, time):
     """A GOV.UK date input and its time box, as the form posts them."""
     return {f"{name}_0": day, f"{name}_1": month, f"{name}_2": year, f"{name}_3": time}
@@ -310,8 +315,8 @@ def test_results_cannot_be_published_while_open_through_the_consultation_form(st
             "slug": consultation.slug,
             "summary": consultation.summary,
             "organisation": consultation.organisation,
-            "opens_at": timezone.localtime(consultation.opens_at).strftime("%Y-%m-%d %H:%M"),
-            "closes_at": timezone.localtime(consultation.closes_at).strftime("%Y-%m-%d %H:%M"),
+            **_when("opens_at", *_parts(consultation.opens_at)),
+            **_when("closes_at", *_parts(consultation.closes_at)),
             "moderation_mode": consultation.moderation_mode,
             "results_published_at": now.strftime("%Y-%m-%d %H:%M"),
         },

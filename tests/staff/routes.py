@@ -17,6 +17,7 @@ from consultation.analysis.services.themes import theme_create
 from consultation.surveys import services as survey_services
 from consultation.surveys.models import Question, Response
 from talklondon import permissions
+from tests import factories
 from tests.browser.scenario import anpr_consultation, anpr_statistics, staff_create
 
 MISSING = 999_999  # for an object the data has none of: the page answers 404
@@ -85,6 +86,9 @@ def staff_data(roles: dict) -> dict:
         created_by=roles[permissions.ROLE_PUBLISHER],
     )
     section = survey.sections.order_by("position").first()
+    # The statements activity's workspace, with one statement waiting for moderation.
+    activity = factories.StatementsActivityFactory(consultation=scene.consultation)
+    statement = factories.StatementFactory(activity=activity, status="pending", published_at=None)
     common = {
         "pk": MISSING,
         "consultation_id": scene.consultation.pk,
@@ -102,6 +106,9 @@ def staff_data(roles: dict) -> dict:
         "key_id": ApiKey.objects.first().pk,
         "batch_id": getattr(QuarantinedBatch.objects.first(), "pk", MISSING),
         "action": "prepare",
+        "statement_id": statement.pk,
+        "answer_id": MISSING,  # no answer is waiting for review
+        "version": 1,
     }
     return {
         None: common,

@@ -32,7 +32,7 @@ from anpr_info.services import releases as release_services
 from anpr_info.services.sources import api_key_create, source_create
 from consultation.analysis.models import ExportRecord, Theme
 from consultation.models import Attachment, Comment, ParticipantBlock
-from consultation.surveys.models import Option, Question, Response, Section
+from consultation.surveys.models import Answer, Option, Question, Response, Section
 from talklondon import permissions as p
 from talklondon.models import User
 from tests import factories
@@ -87,6 +87,8 @@ RULES: dict[str, Rule] = {
     "anpr_api:": PUBLIC,
     # The world's results are not published yet: a preview for these roles, 404 for others.
     "results:": staff(p.ROLE_ANALYST, p.ROLE_MANAGER),
+    # The link in a results email: the signed token is the only credential.
+    "results:unsubscribe": PUBLIC,
     "consultation_staff:": MANAGER,
     "surveys_staff:": MANAGER,
     "anpr_staff:": PUBLISHER,
@@ -113,10 +115,15 @@ RULES: dict[str, Rule] = {
     "consultation_staff:participant_block": MODERATOR,
     "surveys_staff:list": staff(p.ROLE_MANAGER, p.ROLE_ANALYST),
     "surveys_staff:results": ANALYST,
+    # Analysts read a response; managers (who enter paper responses) also see names and scans.
+    "surveys_staff:response": staff(p.ROLE_MANAGER, p.ROLE_ANALYST),
     "analysis_staff:index": staff(p.ROLE_ANALYST, p.ROLE_EXPORTER, p.ROLE_MANAGER),
     "analysis_staff:results_edit": MANAGER,
     "analysis_staff:results_publish": MANAGER,
     "analysis_staff:results_unpublish": MANAGER,
+    "analysis_staff:results_revise": MANAGER,
+    "analysis_staff:results_revision_publish": MANAGER,
+    "analysis_staff:oversight": staff(p.ROLE_DPO),
     "analysis_staff:export_list": EXPORTS,
     "analysis_staff:export_create": EXPORTS,
     "analysis_staff:export_detail": EXPORTS,
@@ -193,6 +200,9 @@ def world(db, make_staff):
     question = Question.objects.filter(section__survey=survey, type=Question.Type.LONG_TEXT).first()
     option = Option.objects.filter(question__section__survey=survey).first()
     response = Response.objects.filter(survey=survey).first()
+    answer = Answer.objects.filter(question=question).first()
+    activity = factories.StatementsActivityFactory(consultation=survey.consultation)
+    statement = factories.StatementFactory(activity=activity, status="pending", published_at=None)
     theme = Theme.objects.create(
         dataset_key="survey-answers",
         question_key=str(question.pk),
@@ -242,7 +252,9 @@ def world(db, make_staff):
         "table": "x",
         "period": "2025-01",
         "dataset": "x",
-        "statement_id": MISSING_ID,
+        "statement_id": statement.pk,
+        "answer_id": answer.pk if answer else MISSING_ID,
+        "version": 1,
         # Django admin
         "object_id": author.pk,
         "id": author.pk,

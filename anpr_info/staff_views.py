@@ -198,6 +198,7 @@ def release_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "release": release,
         "tables": tables,
+        "revision": revision,
         # The two-person rule, and a revision must change something to be approved.
         "can_approve": can_approve_release(user, release)
         and (revision is None or revision.changed),

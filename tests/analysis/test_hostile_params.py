@@ -1,6 +1,7 @@
-"""Property-based tests (hypothesis) of the analysts' query parameters: cross-tab choices and
-text-answer filters, and the export request form. Whatever is typed or posted into the address bar, the page answers with a form error
-or a result, never a 500 (no isdigit() then int(): "²" is a digit to Python but not a number)."""
+"""Property-based tests (hypothesis) of the analysts' free input: cross-tab choices, text-answer
+filters and the export request form. Whatever is typed into the address bar or posted, the page
+answers with a form error, a result or an export, never a 500 (no isdigit() then int(): "²" is a
+digit to Python but not a number); a refused export request records nothing."""
 
 import pytest
 from django.urls import reverse

@@ -23,7 +23,7 @@ from consultation.services import comments as comment_services
 from consultation.services.notifications import reply_emails_unsubscribe, unsubscribe_user_id
 from consultation.statements.selectors import activity_for_consultation as statements_activity_for
 from talklondon.guards import errors_into_form
-from talklondon.page_cache import cache_anonymous_page
+from talklondon.page_cache import cache_anonymous_page, param_choice, param_page_number
 from talklondon.permissions import can_reply_to, participation_problem
 
 # Anonymous visitors share pages rendered at most a few seconds ago (talklondon.page_cache).
@@ -40,7 +40,7 @@ def _participation(request) -> str | None:
 
 
 @require_GET
-@cache_anonymous_page("consultations")
+@cache_anonymous_page("consultations", params=())
 def consultation_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -66,7 +66,7 @@ def _time_left(consultation: Consultation, now) -> str:
 
 
 @require_GET
-@cache_anonymous_page(lambda request, slug: ["consultations", f"consultation:{slug}"])
+@cache_anonymous_page(lambda request, slug: ["consultations", f"consultation:{slug}"], params=())
 def consultation_detail(request: HttpRequest, slug: str) -> HttpResponse:
     consultation = Consultation.objects.filter(slug=slug).first()
     if consultation is None:
@@ -132,7 +132,15 @@ def _page_context(request, page, form=None) -> dict:
 
 
 @require_http_methods(["GET", "POST"])
-@cache_anonymous_page(lambda request, slug, page_slug: f"consultation:{slug}")
+@cache_anonymous_page(
+    lambda request, slug, page_slug: f"consultation:{slug}",
+    # What _page_context and the comment pages' links read: ?sort=&page=(&fragment=1).
+    params={
+        "sort": param_choice(*selectors.SORTS),
+        "page": param_page_number,
+        "fragment": param_choice("1"),
+    },
+)
 @ratelimit(key="user_or_ip", rate="20/m", method="POST", block=True)
 def proposal_page(request: HttpRequest, slug: str, page_slug: str) -> HttpResponse:
     """A proposal page with its comments; POST posts a top-level comment."""

@@ -7,12 +7,15 @@ for the same few seconds because of the `Cache-Control` header.
 
 Usage, in a url module or on a view::
 
-    from talklondon.page_cache import cache_anonymous_page, page_cache_invalidate
+    from talklondon.page_cache import cache_anonymous_page, page_cache_invalidate, param_choice
 
-    path("", cache_anonymous_page("consultations")(views.home), name="home")
+    path("", cache_anonymous_page("consultations", params=())(views.home), name="home")
 
-    @cache_anonymous_page(lambda request, slug: ["consultations", f"consultation:{slug}"])
-    def consultation_detail(request, slug): ...
+    @cache_anonymous_page(
+        lambda request, slug, page_slug: f"consultation:{slug}",
+        params={"sort": param_choice("newest", "oldest"), "page": param_page_number},
+    )
+    def proposal_page(request, slug, page_slug): ...
 
     # in the service that publishes a comment:
     page_cache_invalidate(f"consultation:{consultation.slug}")
@@ -27,9 +30,11 @@ Rules, all chosen so that nobody ever sees somebody else's page or a stale one f
   no message, used no CSP nonce and did not choose its own `Cache-Control`. An anonymous page that
   contains a form therefore renders afresh each time and is marked `private, no-store`, so the
   CSRF cookie it sets always matches the token in its form.
-- Stored pages are keyed by the version of each namespace, the scheme, host, full path and the
+- Stored pages are keyed by the version of each namespace, the scheme, host, path, query and the
   `Accept` headers (the API negotiates its format on `Accept`). `page_cache_invalidate` bumps the
   version, so every page in the namespace is re-rendered on its next request.
+- Only queries the page declares (`params`) are stored, with values its checks accept; any
+  other query string is rendered afresh, so made-up query strings cannot fill the cache.
 - Each process also keeps the pages and namespace versions it has seen for up to 1 s
   (`PAGE_CACHE_LOCAL_SECONDS`), so most hits cost no round trip to Redis; an invalidation made
   by another process shows there within that second.
@@ -43,7 +48,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import partial, wraps
 
 from django.conf import settings
@@ -183,13 +188,39 @@ def _is_anonymous_request(request: HttpRequest) -> bool:
     return settings.SESSION_COOKIE_NAME not in cookies and MESSAGES_COOKIE_NAME not in cookies
 
 
-def _query_key(request: HttpRequest, params: Iterable[str] | None) -> str | None:
+# A parameter's check: the value itself when it is one the page knows, else None.
+ParamCheck = Callable[[str], "str | None"]
+PAGE_NUMBER_DIGITS = 4
+
+
+def param_choice(*allowed: str) -> ParamCheck:
+    """A parameter that takes one of a few values (a sort order, a flag)."""
+    known = frozenset(allowed)
+    return lambda value: value if value in known else None
+
+
+def param_page_number(value: str) -> str | None:
+    """A page number as the page's own links write it: ASCII digits, no leading zero, at most
+    PAGE_NUMBER_DIGITS of them."""
+    if 1 <= len(value) <= PAGE_NUMBER_DIGITS and value.isascii() and value.isdecimal():
+        return value if value[0] != "0" else None
+    return None
+
+
+def _query_key(request: HttpRequest, params: Mapping[str, ParamCheck | None] | None) -> str | None:
     """The query string normalised (names in one order), or None when it names a parameter the
-    page does not declare: such a request is rendered but never stored, so made-up query
-    strings cannot fill the cache."""
+    page does not declare, or gives a checked parameter a value its check refuses (or more
+    than one value): such a request is rendered but never stored, so made-up query strings
+    cannot fill the cache."""
     items = sorted(request.GET.lists())
-    if params is not None and any(name not in params for name, _values in items):
-        return None
+    if params is None:
+        return urlencode(items, doseq=True)
+    for name, values in items:
+        if name not in params:
+            return None
+        check = params[name]
+        if check is not None and (len(values) != 1 or check(values[0]) is None):
+            return None
     return urlencode(items, doseq=True)
 
 
@@ -239,7 +270,7 @@ def _mark_public(response: HttpResponse, seconds: int) -> None:
 def cache_anonymous_page(
     namespace: NamespaceSpec,
     timeout: int = DEFAULT_TIMEOUT,
-    params: Iterable[str] | None = None,
+    params: Iterable[str] | Mapping[str, ParamCheck | None] | None = None,
 ):
     """Serve anonymous GETs of the decorated view from the cache for up to `timeout` seconds.
 
@@ -249,9 +280,13 @@ def cache_anonymous_page(
 
     `params` names the query parameters the page reads: a request with any other is rendered
     afresh and never stored. Give it for every page open to the internet (`()` when it reads
-    none); the key holds the query in one order either way.
+    none); the key holds the query in one order either way. Give a mapping instead to check
+    each parameter's value too (`param_choice`, `param_page_number`, or None for any value):
+    a request with a value its check refuses is rendered afresh and never stored, so a page
+    that shows its default for a made-up value cannot be stored once per made-up value.
     """
-    params = frozenset(params) if params is not None else None
+    if params is not None:
+        params = dict(params) if isinstance(params, Mapping) else dict.fromkeys(params)
     if not isinstance(timeout, int) or not 1 <= timeout <= MAX_TIMEOUT:
         raise ValueError(f"Page cache timeout must be between 1 and {MAX_TIMEOUT} seconds.")
 
@@ -330,6 +365,8 @@ def cache_anonymous_page(
                 return response
             return store(response)
 
+        # What the page declared, for the test that every public cached page declares it.
+        wrapper.page_cache_params = params
         return wrapper
 
     return decorator

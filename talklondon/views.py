@@ -21,7 +21,7 @@ from talklondon.problems import Problem, problem_response
 
 
 @require_GET
-@cache_anonymous_page("consultations")
+@cache_anonymous_page("consultations", params=())
 def home(request: HttpRequest) -> HttpResponse:
     groups = consultation_list_public()
     problem = (

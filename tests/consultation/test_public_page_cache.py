@@ -17,6 +17,7 @@ from consultation.services import consultations as consultation_services
 from consultation.services import moderation
 from talklondon.page_cache import MAX_TIMEOUT, page_cache_local_clear
 from tests import factories
+from tests.anpr_info.test_hostile_input import _cache_size
 from tests.consultation.conftest import consultation_in_state
 
 pytestmark = pytest.mark.django_db
@@ -244,3 +245,80 @@ def test_comment_markup_escapes_names_and_keeps_sanitised_bodies(client, open_pa
     assert "<script>alert" not in html
     assert "Sam &lt;script&gt;" in html
     assert "<em>you</em>" in html and "<b>there</b>" not in html
+
+
+# --- Made-up query strings cannot fill the cache ----------------------------------------------
+
+
+def _public_url(which: str, page) -> str:
+    return {
+        "home": reverse("home"),
+        "list": reverse("consultation:list"),
+        "detail": detail_url(page.consultation),
+        "proposal": page_url(page),
+    }[which]
+
+
+@pytest.mark.parametrize("which", ["home", "list", "detail", "proposal"])
+def test_made_up_query_strings_add_no_cache_entries(client, open_page, which):
+    url = _public_url(which, open_page)
+    client.get(url)
+    before = _cache_size()
+    if before is None:
+        pytest.skip("needs the local-memory cache to count entries")
+    for n in range(20):
+        assert client.get(url, {f"junk{n}": str(n)}).status_code == 200
+    assert _cache_size() == before
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"sort": "junk{n}"},
+        {"page": "x{n}"},
+        {"page": "{n}0000"},  # beyond any page the links write
+        {"page": "0{n}"},
+        {"page": "²{n}"},
+        {"fragment": "{n}1"},
+        {"sort": ["newest", "oldest{n}"]},
+    ],
+)
+def test_made_up_values_of_the_comment_parameters_add_no_cache_entries(client, open_page, query):
+    client.get(page_url(open_page))
+    before = _cache_size()
+    if before is None:
+        pytest.skip("needs the local-memory cache to count entries")
+    for n in range(1, 16):
+        made_up = {
+            name: [v.format(n=n) for v in value] if isinstance(value, list) else value.format(n=n)
+            for name, value in query.items()
+        }
+        assert client.get(page_url(open_page), made_up).status_code == 200
+    assert _cache_size() == before
+
+
+def test_the_comment_pages_links_are_still_served_from_the_cache(client, open_page):
+    for n in range(25):
+        factories.CommentFactory(page=open_page, body=f"Comment {n}", status="published")
+    for query in ("?sort=oldest&page=2", "?page=2&sort=liked&fragment=1", "?sort=newest"):
+        client.get(page_url(open_page) + query)
+        assert queries(client, page_url(open_page) + query) == 0, query
+
+
+def test_every_cached_public_page_declares_the_parameters_it_reads():
+    """A page cached without `params` keys on any query string, so anyone could fill the cache."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    def views(patterns):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from views(pattern.url_patterns)
+            elif isinstance(pattern, URLPattern):
+                yield pattern.callback
+
+    cached = [
+        view for view in views(get_resolver().url_patterns) if hasattr(view, "page_cache_params")
+    ]
+    assert len(cached) >= 4  # home, the list, a consultation, a proposal page (and ANPR pages)
+    undeclared = [view.__qualname__ for view in cached if view.page_cache_params is None]
+    assert undeclared == []

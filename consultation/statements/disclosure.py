@@ -13,7 +13,11 @@ the rounding, and "100% agreed" would give away hidden zeros.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
+
+from django.core.cache import cache
 
 from talklondon.disclosure import (
     CONFIDENTIAL,
@@ -109,8 +113,31 @@ def _share_of_others(statement: PublicStatement, g: int, column: int) -> tuple[i
     return round(rest * 100 / rest_whole), "everyone else"
 
 
+# A day is plenty: a new computation has a new id, and erasure changes the payload (and so the key).
+DISCLOSED_CACHE_SECONDS = 24 * 60 * 60
+
+
 def disclosed(result) -> PublicResults:
-    """The publishable view of an OpinionResult (its payload read, never recomputed)."""
+    """The publishable view of an OpinionResult, protected once per stored computation.
+
+    Protection solves an optimisation per statement, so it must not run on every request: the
+    view is cached under the computation's id and a digest of its payload (erasure rewrites
+    the payload, which makes a new key, so an erased statement's text is never served again).
+    """
+    if getattr(result, "pk", None) is None:  # not a stored computation: nothing to key on
+        return _disclosed(result)
+    digest = hashlib.sha256(
+        json.dumps(result.payload, sort_keys=True, default=str).encode()
+    ).hexdigest()[:32]
+    key = f"statements:disclosed:{result.pk}:{digest}"
+    found = cache.get(key)
+    if found is None:
+        found = _disclosed(result)
+        cache.set(key, found, DISCLOSED_CACHE_SECONDS)
+    return found
+
+
+def _disclosed(result) -> PublicResults:
     payload = result.payload
     groups = payload["groups"]
     labels = [group_label(g) for g in range(len(groups))]

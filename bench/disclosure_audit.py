@@ -8,6 +8,7 @@ entries of the same table in the same run; the result is their ratio.
 
     .venv/bin/python bench/disclosure_audit.py              # 34 boroughs x 5 answers, 3 sizes
     .venv/bin/python bench/disclosure_audit.py --no-record  # print only
+    .venv/bin/python bench/disclosure_audit.py --quick      # CI smoke: one size (run_all.py)
 """
 
 from __future__ import annotations
@@ -73,7 +74,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="*", default=[60, 600, 3000])
     parser.add_argument("--no-record", action="store_true")
+    parser.add_argument(
+        "--quick", action="store_true", help="one size only (the CI smoke of run_all.py --quick)"
+    )
     args = parser.parse_args()
+    if args.quick:
+        args.sizes = args.sizes[-1:]
     parts = []
     for responses in args.sizes:
         hidden, cold, warm = measure(responses)

@@ -19,15 +19,16 @@ from talklondon.models import Profile, User
 UNSUBSCRIBE_SALT = "consultation.unsubscribe.reply"
 
 
-def unsubscribe_token(user) -> str:
-    """A signed token that switches off reply emails for this person, without signing in."""
-    return signing.dumps({"u": user.pk}, salt=UNSUBSCRIBE_SALT, compress=True)
+def unsubscribe_token(user, *, salt: str = UNSUBSCRIBE_SALT) -> str:
+    """A signed token that switches off one kind of email for this person, without signing in
+    (reply emails by default; each kind has its own salt, so a token serves only its kind)."""
+    return signing.dumps({"u": user.pk}, salt=salt, compress=True)
 
 
-def unsubscribe_user_id(token: str) -> int | None:
+def unsubscribe_user_id(token: str, *, salt: str = UNSUBSCRIBE_SALT) -> int | None:
     """The user id in a valid token, or None for a forged or damaged one."""
     try:
-        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        data = signing.loads(token, salt=salt)
     except signing.BadSignature:
         return None
     user_id = data.get("u") if isinstance(data, dict) else None
@@ -35,16 +36,22 @@ def unsubscribe_user_id(token: str) -> int | None:
 
 
 @transaction.atomic
-def reply_emails_unsubscribe(*, token: str) -> bool:
-    """Switch off reply emails for the person in the token. False if the token is not valid."""
-    user_id = unsubscribe_user_id(token)
+def email_choice_switch_off(*, token: str, salt: str, field: str) -> bool:
+    """Switch off the profile's email choice `field` for the person in the token (signed with
+    `salt`). False if the token is not valid."""
+    user_id = unsubscribe_user_id(token, salt=salt)
     if user_id is None:
         return False
     profile, _ = Profile.objects.get_or_create(user_id=user_id)
-    if profile.email_on_reply:
-        profile.email_on_reply = False
-        profile.save(update_fields=["email_on_reply", "updated_at"])
+    if getattr(profile, field):
+        setattr(profile, field, False)
+        profile.save(update_fields=[field, "updated_at"])
     return True
+
+
+def reply_emails_unsubscribe(*, token: str) -> bool:
+    """Switch off reply emails for the person in the token. False if the token is not valid."""
+    return email_choice_switch_off(token=token, salt=UNSUBSCRIBE_SALT, field="email_on_reply")
 
 
 def _claim(key: str) -> bool:

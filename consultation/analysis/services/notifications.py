@@ -11,43 +11,33 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 from consultation.analysis.models import ResultsRelease
-from consultation.services.notifications import _claim
-from talklondon.models import Profile
+from consultation.services.notifications import (
+    _claim,
+    email_choice_switch_off,
+    unsubscribe_token,
+    unsubscribe_user_id,
+)
 
 UNSUBSCRIBE_SALT = "consultation.unsubscribe.results"
 
 
 def results_unsubscribe_token(user) -> str:
-    return signing.dumps({"u": user.pk}, salt=UNSUBSCRIBE_SALT, compress=True)
+    return unsubscribe_token(user, salt=UNSUBSCRIBE_SALT)
 
 
 def results_unsubscribe_user_id(token: str) -> int | None:
-    try:
-        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-    except signing.BadSignature:
-        return None
-    user_id = data.get("u") if isinstance(data, dict) else None
-    return user_id if isinstance(user_id, int) else None
+    return unsubscribe_user_id(token, salt=UNSUBSCRIBE_SALT)
 
 
-@transaction.atomic
 def results_emails_unsubscribe(*, token: str) -> bool:
     """Switch off results emails for the person in the token. False if it is not valid."""
-    user_id = results_unsubscribe_user_id(token)
-    if user_id is None:
-        return False
-    profile, _ = Profile.objects.get_or_create(user_id=user_id)
-    if profile.email_on_results:
-        profile.email_on_results = False
-        profile.save(update_fields=["email_on_results", "updated_at"])
-    return True
+    return email_choice_switch_off(token=token, salt=UNSUBSCRIBE_SALT, field="email_on_results")
 
 
 def participants(consultation):

@@ -1,8 +1,6 @@
 """Every write to surveys goes through these services; they check permission again."""
 
 from consultation.surveys.services.builder import (
-    condition_clear,
-    condition_set,
     option_create,
     option_delete,
     option_move,
@@ -16,10 +14,10 @@ from consultation.surveys.services.builder import (
     section_move,
     section_update,
     survey_create,
-    survey_has_responses,
     survey_publish,
     survey_update,
 )
+from consultation.surveys.services.conditions import condition_clear, condition_set
 from consultation.surveys.services.responses import (
     scan_check,
     survey_changes_discard,
@@ -28,6 +26,7 @@ from consultation.surveys.services.responses import (
     survey_response_submit,
     survey_section_save,
 )
+from consultation.surveys.services.survey_changes import survey_has_responses
 
 __all__ = [
     "condition_clear",

@@ -12,11 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from consultation.surveys.models import Option, Question
-from consultation.surveys.services.builder import (
-    _log,
-    _require_manager,
-    option_delete_refusal,
-)
+from consultation.surveys.services.builder import option_delete_refusal
+from consultation.surveys.services.survey_changes import change_log, manager_required
 
 Type = Question.Type
 MAX_OPTIONS = 50
@@ -32,7 +29,7 @@ def question_options_set(
 ) -> list[Option]:
     """Make the question's options exactly `labels` in that order, plus "Other, please
     specify" (`other`, single choice only) last."""
-    _require_manager(user)
+    manager_required(user)
     if not question.uses_options:
         return []
     labels = [" ".join(label.split()) for label in labels if label.strip()]
@@ -67,7 +64,7 @@ def question_options_set(
             raise ValidationError({"options": [f"“{option.label}” cannot be removed. {refusal}"]})
     for option in by_key.values():
         option.delete()
-        _log(survey, user, f"Removed the option “{option.label}” from “{question.text}”")
+        change_log(survey, user, f"Removed the option “{option.label}” from “{question.text}”")
 
     before = [o.label for o in existing]
     for position, option in enumerate(keep, start=1):
@@ -75,13 +72,13 @@ def question_options_set(
             option.question = question
             option.position = position
             option.save()
-            _log(survey, user, f"Added the option “{option.label}” to “{question.text}”")
+            change_log(survey, user, f"Added the option “{option.label}” to “{question.text}”")
         elif option.position != position:
             option.position = position
             option.save(update_fields=["position"])
     after = [o.label for o in keep]
     if before != after and [b for b in before if b in after] != [a for a in after if a in before]:
-        _log(
+        change_log(
             survey,
             user,
             f"Reordered the options of “{question.text}”",

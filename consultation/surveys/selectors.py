@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import difflib
-import json
-import re
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -438,110 +435,6 @@ def results_summary(survey: Survey, *, channel: str = "", duplicates: str = "") 
         "questions": results,
         "scale_labels": SCALE_LABELS,
     }
-
-
-# --- Likely duplicates ---------------------------------------------------------------------
-
-TEXT_SIMILARITY_THRESHOLD = 0.9
-MIN_TEXT_LENGTH_FOR_SIMILARITY = 40
-
-
-def _normalise(text: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"[^\w\s]", "", text.lower())).strip()
-
-
-@dataclass
-class LikelyDuplicate:
-    response: Response
-    reason: str
-
-
-# An email or paper copy of a response given elsewhere: the same name and at least this many
-# answers in common, every one of them the same.
-SAME_ANSWERS_MIN = 3
-SAME_NAME_CANDIDATES_MAX = 50
-
-
-def _answer_key(value: dict) -> str:
-    """An answer value in a form that compares equal however its lists were ordered."""
-    canonical = {
-        key: sorted(map(str, item)) if isinstance(item, list) else item
-        for key, item in value.items()
-        if item not in (None, "", [])
-    }
-    return json.dumps(canonical, sort_keys=True, default=str)
-
-
-def _answer_keys(answers: dict) -> dict[int, str]:
-    return {qid: _answer_key(value) for qid, value in answers.items() if value}
-
-
-def likely_duplicates(
-    survey: Survey,
-    *,
-    name: str,
-    district: str,
-    texts: list[str],
-    answers: dict | None = None,
-    limit: int = 5,
-) -> list[LikelyDuplicate]:
-    """Submitted responses that look like the same person's: same name and postcode district,
-    same name and the same answers (an email copy of an online response, say), or free text
-    that is near-identical (normalised similarity of 0.9 or more)."""
-    found: dict[int, LikelyDuplicate] = {}
-    submitted = Response.objects.filter(survey=survey, status=Response.Status.SUBMITTED)
-    norm_name = _normalise(name)
-    if norm_name and district:
-        candidates = (
-            submitted.filter(answers__question__type=Type.POSTCODE_DISTRICT, answers__text=district)
-            .select_related("respondent")
-            .distinct()
-        )
-        for response in candidates:
-            other = response.respondent_name or (
-                response.respondent.display_name if response.respondent else ""
-            )
-            if _normalise(other) == norm_name:
-                found[response.pk] = LikelyDuplicate(
-                    response, f"Same name and postcode district ({district})"
-                )
-    mine = _answer_keys(answers or {})
-    if norm_name and len(mine) >= SAME_ANSWERS_MIN:
-        plain = name.strip()
-        candidates = (
-            submitted.filter(
-                Q(respondent_name__iexact=plain) | Q(respondent__display_name__iexact=plain)
-            )
-            .exclude(pk__in=list(found))
-            .order_by("pk")[:SAME_NAME_CANDIDATES_MAX]
-        )
-        for response in candidates:
-            theirs = _answer_keys(response_answers(response))
-            common = mine.keys() & theirs.keys()
-            if len(common) >= SAME_ANSWERS_MIN and all(mine[q] == theirs[q] for q in common):
-                found[response.pk] = LikelyDuplicate(response, "Same name and the same answers")
-    wanted = [_normalise(t) for t in texts if len(_normalise(t)) >= MIN_TEXT_LENGTH_FOR_SIMILARITY]
-    if wanted:
-        rows = Answer.objects.filter(
-            response__in=submitted,
-            question__type__in=[Type.LONG_TEXT, Type.SHORT_TEXT],
-        ).exclude(text="")
-        for response_id, text in rows.values_list("response_id", "text").iterator():
-            if response_id in found:
-                continue
-            other = _normalise(text)
-            for mine in wanted:
-                matcher = difflib.SequenceMatcher(None, mine, other, autojunk=False)
-                if matcher.real_quick_ratio() < TEXT_SIMILARITY_THRESHOLD:
-                    continue
-                if matcher.quick_ratio() < TEXT_SIMILARITY_THRESHOLD:
-                    continue
-                if matcher.ratio() >= TEXT_SIMILARITY_THRESHOLD:
-                    found[response_id] = LikelyDuplicate(
-                        Response.objects.get(pk=response_id), "Near-identical free text"
-                    )
-                    break
-    return list(found.values())[:limit]
 
 
 # --- Objects by id, for the routes that take one ---------------------------------------------

@@ -1,43 +1,28 @@
-"""Staff: the survey builder, preview, responses from other channels, and live results."""
+"""Staff: the list of surveys, a survey's details, its builder page, conditions and live
+results; and what every survey staff page shares (the guard, the form page, the builder's
+buttons).
+
+The builder's sections, questions and options are in builder_views, the preview in
+preview_views, responses (and typing in paper ones) in response_views.
+"""
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.decorators import ratelimit
 
 from consultation.surveys import selectors, services
-from consultation.surveys.forms import (
-    AnswersForm,
-    ConditionForm,
-    OptionForm,
-    ResponseEntryForm,
-    SectionForm,
-    SurveyForm,
-    condition_description,
-)
-from consultation.surveys.models import Question, Response, Survey
-from consultation.surveys.selectors import (
-    answers_summary,
-    likely_duplicates,
-    results_summary,
-    survey_structure,
-)
-from consultation.surveys.views import (
-    _block_fields,
-    section_form,
-    section_page_context,
-    staged_changes,
-    staged_update,
-    visible_sections,
-)
+from consultation.surveys.forms import ConditionForm, SurveyForm, condition_description
+from consultation.surveys.models import Response, Survey
+from consultation.surveys.selectors import results_summary, survey_structure
 from talklondon.guards import errors_into_form, found_or_404, require_permission_or_404
 from talklondon.permissions import can_manage_consultations, can_view_results
 
@@ -48,7 +33,19 @@ def can_build_or_read_surveys(user) -> bool:
     return can_manage_consultations(user) or can_view_results(user)
 
 
-def _form_page(
+def manager_page(*, methods: tuple[str, ...] = ("GET", "POST")) -> Callable:
+    """The guard on a consultation manager's page that takes a POST (a form or a button):
+    everyone else gets 404, and POSTs are rate-limited."""
+
+    def decorator(view):
+        guarded = require_permission_or_404(can_manage_consultations)(view)
+        limited = ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)(guarded)
+        return require_http_methods(list(methods))(limited)
+
+    return decorator
+
+
+def form_page(
     request, *, form, title: str, back_url: str, submit: str, intro: str = "", status=200
 ):
     return render(
@@ -59,8 +56,22 @@ def _form_page(
     )
 
 
-def _builder_url(survey_id: int) -> str:
+def builder_url(survey_id: int) -> str:
     return reverse("surveys_staff:builder", kwargs={"survey_id": survey_id})
+
+
+def builder_action(request, survey_id: int, action: Callable[[], object], success: str):
+    """Run a builder action from a POST button and report the outcome on the builder."""
+    try:
+        action()
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    except PermissionDenied as exc:
+        raise Http404 from exc
+    else:
+        messages.success(request, success)
+    return redirect(builder_url(survey_id))
 
 
 # --- Lists and survey details --------------------------------------------------------------
@@ -82,9 +93,7 @@ def survey_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
-@ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
-@require_permission_or_404(can_manage_consultations)
+@manager_page()
 def survey_create(request: HttpRequest) -> HttpResponse:
     form = SurveyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -95,7 +104,7 @@ def survey_create(request: HttpRequest) -> HttpResponse:
         else:
             # A new survey is empty: go straight on to its first section.
             return redirect("surveys_staff:section_create", survey_id=survey.pk)
-    return _form_page(
+    return form_page(
         request,
         form=form,
         title="Create a survey",
@@ -104,9 +113,7 @@ def survey_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
-@ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
-@require_permission_or_404(can_manage_consultations)
+@manager_page()
 def survey_edit(request: HttpRequest, survey_id: int) -> HttpResponse:
     survey = found_or_404(selectors.survey_for_staff(survey_id=survey_id))
     initial = {
@@ -128,12 +135,12 @@ def survey_edit(request: HttpRequest, survey_id: int) -> HttpResponse:
             errors_into_form(form, exc)
         else:
             messages.success(request, "Survey details saved.")
-            return redirect(_builder_url(survey.pk))
-    return _form_page(
+            return redirect(builder_url(survey.pk))
+    return form_page(
         request,
         form=form,
         title=f"Edit “{survey.title}”",
-        back_url=_builder_url(survey.pk),
+        back_url=builder_url(survey.pk),
         submit="Save",
     )
 
@@ -179,157 +186,6 @@ def builder(request: HttpRequest, survey_id: int) -> HttpResponse:
     )
 
 
-# --- Sections, questions, options ----------------------------------------------------------
-
-
-def _act(request, survey_id: int, action, success: str) -> HttpResponse:
-    """Run a builder action from a POST button and report the outcome on the builder."""
-    try:
-        action()
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    except PermissionDenied as exc:
-        raise Http404 from exc
-    else:
-        messages.success(request, success)
-    return redirect(_builder_url(survey_id))
-
-
-@require_http_methods(["GET", "POST"])
-@ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
-@require_permission_or_404(can_manage_consultations)
-def section_create(request: HttpRequest, survey_id: int) -> HttpResponse:
-    survey = found_or_404(selectors.survey_for_staff(survey_id=survey_id))
-    form = SectionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        section = services.section_create(user=request.user, survey=survey, **form.cleaned_data)
-        # A new section is empty: go straight on to its first question.
-        return redirect("surveys_staff:question_create", section_id=section.pk)
-    return _form_page(
-        request,
-        form=form,
-        title="Add a section",
-        back_url=_builder_url(survey.pk),
-        submit="Add section",
-    )
-
-
-@require_http_methods(["GET", "POST"])
-@ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
-@require_permission_or_404(can_manage_consultations)
-def section_edit(request: HttpRequest, section_id: int) -> HttpResponse:
-    section = found_or_404(selectors.section_for_staff(section_id=section_id))
-    form = SectionForm(
-        request.POST or None, initial={"title": section.title, "intro": section.intro}
-    )
-    if request.method == "POST" and form.is_valid():
-        services.section_update(user=request.user, section=section, **form.cleaned_data)
-        return redirect(_builder_url(section.survey_id))
-    return _form_page(
-        request,
-        form=form,
-        title=f"Edit the section “{section.title}”",
-        back_url=_builder_url(section.survey_id),
-        submit="Save",
-    )
-
-
-@require_POST
-@ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
-@require_permission_or_404(can_manage_consultations)
-def section_action(request: HttpRequest, section_id: int) -> HttpResponse:
-    section = found_or_404(selectors.section_for_staff(section_id=section_id))
-    action = request.POST.get("action")
-    if action == "delete":  # removing is confirmed on its own page first
-        return redirect("surveys_staff:section_remove", section_id=section.pk)
-    return _act(
-        request,
-        section.survey_id,
-        lambda: services.section_move(user=request.user, section=section, direction=action),
-        "Section moved.",
-    )
-
-
-# Questions are created and edited with their options in builder_views.
-
-
-@require_POST
-@ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
-@require_permission_or_404(can_manage_consultations)
-def question_action(request: HttpRequest, question_id: int) -> HttpResponse:
-    question = found_or_404(selectors.question_for_staff(question_id=question_id))
-    action = request.POST.get("action")
-    survey_id = question.section.survey_id
-    if action == "delete":  # removing is confirmed on its own page first
-        return redirect("surveys_staff:question_remove", question_id=question.pk)
-    return _act(
-        request,
-        survey_id,
-        lambda: services.question_move(user=request.user, question=question, direction=action),
-        "Question moved.",
-    )
-
-
-@require_http_methods(["GET", "POST"])
-@ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
-@require_permission_or_404(can_manage_consultations)
-def option_create(request: HttpRequest, question_id: int) -> HttpResponse:
-    question = found_or_404(selectors.question_for_staff(question_id=question_id))
-    form = OptionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.option_create(user=request.user, question=question, **form.cleaned_data)
-        except ValidationError as exc:
-            errors_into_form(form, exc)
-        else:
-            messages.success(request, "Option added.")
-            if "another" in request.POST:
-                return redirect("surveys_staff:option_create", question_id=question.pk)
-            return redirect(_builder_url(question.section.survey_id))
-    return _form_page(
-        request,
-        form=form,
-        title=f"Add an option to “{question.text}”",
-        back_url=_builder_url(question.section.survey_id),
-        submit="Add option",
-    )
-
-
-@require_http_methods(["GET", "POST"])
-@ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
-@require_permission_or_404(can_manage_consultations)
-def option_edit(request: HttpRequest, option_id: int) -> HttpResponse:
-    option = found_or_404(selectors.option_for_staff(option_id=option_id))
-    form = OptionForm(request.POST or None, initial={"label": option.label})
-    del form.fields["is_other"]
-    survey_id = option.question.section.survey_id
-    if request.method == "POST" and form.is_valid():
-        services.option_update(user=request.user, option=option, label=form.cleaned_data["label"])
-        messages.success(request, "Option saved.")
-        return redirect(_builder_url(survey_id))
-    return _form_page(
-        request, form=form, title="Edit the option", back_url=_builder_url(survey_id), submit="Save"
-    )
-
-
-@require_POST
-@ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
-@require_permission_or_404(can_manage_consultations)
-def option_action(request: HttpRequest, option_id: int) -> HttpResponse:
-    option = found_or_404(selectors.option_for_staff(option_id=option_id))
-    action = request.POST.get("action")
-    survey_id = option.question.section.survey_id
-    if action == "delete":  # removing is confirmed on its own page first
-        return redirect("surveys_staff:option_remove", option_id=option.pk)
-    return _act(
-        request,
-        survey_id,
-        lambda: services.option_move(user=request.user, option=option, direction=action),
-        "Option moved.",
-    )
-
-
 # --- Conditions ----------------------------------------------------------------------------
 
 
@@ -368,7 +224,7 @@ def _condition_page(request, *, survey: Survey, question=None, section=None) -> 
     )
     if request.method == "POST":
         if request.POST.get("action") == "clear":
-            return _act(
+            return builder_action(
                 request,
                 survey.pk,
                 lambda: services.condition_clear(
@@ -392,7 +248,7 @@ def _condition_page(request, *, survey: Survey, question=None, section=None) -> 
                 errors_into_form(form, exc)
             else:
                 messages.success(request, "Condition saved.")
-                return redirect(_builder_url(survey.pk))
+                return redirect(builder_url(survey.pk))
     return render(
         request,
         "surveys/staff/condition.html",
@@ -407,195 +263,16 @@ def _condition_page(request, *, survey: Survey, question=None, section=None) -> 
     )
 
 
-@require_http_methods(["GET", "POST"])
-@ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
-@require_permission_or_404(can_manage_consultations)
+@manager_page()
 def question_condition(request: HttpRequest, question_id: int) -> HttpResponse:
     question = found_or_404(selectors.question_for_staff(question_id=question_id))
     return _condition_page(request, survey=question.section.survey, question=question)
 
 
-@require_http_methods(["GET", "POST"])
-@ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
-@require_permission_or_404(can_manage_consultations)
+@manager_page()
 def section_condition(request: HttpRequest, section_id: int) -> HttpResponse:
     section = found_or_404(selectors.section_for_staff(section_id=section_id))
     return _condition_page(request, survey=section.survey, section=section)
-
-
-# --- Preview -------------------------------------------------------------------------------
-
-
-@require_http_methods(["GET", "POST"])
-@ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
-@require_permission_or_404(can_manage_consultations)
-def preview(request: HttpRequest, survey_id: int, section_id: int | None = None) -> HttpResponse:
-    """The survey as a respondent sees it; answers live in the session and are never saved."""
-    survey = found_or_404(selectors.survey_for_staff(survey_id=survey_id))
-    structure = survey_structure(survey)
-    key = f"survey-preview-{survey.pk}"
-    if request.method == "GET" and section_id is None:
-        request.session.pop(key, None)
-    answers = staged_changes(request, key)
-    sections = visible_sections(structure, answers)
-    if not sections:
-        messages.error(request, "Add a section before previewing the survey.")
-        return redirect(_builder_url(survey.pk))
-    page = structure.section(section_id) if section_id else sections[0]
-    if page is None or page.pk not in {s.pk for s in sections}:
-        return redirect("surveys_staff:preview", survey_id=survey.pk)
-    form = section_form(
-        structure=structure, section=page, answers=answers, data=request.POST or None
-    )
-    if request.method == "POST" and form.is_valid():
-        staged_update(request, key, form.answers)
-        answers.update(form.answers)
-        following = visible_sections(structure, answers)
-        index = next(i for i, s in enumerate(following) if s.pk == page.pk)
-        if request.POST.get("change") == "1" or index + 1 >= len(following):
-            return redirect("surveys_staff:preview_check", survey_id=survey.pk)
-        return redirect(
-            "surveys_staff:preview_section", survey_id=survey.pk, section_id=following[index + 1].pk
-        )
-    context = section_page_context(structure=structure, section=page, answers=answers, form=form)
-    context["blocks"] = [_block_fields(form, block) for block in form.blocks]
-    context.update(
-        preview=True,
-        changing=request.GET.get("change") == "1",
-        back_url=(
-            reverse(
-                "surveys_staff:preview_section",
-                kwargs={"survey_id": survey.pk, "section_id": context["previous"].pk},
-            )
-            if context["previous"]
-            else _builder_url(survey.pk)
-        ),
-        action_url=request.get_full_path(),
-        can_save_for_later=False,
-    )
-    return render(request, "surveys/section.html", context)
-
-
-@require_GET
-@require_permission_or_404(can_manage_consultations)
-def preview_check(request: HttpRequest, survey_id: int) -> HttpResponse:
-    survey = found_or_404(selectors.survey_for_staff(survey_id=survey_id))
-    structure = survey_structure(survey)
-    answers = staged_changes(request, f"survey-preview-{survey.pk}")
-    return render(
-        request,
-        "surveys/staff/preview_check.html",
-        {
-            "survey": survey,
-            "summary": answers_summary(structure, answers),
-            "can_change": True,
-            "change_url_name": "surveys_staff:preview_section",
-        },
-    )
-
-
-# --- Responses from other channels ---------------------------------------------------------
-
-
-@require_http_methods(["GET", "POST"])
-@ratelimit(key="user_or_ip", rate=STAFF_RATE, method="POST", block=True)
-@require_permission_or_404(can_manage_consultations)
-def response_enter(request: HttpRequest, survey_id: int) -> HttpResponse:
-    """Type in a paper, email, letter or event response, with likely duplicates flagged."""
-    survey = found_or_404(selectors.survey_for_staff(survey_id=survey_id))
-    structure = survey_structure(survey)
-    data = request.POST if request.method == "POST" else None
-    details = ResponseEntryForm(data, request.FILES or None, initial={"token": uuid.uuid4().hex})
-    answers_form = AnswersForm(
-        data, structure=structure, questions=structure.questions, enforce_required=False
-    )
-    duplicates = []
-    if request.method == "POST":
-        details_ok = details.is_valid()
-        answers_ok = answers_form.is_valid()
-        if details_ok and answers_ok:
-            cleaned = details.cleaned_data
-            district = next(
-                (
-                    v["text"]
-                    for qid, v in answers_form.answers.items()
-                    if v and structure.question(qid).type == Question.Type.POSTCODE_DISTRICT
-                ),
-                "",
-            )
-            texts = [
-                v["text"]
-                for qid, v in answers_form.answers.items()
-                if v
-                and structure.question(qid).type
-                in (Question.Type.LONG_TEXT, Question.Type.SHORT_TEXT)
-            ]
-            duplicates = likely_duplicates(
-                survey,
-                name=cleaned["respondent_name"],
-                district=district,
-                texts=texts,
-                answers=answers_form.answers,
-            )
-            if duplicates and not cleaned["confirm_duplicate"]:
-                details.add_error(
-                    "confirm_duplicate",
-                    "This looks like a response we already have. Check the likely duplicates, then confirm to record it anyway",
-                )
-            else:
-                try:
-                    response = services.survey_response_enter(
-                        survey=survey,
-                        user=request.user,
-                        channel=cleaned["channel"],
-                        channel_reference=cleaned["channel_reference"],
-                        respondent_name=cleaned["respondent_name"],
-                        answers=answers_form.answers,
-                        token=cleaned["token"] or uuid.uuid4().hex,
-                        scan=cleaned["scan"],
-                    )
-                except ValidationError as exc:
-                    if hasattr(exc, "error_dict") and set(exc.message_dict) <= {"scan", "channel"}:
-                        errors_into_form(details, exc)
-                    else:
-                        errors_into_form(answers_form, exc)
-                except PermissionDenied as exc:
-                    raise Http404 from exc
-                else:
-                    note = (
-                        f" It is flagged as a likely duplicate of {response.likely_duplicate_of.reference}."
-                        if response.likely_duplicate_of
-                        else ""
-                    )
-                    messages.success(request, f"Response {response.reference} recorded.{note}")
-                    return redirect("surveys_staff:response_enter", survey_id=survey.pk)
-    blocks = [_block_fields(answers_form, block) for block in answers_form.blocks]
-    return render(
-        request,
-        "surveys/staff/entry.html",
-        {
-            "survey": survey,
-            "details": details,
-            "answers_form": answers_form,
-            "blocks": blocks,
-            "duplicates": duplicates,
-            "recent": Response.objects.filter(survey=survey)
-            .exclude(channel=Response.Channel.ONLINE)
-            .select_related("likely_duplicate_of", "entered_by")
-            .order_by("-pk")[:10],
-        },
-        status=400 if request.method == "POST" else 200,
-    )
-
-
-@require_GET
-@require_permission_or_404(can_manage_consultations)
-def response_scan(request: HttpRequest, response_id: int) -> HttpResponse:
-    """Download the scan of a paper response (personal data: managers only, never public)."""
-    response = found_or_404(selectors.response_for_staff(response_id=response_id))
-    if not response.scan:
-        raise Http404
-    return FileResponse(response.scan.open("rb"), as_attachment=True)
 
 
 # --- Results -------------------------------------------------------------------------------

@@ -13,10 +13,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
-from consultation.surveys.answers import Structure, visibility
+from consultation.surveys.answers import Structure
 from consultation.surveys.drafts import draft_answers_has_changes
 from consultation.surveys.forms import AnswersForm
 from consultation.surveys.models import Response, Section
+from consultation.surveys.pages import progress_count, section_after, visible_sections
 from consultation.surveys.selectors import (
     RespondentState,
     answers_summary,
@@ -48,11 +49,6 @@ def staged_update(request: HttpRequest, key: str, answers: dict[int, dict | None
     request.session[key] = changes
 
 
-def visible_sections(structure: Structure, answers: dict) -> list[Section]:
-    shown, _ = visibility(structure, answers)
-    return [s for s in structure.sections if s.pk in shown]
-
-
 def section_page_context(
     *, structure: Structure, section: Section, answers: dict, form: AnswersForm
 ) -> dict:
@@ -62,26 +58,15 @@ def section_page_context(
         "survey": structure.survey,
         "section": section,
         "form": form,
-        "blocks": [_block_fields(form, block) for block in form.blocks],
+        "blocks": [block_fields(form, block) for block in form.blocks],
         "position": index + 1,
-        "count": _progress_count(structure, answers),
+        "count": progress_count(structure, answers),
         "previous": sections[index - 1] if index > 0 else None,
         "next": sections[index + 1] if index + 1 < len(sections) else None,
     }
 
 
-def _progress_count(structure: Structure, answers: dict) -> int:
-    """Sections shown so far, plus those that may still be shown once a question is answered."""
-    shown, _ = visibility(structure, answers)
-    count = 0
-    for section in structure.sections:
-        condition = structure.section_conditions.get(section.pk)
-        if section.pk in shown or (condition and not answers.get(condition.depends_on_id)):
-            count += 1
-    return count
-
-
-def _block_fields(form: AnswersForm, block: dict) -> dict:
+def block_fields(form: AnswersForm, block: dict) -> dict:
     """Attach the bound fields each question renders, by their role."""
     qid = block["question"].pk
     prefix = f"q{qid}"
@@ -178,6 +163,18 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+def _answering(request: HttpRequest, slug: str) -> RespondentState | HttpResponse:
+    """The person's state on a page of their response, or where they go instead: told why
+    they cannot answer now (a POST), or sent to the start page."""
+    state = _state(request, slug)
+    problem = _problem(request, state)
+    if problem or state.response is None:
+        if request.method == "POST" and problem:
+            return _refuse(request, state, problem)
+        return redirect("surveys:start", slug=slug)
+    return state
+
+
 def _refuse(request, state: RespondentState, message: str, status: int = 403) -> HttpResponse:
     return render(
         request,
@@ -231,12 +228,10 @@ def _resume_url(structure: Structure, response: Response) -> str:
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user_or_ip", rate="60/m", method="POST", block=True)
 def section(request: HttpRequest, slug: str, section_id: int) -> HttpResponse:
-    state = _state(request, slug)
-    response, problem = state.response, _problem(request, state)
-    if problem or response is None:
-        if request.method == "POST" and problem:
-            return _refuse(request, state, problem)
-        return redirect("surveys:start", slug=slug)
+    state = _answering(request, slug)
+    if isinstance(state, HttpResponse):
+        return state
+    response = state.response
     structure = survey_structure_for_respondents(state.survey)
     page = structure.section(section_id)
     if page is None:
@@ -256,32 +251,18 @@ def section(request: HttpRequest, slug: str, section_id: int) -> HttpResponse:
         enforce_required=not later,
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            survey_section_save(
-                response=response,
-                user=request.user,
-                section=page,
-                answers=form.answers,
-                enforce_required=not later,
-                structure=structure,
-                email_verified=state.email_verified,
-            )
-        except PermissionDenied as exc:
-            return _refuse(request, state, str(exc))
-        except ValidationError as exc:
-            _add_errors(form, exc)
+        # The page after this one depends on this page's answers (a condition may show or
+        # hide a later section).
+        following = section_after(structure, {**answers, **form.answers}, page)
+        if changing or response.is_submitted or following is None:
+            next_url = reverse("surveys:check", kwargs={"slug": slug})
         else:
-            if later:
-                messages.success(
-                    request,
-                    "Your answers have been saved. Come back to finish at any time before the survey closes.",
-                )
-                return redirect("surveys:start", slug=slug)
-            answers.update(form.answers)
-            following = _following_section(structure, answers, page)
-            if changing or response.is_submitted or following is None:
-                return redirect("surveys:check", slug=slug)
-            return redirect("surveys:section", slug=slug, section_id=following.pk)
+            next_url = reverse("surveys:section", kwargs={"slug": slug, "section_id": following.pk})
+        saved = _page_save(
+            request, state, structure, section=page, form=form, later=later, next_url=next_url
+        )
+        if saved is not None:
+            return saved
     context = section_page_context(structure=structure, section=page, answers=answers, form=form)
     context.update(
         response=response,
@@ -327,38 +308,20 @@ def one_page(request: HttpRequest, slug: str) -> HttpResponse:
         whole_survey=True,
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            if response is None:
-                response = survey_response_start(
-                    survey=survey,
-                    user=request.user,
-                    structure=structure,
-                    email_verified=state.email_verified,
-                )
-            survey_section_save(
-                response=response,
-                user=request.user,
-                section=None,
-                answers=form.answers,
-                enforce_required=not later,
-                structure=structure,
-                email_verified=state.email_verified,
-            )
-        except PermissionDenied as exc:
-            return _refuse(request, state, str(exc))
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            if later:
-                messages.success(
-                    request,
-                    "Your answers have been saved. Come back to finish at any time before the survey closes.",
-                )
-                return redirect("surveys:start", slug=slug)
-            return redirect("surveys:check", slug=slug)
+        saved = _page_save(
+            request,
+            state,
+            structure,
+            section=None,
+            form=form,
+            later=later,
+            next_url=reverse("surveys:check", kwargs={"slug": slug}),
+        )
+        if saved is not None:
+            return saved
     blocks, heading = [], None
     for block in form.blocks:
-        block = _block_fields(form, block)
+        block = block_fields(form, block)
         if block["question"].section_id != heading:
             heading = block["question"].section_id
             block["heading"] = structure.section(heading)
@@ -381,12 +344,52 @@ def one_page(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _following_section(structure: Structure, answers: dict, page: Section) -> Section | None:
-    sections = visible_sections(structure, answers)
-    index = next((i for i, s in enumerate(sections) if s.pk == page.pk), None)
-    if index is None or index + 1 >= len(sections):
+def _page_save(
+    request: HttpRequest,
+    state: RespondentState,
+    structure: Structure,
+    *,
+    section: Section | None,
+    form: AnswersForm,
+    later: bool,
+    next_url: str,
+) -> HttpResponse | None:
+    """Save a page of answers: one section, or the whole survey (`section=None`, the "one
+    page" layout, whose first answers also start the response).
+
+    Returns the page to go to (`next_url`, the start page after "save and come back later",
+    or the refusal), or None when the service refused the answers: the form then shows why.
+    """
+    response = state.response
+    try:
+        if response is None:
+            response = survey_response_start(
+                survey=state.survey,
+                user=request.user,
+                structure=structure,
+                email_verified=state.email_verified,
+            )
+        survey_section_save(
+            response=response,
+            user=request.user,
+            section=section,
+            answers=form.answers,
+            enforce_required=not later,
+            structure=structure,
+            email_verified=state.email_verified,
+        )
+    except PermissionDenied as exc:
+        return _refuse(request, state, str(exc))
+    except ValidationError as exc:
+        _add_errors(form, exc)
         return None
-    return sections[index + 1]
+    if later:
+        messages.success(
+            request,
+            "Your answers have been saved. Come back to finish at any time before the survey closes.",
+        )
+        return redirect("surveys:start", slug=state.survey.slug)
+    return redirect(next_url)
 
 
 def _add_errors(form, exc: ValidationError) -> None:
@@ -402,12 +405,10 @@ def _add_errors(form, exc: ValidationError) -> None:
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user_or_ip", rate="10/m", method="POST", block=True)
 def check(request: HttpRequest, slug: str) -> HttpResponse:
-    state = _state(request, slug)
-    response, problem = state.response, _problem(request, state)
-    if problem or response is None:
-        if request.method == "POST" and problem:
-            return _refuse(request, state, problem)
-        return redirect("surveys:start", slug=slug)
+    state = _answering(request, slug)
+    if isinstance(state, HttpResponse):
+        return state
+    response = state.response
     structure = survey_structure_for_respondents(state.survey)
     errors = []
     if request.method == "POST":

@@ -5,6 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from consultation.surveys.models import Answer, Response
+from consultation.surveys.response_selectors import likely_duplicates
 from talklondon.permissions import ROLE_MANAGER
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -101,6 +102,27 @@ def test_same_name_and_district_is_flagged_before_saving(manager_client, smap):
     assert confirmed.status_code == 302
     flagged = Response.objects.exclude(pk=first.pk).get()
     assert flagged.likely_duplicate_of == first
+
+
+@pytest.mark.django_db
+def test_likely_duplicates_find_the_district_and_free_text_among_the_answers(manager_client, smap):
+    """The one test of a likely duplicate, which the entry page and the service both use."""
+    client, _ = manager_client
+    client.post(_url(smap), entry_data(smap, text=LONG_TEXT))
+    first = Response.objects.get()
+    district, text = smap.q[13].pk, smap.q[5].pk
+
+    def found(name, answers):
+        return [
+            (d.response, d.reason)
+            for d in likely_duplicates(smap.structure, name=name, answers=answers)
+        ]
+
+    assert found("Ada Lovelace", {district: {"text": "SE15"}, text: None}) == [
+        (first, "Same name and postcode district (SE15)")
+    ]
+    assert found("", {text: {"text": LONG_TEXT.upper()}}) == [(first, "Near-identical free text")]
+    assert found("Grace Hopper", {district: {"text": "SE15"}}) == []
 
 
 @pytest.mark.django_db

@@ -23,9 +23,10 @@ from consultation.surveys.models import (
     Section,
     Survey,
 )
+from consultation.surveys.pages import section_after
+from consultation.surveys.response_selectors import likely_duplicates
 from consultation.surveys.selectors import (
     answers_summary,
-    likely_duplicates,
     response_current_answers,
     response_snapshot,
     survey_structure,
@@ -176,15 +177,6 @@ def _answers_write(
         AnswerChoice.objects.bulk_create(choices)
 
 
-def _next_section(structure: Structure, answers: dict, after: Section) -> Section | None:
-    visible_sections, _ = visibility(structure, answers)
-    later = [s for s in structure.sections if s.pk in visible_sections]
-    index = next((i for i, s in enumerate(later) if s.pk == after.pk), None)
-    if index is None or index + 1 >= len(later):
-        return None
-    return later[index + 1]
-
-
 def _structure(response: Response, loaded: Structure | None) -> Structure:
     # Loading a structure costs five queries; a view that already has it passes it along.
     if loaded is not None and loaded.survey.pk == response.survey_id:
@@ -279,7 +271,7 @@ def _section_write(
         )
     elif not response.is_submitted:
         fields["current_section"] = (
-            _next_section(structure, merged, section) if enforce_required else section
+            section_after(structure, merged, section) if enforce_required else section
         )
     if not _unchanged(response).update(**fields):
         return False
@@ -466,22 +458,7 @@ def survey_response_enter(
     stored = {qid: v for qid, v in values.items() if v}
     if not stored:
         raise ValidationError("Enter at least one answer.")
-    district = next(
-        (
-            v["text"]
-            for qid, v in stored.items()
-            if structure.question(qid).type == Type.POSTCODE_DISTRICT
-        ),
-        "",
-    )
-    texts = [
-        v["text"]
-        for qid, v in stored.items()
-        if structure.question(qid).type in (Type.LONG_TEXT, Type.SHORT_TEXT)
-    ]
-    duplicates = likely_duplicates(
-        survey, name=respondent_name, district=district, texts=texts, answers=stored
-    )
+    duplicates = likely_duplicates(structure, name=respondent_name, answers=stored)
     now = timezone.now()
     try:
         with transaction.atomic():

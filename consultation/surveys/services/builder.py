@@ -134,7 +134,7 @@ def survey_publish(*, user, survey: Survey, now=None) -> Survey:
     return survey
 
 
-# --- Moving and removing ------------------------------------------------------------------
+# --- Moving and removing -------------------------------------------------------------------
 
 
 def _move(

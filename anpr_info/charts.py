@@ -9,7 +9,6 @@ import json
 import re
 from urllib.parse import urlencode
 
-from anpr_info import cache as anpr_cache
 from anpr_info import registry, selectors
 from talklondon.spreadsheet_safety import guarded_text
 
@@ -83,7 +82,7 @@ def _key(state: dict) -> str:
 
 def chart_data(state: dict) -> dict:
     measure, breakdown = state["measure"], state["breakdown"]
-    return anpr_cache.cached(
+    return selectors.published_cached(
         f"data:{_key(state)}",
         lambda: selectors.chart_records(
             measure, breakdown, state.get("period") or None, state.get("as_of")
@@ -216,13 +215,13 @@ def _render(kind: str, state: dict, titled: bool):
 
 def chart_svg(state: dict, *, titled: bool = True) -> str:
     """Server-rendered SVG (cached until the next publication)."""
-    return anpr_cache.cached(
+    return selectors.published_cached(
         f"svg:{int(titled)}:{_key(state)}", lambda: _render("svg", state, titled)
     )
 
 
 def chart_png(state: dict) -> bytes:
-    return anpr_cache.cached(f"png:{_key(state)}", lambda: _render("png", state, True))
+    return selectors.published_cached(f"png:{_key(state)}", lambda: _render("png", state, True))
 
 
 def charts_warm() -> int:

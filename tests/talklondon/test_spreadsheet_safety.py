@@ -16,6 +16,7 @@ from talklondon.spreadsheet_safety import (
     formula_guarded,
     guarded_text,
 )
+from tests.analysis.helpers import NASTY_TEXTS
 
 PROPERTY = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -23,12 +24,7 @@ PROPERTY = settings(max_examples=300, deadline=None, suppress_health_check=[Heal
 @pytest.mark.parametrize(
     "text",
     [
-        "=1+1",
-        "+SUM(A1:A2)",
-        "-2+3",
-        "@cmd",
-        "\tleading tab",
-        "\rleading carriage return",
+        *NASTY_TEXTS[:6],  # = + - @ tab and carriage return first
         "\x00nul",
         "\uff1dHYPERLINK(1)",  # full-width =
         "\uff0b1",

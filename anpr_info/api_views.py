@@ -23,7 +23,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from anpr_info import api_filters, registry, selectors
-from anpr_info import cache as anpr_cache
 from anpr_info.signing import (
     IDEMPOTENCY_HEADER,
     KEY_HEADER,
@@ -65,7 +64,7 @@ class CachedAPIView(APIView):
         query = self.query(request)
         # Keyed by the site's address too: links in the data name the host that was asked
         # (one of ALLOWED_HOSTS, so this cannot be filled from outside).
-        data = anpr_cache.cached(
+        data = selectors.published_cached(
             _site(request) + api_filters.cache_key(type(self).__name__, kwargs, query),
             lambda: self.build(request, *args, **kwargs),
         )
@@ -537,7 +536,7 @@ def api_docs(request: HttpRequest) -> HttpResponse:
                 )
         return {"endpoints": endpoints, "info": schema.get("info", {})}
 
-    context = anpr_cache.cached("api-docs", build)
+    context = selectors.published_cached("api-docs", build)
     context = {
         **context,
         "datasets": list(registry.DATASETS.values()),

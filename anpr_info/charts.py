@@ -9,8 +9,8 @@ import json
 import re
 from urllib.parse import urlencode
 
-from anpr_info import cache as anpr_cache
 from anpr_info import registry, selectors
+from talklondon.spreadsheet_safety import guarded_text
 
 FONT = "Arial, Helvetica, sans-serif"
 PALETTE = ["#1d3b53", "#d4351c", "#00703c", "#f47738", "#5694ca", "#912b88", "#85994b", "#6f777b"]
@@ -82,7 +82,7 @@ def _key(state: dict) -> str:
 
 def chart_data(state: dict) -> dict:
     measure, breakdown = state["measure"], state["breakdown"]
-    return anpr_cache.cached(
+    return selectors.published_cached(
         f"data:{_key(state)}",
         lambda: selectors.chart_records(
             measure, breakdown, state.get("period") or None, state.get("as_of")
@@ -215,13 +215,13 @@ def _render(kind: str, state: dict, titled: bool):
 
 def chart_svg(state: dict, *, titled: bool = True) -> str:
     """Server-rendered SVG (cached until the next publication)."""
-    return anpr_cache.cached(
+    return selectors.published_cached(
         f"svg:{int(titled)}:{_key(state)}", lambda: _render("svg", state, titled)
     )
 
 
 def chart_png(state: dict) -> bytes:
-    return anpr_cache.cached(f"png:{_key(state)}", lambda: _render("png", state, True))
+    return selectors.published_cached(f"png:{_key(state)}", lambda: _render("png", state, True))
 
 
 def charts_warm() -> int:
@@ -256,14 +256,6 @@ def svg_for_inline(svg: str, *, title: str, description: str) -> str:
     return re.sub(r"(<svg[^>]*>)", lambda m: m.group(1) + head, svg, count=1)
 
 
-def _safe(value) -> str:
-    """Protect spreadsheets from formula injection."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
-
-
 def records_csv(state: dict, data: dict) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -277,10 +269,10 @@ def records_csv(state: dict, data: dict) -> str:
                 state["breakdown"].code,
                 record["period"],
                 record["x"],
-                _safe(record["series"]),
-                _safe(record["series_label"]),
+                guarded_text(record["series"]),
+                guarded_text(record["series_label"]),
                 "" if record["value"] is None else record["value"],
-                _safe(record["display"]),
+                guarded_text(record["display"]),
             ]
         )
     return buffer.getvalue()
@@ -320,8 +312,8 @@ def payload_csv(payload: dict) -> str:
                 payload["measure"],
                 payload["table"],
                 payload["period"],
-                *map(_safe, codes),
-                *map(_safe, labels),
+                *map(guarded_text, codes),
+                *map(guarded_text, labels),
                 "" if value is None else value,
                 flag,
             ]

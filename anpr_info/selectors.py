@@ -5,8 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -22,10 +25,23 @@ from anpr_info.models import (
     Submission,
 )
 from talklondon import disclosure
+from talklondon.cache import namespace_cached
 
 TOTAL = registry.TOTAL
 # ASCII digits, at most 6 (str.isdigit() is also true of "²", which int() cannot read).
 RELEASE_VERSION_RE = re.compile(r"^[1-9][0-9]{0,5}\Z")
+
+
+# Published figures, charts and API answers are cached until the next publication, which bumps
+# this namespace (talklondon/cache.py): nothing stale survives a release, and nothing
+# unpublished is ever cached, since only published data is read.
+PUBLISHED_NAMESPACE = "anpr-published"
+
+
+def published_cached(key: str, build: Callable[[], Any]) -> Any:
+    """`build()`, kept in the shared cache until the next publication (at most
+    ANPR_CACHE_SECONDS)."""
+    return namespace_cached(PUBLISHED_NAMESPACE, key, build, timeout=settings.ANPR_CACHE_SECONDS)
 
 
 # --- Releases ---------------------------------------------------------------------------------
@@ -53,10 +69,8 @@ def release_published_get(slug: str) -> Release:
 def release_latest_summary() -> dict | None:
     """The release published last (a revision, perhaps): what "as of now" means, and when the
     published figures last changed. Cached until the next publication."""
-    from anpr_info import cache as anpr_cache
-
     return (
-        anpr_cache.cached(
+        published_cached(
             "latest-release",
             lambda: releases_published()
             .values("period", "version", "sequence", "published_at", "manifest_sha256")

@@ -19,7 +19,6 @@ from django.utils.html import escape
 from django.utils.http import http_date
 from django.views.decorators.http import require_GET
 
-from anpr_info import cache as anpr_cache
 from anpr_info import charts, registry, selectors, tilemap
 from anpr_info.services.releases import PAGE_CACHE_NAMESPACE
 from talklondon.page_cache import cache_anonymous_page
@@ -62,7 +61,7 @@ def _dashboard_figures() -> dict:
 @require_GET
 @cache_anonymous_page(PAGE_CACHE_NAMESPACE, params=())
 def dashboard(request: HttpRequest) -> HttpResponse:
-    context = anpr_cache.cached("dashboard", _dashboard_figures)
+    context = selectors.published_cached("dashboard", _dashboard_figures)
     context["cards"] = _measure_cards()
     context["upcoming"] = list(selectors.releases_upcoming()[:3])
     return render(request, "anpr_info/dashboard.html", context)

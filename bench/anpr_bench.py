@@ -78,9 +78,10 @@ def bench_disclosure(months, publishers):
 
 
 def bench_cached(client, runs):
-    from anpr_info.cache import bump
+    from anpr_info.selectors import PUBLISHED_NAMESPACE
+    from talklondon.cache import namespace_bump
 
-    bump()
+    namespace_bump([PUBLISHED_NAMESPACE])
     urls = [
         "/anpr/",
         "/anpr/measures/hits/?breakdown=category",

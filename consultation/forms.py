@@ -2,11 +2,11 @@
 
 from django import forms
 
-from consultation.house_rules import HOUSE_RULE_CHOICES
 from consultation.limits import MAX_COMMENT_LENGTH
 from consultation.models import CommentReport, Consultation, ModerationAction
 from consultation.selectors import QUEUES
 from talklondon.date_input import GovukDateField, GovukDateTimeField
+from talklondon.house_rules import HOUSE_RULE_CHOICES
 
 
 class CommentForm(forms.Form):

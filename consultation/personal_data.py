@@ -10,7 +10,6 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
-from consultation.house_rules import house_rule_title
 from consultation.models import (
     Comment,
     CommentLike,
@@ -19,6 +18,7 @@ from consultation.models import (
     ModerationAction,
     ParticipantBlock,
 )
+from talklondon.house_rules import house_rule_title
 from talklondon.personal_data import (
     ACCOUNT_LIFE,
     BLANK,

@@ -12,7 +12,6 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Window
 from django.utils import timezone
 
-from consultation.house_rules import house_rule_title
 from consultation.limits import edit_window
 from consultation.models import (
     Attachment,
@@ -24,6 +23,7 @@ from consultation.models import (
     ParticipantBlock,
     ProposalPage,
 )
+from talklondon.house_rules import house_rule_title
 from talklondon.permissions import can_read_comment, staff_role_exists
 from talklondon.sealing import Unsealer
 

@@ -1,7 +1,10 @@
 """The house rules for comments, as data, so that moderators can cite a rule by its number.
 
-Each rule is (code, title, explanation). The house rules page renders this list, and moderation
-decisions store and show the code ("Removed under rule 2: no personal information").
+The one list of them: the house rules page, the moderation forms and services, the emails that
+tell people why a comment was removed, the staff and public pages, the exports and the
+personal-data download all read it. Each rule is (code, title, explanation). Moderation
+decisions store the code ("2"), never the words, so a code must keep its meaning for as long
+as decisions citing it are kept: reword a rule freely, but never renumber one.
 """
 
 from typing import NamedTuple
@@ -66,6 +69,14 @@ def house_rule(code: str) -> HouseRule | None:
     return None
 
 
-def house_rule_choices() -> list[tuple[str, str]]:
-    """Form choices such as ("2", "Rule 2: Do not share personal information")."""
-    return [(rule.code, f"Rule {rule.code}: {rule.title}") for rule in HOUSE_RULES]
+def house_rule_title(code: str) -> str:
+    """'2. Do not share personal information' for a code, or the code itself if it is unknown
+    (a decision recorded under a rule that has since been withdrawn)."""
+    rule = house_rule(code)
+    return f"{rule.code}. {rule.title}" if rule else code
+
+
+# For the moderators' forms: ("2", "2. Do not share personal information").
+HOUSE_RULE_CHOICES: list[tuple[str, str]] = [
+    (rule.code, house_rule_title(rule.code)) for rule in HOUSE_RULES
+]

@@ -30,14 +30,16 @@ Rules, all chosen so that nobody ever sees somebody else's page or a stale one f
   no message, used no CSP nonce and did not choose its own `Cache-Control`. An anonymous page that
   contains a form therefore renders afresh each time and is marked `private, no-store`, so the
   CSRF cookie it sets always matches the token in its form.
-- Stored pages are keyed by the version of each namespace, the scheme, host, path, query and the
-  `Accept` headers (the API negotiates its format on `Accept`). `page_cache_invalidate` bumps the
-  version, so every page in the namespace is re-rendered on its next request.
+- Stored pages are keyed by the version of each namespace (talklondon/cache.py), the scheme,
+  host, path, query and the `Accept` headers (the API negotiates its format on `Accept`).
+  `page_cache_invalidate` bumps the version, so every page in the namespace is re-rendered on its
+  next request.
 - Only queries the page declares (`params`) are stored, with values its checks accept; any
   other query string is rendered afresh, so made-up query strings cannot fill the cache.
-- Each process also keeps the pages and namespace versions it has seen for up to 1 s
-  (`PAGE_CACHE_LOCAL_SECONDS`), so most hits cost no round trip to Redis; an invalidation made
-  by another process shows there within that second.
+- Each process also keeps the namespace versions it has read for up to 1 s
+  (`PAGE_CACHE_LOCAL_SECONDS`) and the pages it has seen for as long as they live, so most hits
+  cost no round trip to Redis; an invalidation made by another process shows there within that
+  second.
 - Entries live at most `MAX_TIMEOUT` (5) seconds and served copies say how many of those seconds
   are left, so even a change nobody invalidates (a consultation opening at its time) shows within
   5 s, and a shared cache in front adds no more than that.
@@ -58,7 +60,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.cache import cc_delim_re, patch_vary_headers
 from django.utils.http import urlencode
 
-from talklondon.local_lru import LocalLRU
+from talklondon.cache import LocalCopies, namespace_bump, namespace_versions
 
 MAX_TIMEOUT = 5
 DEFAULT_TIMEOUT = 5
@@ -71,34 +73,32 @@ KNOWN_VARY = {"cookie", "accept", "accept-language", "accept-encoding"}
 # Headers set per request by middleware, never replayed from the cache.
 UNSTORED_HEADERS = {"set-cookie", "vary", "cache-control", "expires", "age", "date"}
 
-# Each process keeps the pages and namespace versions it saw for up to this long (setting
-# PAGE_CACHE_LOCAL_SECONDS), so that a hit costs no round trip to Redis. An invalidation made
-# in another process is therefore seen up to this much later: still well inside 5 s. Off under
-# tests by default, where the shared cache is cleared between tests and the local copy is not.
-DEFAULT_LOCAL_SECONDS = 1
 LOCAL_MAX_PAGES = 512
+LOCAL_MAX_NAMESPACES = 4096
 
-_local_lock = threading.Lock()
-_local_pages = LocalLRU(LOCAL_MAX_PAGES)
+
+def _local_seconds() -> float:
+    """How long this process uses the namespace versions it read (PAGE_CACHE_LOCAL_SECONDS), so
+    that a hit costs no round trip to Redis. An invalidation made in another process is
+    therefore seen up to this much later: still well inside 5 s. 0 turns the per-process layer
+    off (the test default: the shared cache is cleared between tests, this process's copies
+    are not)."""
+    return settings.PAGE_CACHE_LOCAL_SECONDS
+
+
+# This process's copies of pages live as long as the page itself (checked on every hit); of
+# namespace versions, for the local seconds above.
+_local_pages = LocalCopies(LOCAL_MAX_PAGES, lambda: MAX_TIMEOUT if _local_seconds() else 0)
+_local_versions = LocalCopies(LOCAL_MAX_NAMESPACES, _local_seconds)
+_rendering_lock = threading.Lock()
 # Pages being rendered in this process right now: other threads asking for the same page wait
 # for that rendering instead of repeating it (a missed page on a spike is rendered once per
 # process, not once per thread).
 _rendering: dict[str, threading.Event] = {}
 RENDER_WAIT_SECONDS = 2.0
-_local_versions: dict[str, tuple[int, float]] = {}
 
 Namespace = str | Iterable[str]
 NamespaceSpec = Namespace | Callable[..., Namespace]
-
-
-def _version_key(namespace: str) -> str:
-    return f"page-cache:ns:{namespace}"
-
-
-def _fresh_version() -> int:
-    # Time-based so that a version key lost to eviction or a Redis restart never comes back
-    # with a number that old entries were stored under.
-    return time.time_ns() // 1000
 
 
 def _namespaces(spec: NamespaceSpec, request: HttpRequest, args, kwargs) -> list[str]:
@@ -109,53 +109,15 @@ def _namespaces(spec: NamespaceSpec, request: HttpRequest, args, kwargs) -> list
     return names
 
 
-def _local_seconds() -> float:
-    default = 0 if getattr(settings, "TESTING", False) else DEFAULT_LOCAL_SECONDS
-    return getattr(settings, "PAGE_CACHE_LOCAL_SECONDS", default)
-
-
 def page_cache_local_clear() -> None:
     """Forget this process's copies (tests that turn the local layer on call it)."""
     _local_pages.clear()
     _routes.clear()
-    with _local_lock:
-        _local_versions.clear()
+    _local_versions.clear()
 
 
-def _versions(namespaces: list[str], local_seconds: float) -> list[int]:
-    now = time.monotonic()
-    known: dict[str, int] = {}
-    if local_seconds:
-        with _local_lock:
-            for name in namespaces:
-                memo = _local_versions.get(name)
-                if memo is not None and now - memo[1] < local_seconds:
-                    known[name] = memo[0]
-    missing = [name for name in namespaces if name not in known]
-    if missing:
-        found = cache.get_many([_version_key(name) for name in missing])
-        for name in missing:
-            key = _version_key(name)
-            version = found.get(key)
-            if version is None:
-                cache.add(key, _fresh_version(), timeout=None)
-                version = cache.get(key)
-            known[name] = version
-            if local_seconds and version is not None:
-                with _local_lock:
-                    _local_versions[name] = (version, now)
-    return [known[name] for name in namespaces]
-
-
-def _local_get(key: str, timeout: int) -> tuple | None:
-    entry = _local_pages.get(key)
-    if entry is not None and time.time() - entry[0] < timeout:
-        return entry
-    return None
-
-
-def _local_put(key: str, entry: tuple) -> None:
-    _local_pages.put(key, entry)
+def _versions(namespaces: list[str]) -> list[int | None]:
+    return namespace_versions(namespaces, local=_local_versions)
 
 
 def page_cache_invalidate(namespace: Namespace) -> None:
@@ -167,20 +129,8 @@ def page_cache_invalidate(namespace: Namespace) -> None:
     between the first bump and the commit.
     """
     names = [namespace] if isinstance(namespace, str) else list(namespace)
-    _bump(names)
-    transaction.on_commit(partial(_bump, names))
-
-
-def _bump(namespaces: list[str]) -> None:
-    for name in namespaces:
-        with _local_lock:
-            _local_versions.pop(name, None)
-        key = _version_key(name)
-        try:
-            cache.incr(key)
-        except ValueError:
-            # No version yet (never cached, or evicted): any fresh one differs from the old.
-            cache.set(key, _fresh_version(), timeout=None)
+    namespace_bump(names, local=_local_versions)
+    transaction.on_commit(partial(namespace_bump, names, local=_local_versions))
 
 
 def _is_anonymous_request(request: HttpRequest) -> bool:
@@ -308,34 +258,31 @@ def cache_anonymous_page(
                 patch_vary_headers(response, ("Cookie",))
                 return response
             namespaces = _namespaces(namespace, request, args, kwargs)
-            local_seconds = _local_seconds()
-            key = _page_key(request, _versions(namespaces, local_seconds), namespaces, query)
-            entry = _lookup(key, timeout, local_seconds)
+            key = _page_key(request, _versions(namespaces), namespaces, query)
+            entry = _lookup(key, timeout)
             if entry is not None:
-                return _replay(entry, timeout, (key, namespaces, timeout, local_seconds, params))
+                return _replay(entry, timeout, (key, namespaces, timeout, params))
 
-            with _local_lock:
+            with _rendering_lock:
                 rendering = _rendering.get(key)
                 leader = rendering is None
                 if leader:
                     rendering = _rendering[key] = threading.Event()
             if not leader:
                 rendering.wait(RENDER_WAIT_SECONDS)
-                entry = _lookup(key, timeout, local_seconds)
+                entry = _lookup(key, timeout)
                 if entry is not None:
-                    return _replay(
-                        entry, timeout, (key, namespaces, timeout, local_seconds, params)
-                    )
+                    return _replay(entry, timeout, (key, namespaces, timeout, params))
                 # Not stored (personal, an error, not rendered yet): render it ourselves.
-                return _render(request, args, kwargs, key, local_seconds, namespaces)
+                return _render(request, args, kwargs, key, namespaces)
             try:
-                return _render(request, args, kwargs, key, local_seconds, namespaces)
+                return _render(request, args, kwargs, key, namespaces)
             finally:
-                with _local_lock:
+                with _rendering_lock:
                     _rendering.pop(key, None)
                 rendering.set()
 
-        def _render(request, args, kwargs, key, local_seconds, namespaces):
+        def _render(request, args, kwargs, key, namespaces):
             response = view(request, *args, **kwargs)
             patch_vary_headers(response, ("Cookie",))
             if response.has_header("Cache-Control"):
@@ -354,9 +301,8 @@ def cache_anonymous_page(
                 _mark_public(rendered, timeout)
                 entry = _entry(rendered)
                 cache.set(key, entry, timeout)
-                if local_seconds:
-                    _local_put(key, entry)
-                final = (key, namespaces, timeout, local_seconds, params, entry[0])
+                _local_pages.put(key, entry)
+                final = (key, namespaces, timeout, params, entry[0])
                 rendered._page_cache_final = final
                 return rendered
 
@@ -372,14 +318,14 @@ def cache_anonymous_page(
     return decorator
 
 
-def _lookup(key: str, timeout: int, local_seconds: float) -> tuple | None:
-    entry = _local_get(key, timeout) if local_seconds else None
-    if entry is None:
+def _lookup(key: str, timeout: int) -> tuple | None:
+    entry = _local_pages.get(key)
+    if entry is None or time.time() - entry[0] >= timeout:
         entry = cache.get(key)
         if entry is not None and time.time() - entry[0] >= timeout:
             entry = None  # never older than promised, whatever the cache's clock says
-        if entry is not None and local_seconds:
-            _local_put(key, entry)
+        if entry is not None:
+            _local_pages.put(key, entry)
     return entry
 
 
@@ -416,7 +362,7 @@ def _replay(entry: tuple, timeout: int, final: tuple | None = None) -> HttpRespo
 FINAL_UNSTORED_HEADERS = {"set-cookie", "cache-control", "expires", "age", "date"}
 LOCAL_MAX_ROUTES = 4096
 # (host, full path) -> (namespaces, timeout): learned from the decorator, per process.
-_routes = LocalLRU(LOCAL_MAX_ROUTES)
+_routes = LocalCopies(LOCAL_MAX_ROUTES, None)
 
 
 def _final_key(key: str) -> str:
@@ -458,15 +404,14 @@ class PageCacheMiddleware:
         query = _query_key(request, params)
         if query is None:
             return None
-        local_seconds = _local_seconds()
-        key = _page_key(request, _versions(namespaces, local_seconds), namespaces, query)
-        entry = _lookup(_final_key(key), timeout, local_seconds)
+        key = _page_key(request, _versions(namespaces), namespaces, query)
+        entry = _lookup(_final_key(key), timeout)
         # The stored headers already say Vary: Cookie, so replaying adds nothing to them.
         return None if entry is None else _replay(entry, timeout)
 
     @staticmethod
     def _store(route: tuple[str, str], response: HttpResponse, final: tuple) -> None:
-        key, namespaces, timeout, local_seconds, params, stored_at = final
+        key, namespaces, timeout, params, stored_at = final
         if response.cookies or response.status_code != 200 or response.streaming:
             return  # something further out made it personal after all
         remaining = timeout - (time.time() - stored_at)
@@ -474,6 +419,5 @@ class PageCacheMiddleware:
             return
         entry = _entry(response, unstored=FINAL_UNSTORED_HEADERS, stored_at=stored_at)
         cache.set(_final_key(key), entry, int(remaining) or 1)
-        if local_seconds:
-            _local_put(_final_key(key), entry)
+        _local_pages.put(_final_key(key), entry)
         _routes.put(route, (list(namespaces), timeout, params))

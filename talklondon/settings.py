@@ -194,6 +194,15 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Caches (talklondon/cache.py). Each web process uses the namespace versions it read from Redis
+# for this long, so that a cached anonymous page costs no round trip: another process's
+# invalidation shows here up to this much later. 0 turns the per-process layer off (the test
+# default: tests clear the shared cache, not each process's copies).
+PAGE_CACHE_LOCAL_SECONDS = env_int("PAGE_CACHE_LOCAL_SECONDS", 0 if TESTING else 1)
+# Published ANPR figures, charts and API answers are cached until the next publication makes
+# them stale; this caps how long one is kept in Redis even without one.
+ANPR_CACHE_SECONDS = env_int("ANPR_CACHE_SECONDS", 3600)
+
 # Respondents' survey pages reuse a survey's loaded structure (per process) until a builder
 # service changes it; this caps how long a copy lives. 0 turns reuse off (the test default).
 SURVEY_STRUCTURE_CACHE_SECONDS = env_int("SURVEY_STRUCTURE_CACHE_SECONDS", 0 if TESTING else 300)

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from anpr_info import cache as anpr_cache
 from anpr_info import registry
 from anpr_info.hashchain import GENESIS, canonical_json, manifest_sha256
 from anpr_info.models import Observation, Release, ReleaseTable, Submission
+from anpr_info.selectors import PUBLISHED_NAMESPACE
 from talklondon import disclosure
+from talklondon.cache import namespace_bump
 from talklondon.page_cache import page_cache_invalidate
 from talklondon.permissions import can_manage_releases
 
@@ -454,7 +456,7 @@ def release_publish(*, release: Release, now: dt.datetime | None = None) -> Rele
     Observation.objects.bulk_create(
         [obs for table in tables for obs in _observations(release, table)], batch_size=2000
     )
-    transaction.on_commit(anpr_cache.bump)
+    transaction.on_commit(partial(namespace_bump, [PUBLISHED_NAMESPACE]))
     # After the data cache's bump (on_commit runs callbacks in order), so that no page is
     # stored under the new page version from the old data.
     page_cache_invalidate(PAGE_CACHE_NAMESPACE)

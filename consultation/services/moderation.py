@@ -8,7 +8,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from consultation.house_rules import HOUSE_RULES
 from consultation.limits import max_comment_length
 from consultation.models import (
     Comment,
@@ -20,12 +19,13 @@ from consultation.models import (
 from consultation.services.comments import reply_notification_enqueue
 from consultation.services.public_pages import author_pages_changed, comment_pages_changed
 from consultation.services.rules import text_hold_reasons
+from talklondon.house_rules import HOUSE_RULES
 from talklondon.outbox import outbox_enqueue
 from talklondon.permissions import can_block_users, can_moderate
 from talklondon.rich_text import render_markdown_lite
 from talklondon.sealing import text_seal
 
-HOUSE_RULE_CODES = {code for code, _ in HOUSE_RULES}
+HOUSE_RULE_CODES = {rule.code for rule in HOUSE_RULES}
 REDACTED_VERSION_TEXT = (
     "[Personal information removed by a moderator. The original is not shown; it is kept sealed "
     "in the audit trail and erased with the author's account.]"

@@ -12,8 +12,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from consultation.house_rules import HOUSE_RULE_DESCRIPTIONS, house_rule_title
 from consultation.models import Comment, ModerationAction, NotificationSent
+from talklondon.house_rules import house_rule, house_rule_title
 from talklondon.models import Profile, User
 
 UNSUBSCRIBE_SALT = "consultation.unsubscribe.reply"
@@ -147,6 +147,7 @@ def moderation_notification_send(*, action_id: int) -> bool:
         return False
     if not _claim(f"moderation:{action.pk}"):
         return False
+    rule = house_rule(action.reason_code) if action.reason_code else None
     _send(
         to=author.email,
         subject=OUTCOME_SUBJECTS[action.kind],
@@ -157,7 +158,8 @@ def moderation_notification_send(*, action_id: int) -> bool:
             "comment": action.comment,
             "page": action.comment.page,
             "rule_title": house_rule_title(action.reason_code) if action.reason_code else "",
-            "rule_description": HOUSE_RULE_DESCRIPTIONS.get(action.reason_code, ""),
+            # The rule as the house rules page explains it, so the two never disagree.
+            "rule_description": rule.explanation if rule else "",
             "comment_url": _comment_url(action.comment),
             "house_rules_url": settings.SITE_URL + reverse("house_rules"),
             "contact_url": settings.SITE_URL + reverse("contact"),

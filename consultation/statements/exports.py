@@ -11,9 +11,9 @@ import io
 from collections.abc import Iterator
 
 from consultation.analysis.exports.pseudonyms import Pseudonymiser
-from consultation.analysis.exports.safety import neutralise_formula
 from consultation.statements.disclosure import group_label
 from consultation.statements.models import OpinionResult, Statement, StatementVote
+from talklondon.spreadsheet_safety import formula_guarded
 
 
 def _line(values) -> str:
@@ -39,7 +39,7 @@ def vote_matrix_lines(activity) -> Iterator[str]:
         [
             "voter",
             "opinion_group",
-            *[neutralise_formula(f"S{sid}: {text}") for sid, text in statements],
+            *[formula_guarded(f"S{sid}: {text}") for sid, text in statements],
         ]
     )
     votes = (

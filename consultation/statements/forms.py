@@ -2,9 +2,9 @@
 
 from django import forms
 
-from consultation.house_rules import HOUSE_RULE_CHOICES
 from consultation.statements.models.statements import MAX_STATEMENT_LENGTH
 from talklondon.date_input import GovukDateTimeField
+from talklondon.house_rules import HOUSE_RULE_CHOICES
 
 STATEMENT_HINT = (
     f"One clear point, in {MAX_STATEMENT_LENGTH} characters or fewer, that other people can agree "

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -32,7 +31,7 @@ from consultation.surveys.models import (
     Survey,
 )
 from talklondon.areas import borough_choices
-from talklondon.local_lru import LocalLRU
+from talklondon.cache import LocalCopies
 
 Type = Question.Type
 
@@ -66,7 +65,9 @@ def surveys_for_consultation(consultation) -> list[SurveyLink]:
 # SURVEY_STRUCTURE_CACHE_SECONDS, a safety net for changes made outside the services (a shell,
 # a data migration). Per process; 0 turns it off (the default under tests).
 STRUCTURE_COPIES_MAX = 64
-_structure_copies = LocalLRU(STRUCTURE_COPIES_MAX)  # key -> (monotonic time, Structure)
+_structure_copies = LocalCopies(
+    STRUCTURE_COPIES_MAX, lambda: settings.SURVEY_STRUCTURE_CACHE_SECONDS
+)
 
 
 def survey_structure_for_respondents(survey: Survey) -> Structure:
@@ -75,17 +76,15 @@ def survey_structure_for_respondents(survey: Survey) -> Structure:
     For the respondent's pages, which never change the structure; the builder and staff
     pages load it afresh.
     """
-    seconds = settings.SURVEY_STRUCTURE_CACHE_SECONDS
-    if not seconds:
+    if not settings.SURVEY_STRUCTURE_CACHE_SECONDS:
         return survey_structure(survey)
     key = (survey.pk, survey.structure_version, survey.created_at)
-    now = time.monotonic()
-    copy = _structure_copies.get(key)
-    if copy is None or now - copy[0] >= seconds:
-        copy = (now, survey_structure(survey))
-        _structure_copies.put(key, copy)
+    structure = _structure_copies.get(key)
+    if structure is None:
+        structure = survey_structure(survey)
+        _structure_copies.put(key, structure)
     # The survey row itself (title, dates) is the one this request loaded.
-    return dataclasses.replace(copy[1], survey=survey)
+    return dataclasses.replace(structure, survey=survey)
 
 
 def survey_structure_copies_clear() -> None:

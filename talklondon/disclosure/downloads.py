@@ -14,14 +14,7 @@ import io
 from collections.abc import Iterable, Sequence
 
 from talklondon.disclosure.engine import MARKERS
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _safe(value) -> str:
-    """Spreadsheets must not run text as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in FORMULA_STARTS else text
+from talklondon.spreadsheet_safety import guarded_text
 
 
 def tidy_csv(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
@@ -30,7 +23,7 @@ def tidy_csv(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
     for row in rows:
-        writer.writerow([v if isinstance(v, int) else _safe(v) for v in row])
+        writer.writerow([v if isinstance(v, int) else guarded_text(v) for v in row])
     return buffer.getvalue().encode("utf-8")
 
 

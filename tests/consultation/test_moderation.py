@@ -180,7 +180,7 @@ def test_redact_keeps_original_for_the_audit(
     version = CommentVersion.objects.get(comment=comment, kind="redaction")
     assert "AB12" not in version.body and "removed by a moderator" in version.body
     (email,) = mailoutbox
-    assert "2. No personal information" in email.body
+    assert "2. Do not share personal information" in email.body
 
 
 def test_redact_refuses_unchanged_or_empty_text(moderator, open_page):

@@ -51,7 +51,7 @@ def test_consultation_page_shows_time_left_timeline_pages_and_summary(client, mo
     assert "Week 8" in html and "This week" in html
     assert "How ANPR works" in html
     assert "1 comment published" in html and "1 removed by moderators" in html
-    assert "2. No personal information" in html
+    assert "2. Do not share personal information" in html
     assert "Respond to the survey" not in html  # no survey link wired yet
 
 

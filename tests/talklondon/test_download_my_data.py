@@ -29,7 +29,7 @@ def test_the_person_sees_decisions_about_them_with_labels_and_their_own_words(cl
     rows = data["apps"]["comments"]
     decisions = [r for r in rows if r["type"] == "moderation decision"]
     assert [d["decision"] for d in decisions] == ["Redacted", "Blocked user"]
-    assert decisions[0]["house_rule"] == "2. No personal information"
+    assert decisions[0]["house_rule"] == "2. Do not share personal information"
     assert decisions[0]["text_before"] == "My car AB12 CDE"  # their own words, from the seal
     (block,) = [r for r in rows if r["type"] == "block"]
     assert block["reason"] == "Repeated spam"

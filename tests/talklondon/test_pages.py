@@ -1,12 +1,14 @@
 """The fixed pages have real content, every page has a title, and no page has inline script or
 style (our Content-Security-Policy would block them)."""
 
+import importlib.util
 import re
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
 
-from talklondon.house_rules import HOUSE_RULES, house_rule, house_rule_choices
+from talklondon.house_rules import HOUSE_RULE_CHOICES, HOUSE_RULES, house_rule, house_rule_title
 
 INLINE = [
     re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I),
@@ -110,4 +112,22 @@ def test_house_rules_are_citable_data():
     assert [rule.code for rule in HOUSE_RULES] == ["1", "2", "3", "4", "5", "6"]
     assert "number plates" in house_rule("2").explanation
     assert house_rule("99") is None
-    assert house_rule_choices()[0] == ("1", "Rule 1: Be civil")
+    assert HOUSE_RULE_CHOICES[0] == ("1", "1. Be civil")
+    assert house_rule_title("2") == "2. Do not share personal information"
+    assert house_rule_title("99") == "99"  # a decision under a withdrawn rule still shows
+
+
+def test_house_rules_are_declared_once():
+    """One list, read everywhere: the consultation app once kept its own, whose wording had
+    drifted from this one ("Nothing unlawful", "No impersonation")."""
+    root = Path(__file__).resolve().parents[2]
+    titles = [f'"{rule.title}"' for rule in HOUSE_RULES]
+    elsewhere = [
+        str(path.relative_to(root))
+        for app in ("talklondon", "consultation", "anpr_info")
+        for path in (root / app).rglob("*.py")
+        if path.name != "house_rules.py" or path.parent.name != "talklondon"
+        if any(title in path.read_text(encoding="utf-8") for title in titles)
+    ]
+    assert elsewhere == []
+    assert importlib.util.find_spec("consultation.house_rules") is None

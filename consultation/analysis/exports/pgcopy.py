@@ -4,8 +4,9 @@ The dataset's `copy_select` gives one text column per export column. We wrap it 
 PostgreSQL also does the two things the Python writer does to each cell:
   - respondent ids become 'R-' + the first 16 hex digits of HMAC-SHA256(salt, id), computed
     with the built-in sha256() from the pseudonymiser's padded keys (identical to Python's);
-  - text starting with =, +, -, @, tab or carriage return gets a leading apostrophe (columns
-    whose type is a number, boolean, date or time are left alone, as in Python).
+  - text a spreadsheet would run as a formula gets a leading apostrophe, by the SQL form of
+    talklondon/spreadsheet_safety.py's guard (columns whose type is a number, boolean, date or
+    time are left alone, as in Python).
 Then `COPY (...) TO STDOUT WITH (FORMAT csv)` streams the bytes, which we pass on unchanged.
 """
 
@@ -18,10 +19,9 @@ from django.db import connection
 
 from consultation.analysis.exports.datasets import RESPONDENT, Column
 from consultation.analysis.exports.pseudonyms import Pseudonymiser
+from talklondon.spreadsheet_safety import formula_guard_sql
 
 CHUNK_BYTES = 64 * 1024
-# Code points of =, +, -, @, tab and carriage return, compared with ascii(first character).
-_TRIGGER_CODES = "61, 43, 45, 64, 9, 13"
 # PostgreSQL types whose text can never start a formula (numbers are read as numbers even when
 # negative, and the Python writer leaves numbers alone too): no per-cell check needed.
 _SAFE_TYPE_OIDS = frozenset(
@@ -52,10 +52,7 @@ def copy_export_sql(
         elif type_oid in _SAFE_TYPE_OIDS:
             expressions.append(name)
         else:
-            expressions.append(
-                f"CASE WHEN ascii({name}::text) IN ({_TRIGGER_CODES}) "
-                f"THEN '''' || {name}::text ELSE {name}::text END"
-            )
+            expressions.append(formula_guard_sql(f"{name}::text"))
     sql = (
         f"SELECT {', '.join(expressions)} "  # noqa: S608 - only generated identifiers
         f"FROM ({select_sql}) AS export_rows({', '.join(names)})"

@@ -1,7 +1,8 @@
 """CSV and XLSX writers that stream: a row at a time in, bounded chunks out, nothing whole in memory.
 
-Both neutralise formula-like text (see safety.py). The XLSX writer also removes characters that
-XML cannot hold and counts them, so the manifest can say so; CSV keeps every character.
+Both guard formula-like text (talklondon/spreadsheet_safety.py). The XLSX writer also removes
+characters that XML cannot hold and counts them, so the manifest can say so; CSV keeps every
+character.
 """
 
 from __future__ import annotations
@@ -20,11 +21,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from consultation.analysis.exports.safety import (
-    FORMULA_TRIGGERS,
-    neutralise_formula,
-    strip_xml_illegal,
-)
+from talklondon.spreadsheet_safety import FIRST_CHARACTERS, formula_guarded, strip_xml_illegal
 
 UTF8_BOM = "\ufeff".encode()
 CSV_CHUNK_ROWS = 1000
@@ -58,16 +55,16 @@ def _zone() -> ZoneInfo:
 
 # The csv module writes these itself (None as an empty cell) at C speed.
 _CSV_NATIVE = frozenset({int, float, type(None)})
-_TRIGGERS = frozenset(FORMULA_TRIGGERS)
 
 
 def csv_row(row: Sequence) -> list:
     """A row ready for csv.writer: the hot path of every CSV export, so written inline.
 
     Same result as `[csv_value(v) for v in row]` (None is written empty by the csv module).
+    Text whose first character cannot start a formula skips the guard's call.
     """
     return [
-        ("'" + v if v[:1] in _TRIGGERS else v)
+        (formula_guarded(v) if v[:1] in FIRST_CHARACTERS else v)
         if type(v) is str
         else (v if type(v) in _CSV_NATIVE else csv_value(v))
         for v in row
@@ -86,7 +83,7 @@ def csv_value(value) -> str:
         return value.isoformat()
     if isinstance(value, (int, float, Decimal)):
         return str(value)
-    return neutralise_formula(str(value))
+    return formula_guarded(str(value))
 
 
 def csv_stream(
@@ -137,7 +134,7 @@ def _xlsx_value(value, stats: WriteStats):
     text, removed = strip_xml_illegal(str(value))
     stats.xml_characters_removed += removed
     # openpyxl would store text starting with "=" as a formula; the apostrophe prevents that too.
-    return neutralise_formula(text)
+    return formula_guarded(text)
 
 
 def xlsx_write(

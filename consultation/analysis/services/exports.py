@@ -249,7 +249,8 @@ class _Plan:
                 "made for this file and then discarded: stable within this file only."
             ),
             "formula_safety": (
-                "Text starting with =, +, -, @, a tab or a carriage return starts with an added "
+                "Text starting with =, +, - or @ (or their full-width forms, or any of them after "
+                "spaces or control characters), a tab or a carriage return starts with an added "
                 "apostrophe so that spreadsheet software does not run it as a formula."
             ),
         }

@@ -11,7 +11,7 @@ from django.urls import Resolver404, resolve
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from anpr_info import ingestion, registry
+from anpr_info import registry, returns
 from anpr_info.models import Submission
 from anpr_info.signing import signed_headers
 from talklondon import text_scan
@@ -123,7 +123,7 @@ def test_a_refused_count_stores_nothing(send, count):
     before = Submission.objects.count()
     response = send(json.dumps(document).encode())
     _refused_cleanly(response, before)
-    if not (type(count) is int and 0 <= count < ingestion.MAX_VALUE):
+    if not (type(count) is int and 0 <= count < returns.MAX_VALUE):
         assert response.status_code == 422
 
 
@@ -267,10 +267,10 @@ def test_the_fast_validator_refuses_whatever_the_reference_refuses(dataset, name
     never let through what the reference would refuse (a refused return would be stored), and
     the errors are the reference's, in its order."""
     document = _return_with(dataset, name, value)
-    _compiled, reference = ingestion._validators(dataset)
+    _compiled, reference = returns._validators(dataset)
 
     def located(errors):
         return [(list(e.absolute_path), e.validator) for e in errors]
 
     expected = located(reference.iter_errors(document))
-    assert located(ingestion._schema_errors(registry.DATASETS[dataset], document)) == expected
+    assert located(returns._schema_errors(registry.DATASETS[dataset], document)) == expected

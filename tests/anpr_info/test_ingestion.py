@@ -8,8 +8,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from anpr_info.ingestion import finding_digest
 from anpr_info.models import ApiKey, IdempotencyRecord, QuarantinedBatch, Submission
+from anpr_info.returns import finding_digest
 from anpr_info.services.sources import api_key_revoke, api_key_rotate
 from anpr_info.signing import sha256_hex, signed_headers
 from talklondon.permissions import ROLE_PUBLISHER

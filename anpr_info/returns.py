@@ -1,4 +1,7 @@
-"""Reading, checking and aggregating returns: pure functions used by the API and the file import.
+"""A police return: read, checked against its published schema and summed into table cells.
+
+Pure functions, no database: the service that receives a return and stores it as a submission
+is services/submissions.py, used by the API and the file import.
 
 The order is fixed: parse within the limits (size, nesting depth, rows, cell size) → tripwire
 (personal data anywhere refuses the whole batch) → validate the document against the JSON Schema

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
 from consultation.analysis import selectors as analysis_selectors
-from consultation.analysis.figures import results_anchors
+from consultation.analysis.figure_selectors import results_anchors
 from consultation.analysis.forms import ResultsPageForm, ResultsRevisionForm
 from consultation.analysis.models import ResultsPage, ResultsRelease
 from consultation.analysis.services import releases as release_services

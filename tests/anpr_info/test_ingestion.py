@@ -244,3 +244,12 @@ def test_the_key_command_creates_and_rotates_keys(db, capsys):
     second = capsys.readouterr().out.strip().splitlines()[-1]
     assert second != first
     assert ApiKey.objects.filter(revoked_at__isnull=True).count() == 1
+
+
+def test_the_stored_answer_has_exactly_the_documented_fields(signed_post):
+    """The 201 body is built by the service and documented by SubmissionSerializer: the two
+    lists of fields must not drift apart."""
+    from anpr_info.ingest_api import SubmissionSerializer
+
+    body = json.loads(signed_post(hits_document()).content)
+    assert set(body) == set(SubmissionSerializer().fields)

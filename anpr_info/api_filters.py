@@ -10,12 +10,14 @@ cache.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 import django_filters
 from django import forms
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.utils.http import urlencode
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -40,28 +42,92 @@ def _table_codes() -> list[str]:
     return sorted({t.code for m in registry.MEASURES.values() for t in m.tables})
 
 
+@dataclass(frozen=True)
+class QueryParameter:
+    """One filter of /api/v1/observations/: a closed set of codes, or a pattern."""
+
+    name: str
+    label: str
+    description: str  # for the OpenAPI schema
+    choices: tuple[str, ...] = ()
+    validator: RegexValidator | None = None
+    field_name: str = ""
+
+    def as_filter(self) -> django_filters.Filter:
+        if self.choices:
+            return django_filters.ChoiceFilter(
+                field_name=self.field_name or self.name,
+                choices=_choices(self.choices),
+                label=self.label,
+            )
+        return django_filters.CharFilter(
+            field_name=self.field_name or self.name, validators=[self.validator], label=self.label
+        )
+
+    def as_openapi(self) -> OpenApiParameter:
+        return OpenApiParameter(
+            self.name,
+            str,
+            enum=list(self.choices) if self.choices else None,
+            pattern=self.validator.regex.pattern if self.validator else None,
+            description=self.description,
+        )
+
+
+# The filters of /api/v1/observations/, declared once: the FilterSet that validates them and the
+# OpenAPI parameters that document them are both made from this list.
+OBSERVATION_FILTERS = (
+    QueryParameter(
+        "measure",
+        "Measure",
+        "Measure code, for example hits.",
+        choices=tuple(registry.MEASURES),
+    ),
+    QueryParameter(
+        "table",
+        "Table",
+        "Table code, for example by_area_category.",
+        choices=tuple(_table_codes()),
+    ),
+    QueryParameter(
+        "period",
+        "One period",
+        "One period: 2025-03, 2025-Q1 or 2025.",
+        validator=PERIOD_VALUE,
+    ),
+    QueryParameter(
+        "period_from", "First period", "First period (inclusive).", validator=PERIOD_VALUE
+    ),
+    QueryParameter("period_to", "Last period", "Last period (inclusive).", validator=PERIOD_VALUE),
+    QueryParameter(
+        "release",
+        "Release",
+        "Figures as first published in this release (slug).",
+        validator=RELEASE_VALUE,
+    ),
+    # One filter per dimension: its codes, or "all" for totals.
+    *(
+        QueryParameter(
+            code,
+            dimension.label,
+            f"Filter by {dimension.label.lower()} code ('all' for totals).",
+            choices=(*dimension.codes, registry.TOTAL),
+            field_name=f"dims__{code}",
+        )
+        for code, dimension in registry.DIMENSIONS.items()
+    ),
+)
+
+
 class ObservationFilter(django_filters.FilterSet):
     """The filters of /api/v1/observations/ (validated here, applied by the selector)."""
-
-    measure = django_filters.ChoiceFilter(choices=_choices(registry.MEASURES), label="Measure")
-    table = django_filters.ChoiceFilter(choices=_choices(_table_codes()), label="Table")
-    period = django_filters.CharFilter(validators=[PERIOD_VALUE], label="One period")
-    period_from = django_filters.CharFilter(validators=[PERIOD_VALUE], label="First period")
-    period_to = django_filters.CharFilter(validators=[PERIOD_VALUE], label="Last period")
-    release = django_filters.CharFilter(validators=[RELEASE_VALUE], label="Release")
 
     class Meta:
         model = Observation
         fields: list[str] = []
 
 
-# One filter per dimension: its codes, or "all" for totals.
-for _code, _dimension in registry.DIMENSIONS.items():
-    ObservationFilter.base_filters[_code] = django_filters.ChoiceFilter(
-        field_name=f"dims__{_code}",
-        choices=_choices([*_dimension.codes, registry.TOTAL]),
-        label=_dimension.label,
-    )
+ObservationFilter.base_filters.update((p.name, p.as_filter()) for p in OBSERVATION_FILTERS)
 
 
 class PageForm(forms.Form):
@@ -72,6 +138,16 @@ class PageForm(forms.Form):
         if page > settings.API_MAX_PAGE:
             raise forms.ValidationError(f"At most {settings.API_MAX_PAGE}.")
         return page
+
+
+def observation_parameters() -> list[OpenApiParameter]:
+    """The OpenAPI parameters of /api/v1/observations/: its filters and its page."""
+    page = OpenApiParameter(
+        "page",
+        {"type": "integer", "minimum": 1, "maximum": settings.API_MAX_PAGE},
+        description=f"Page number ({PAGE_SIZE} observations a page), 1 to {settings.API_MAX_PAGE}.",
+    )
+    return [*(p.as_openapi() for p in OBSERVATION_FILTERS), page]
 
 
 def query_clean(request, allowed: tuple[str, ...]) -> dict[str, str]:

@@ -389,61 +389,9 @@ class Chain(CachedAPIView):
         return {"genesis": "0" * 64, "manifests": selectors.chain_manifests()}
 
 
-OBSERVATION_PARAMETERS = [
-    OpenApiParameter(
-        "measure", str, enum=list(registry.MEASURES), description="Measure code, for example hits."
-    ),
-    OpenApiParameter(
-        "table",
-        str,
-        enum=api_filters._table_codes(),
-        description="Table code, for example by_area_category.",
-    ),
-    OpenApiParameter(
-        "period",
-        str,
-        pattern=api_filters.PERIOD_VALUE.regex.pattern,
-        description="One period: 2025-03, 2025-Q1 or 2025.",
-    ),
-    OpenApiParameter(
-        "period_from",
-        str,
-        pattern=api_filters.PERIOD_VALUE.regex.pattern,
-        description="First period (inclusive).",
-    ),
-    OpenApiParameter(
-        "period_to",
-        str,
-        pattern=api_filters.PERIOD_VALUE.regex.pattern,
-        description="Last period (inclusive).",
-    ),
-    OpenApiParameter(
-        "release",
-        str,
-        pattern=api_filters.RELEASE_VALUE.regex.pattern,
-        description="Figures as first published in this release (slug).",
-    ),
-    OpenApiParameter(
-        "page",
-        {"type": "integer", "minimum": 1, "maximum": settings.API_MAX_PAGE},
-        description=f"Page number ({api_filters.PAGE_SIZE} observations a page), 1 to "
-        f"{settings.API_MAX_PAGE}.",
-    ),
-    *[
-        OpenApiParameter(
-            code,
-            str,
-            enum=[*d.codes, registry.TOTAL],
-            description=f"Filter by {d.label.lower()} code ('all' for totals).",
-        )
-        for code, d in registry.DIMENSIONS.items()
-    ],
-]
-
-
 class ObservationList(CachedAPIView):
     @extend_schema(
-        parameters=OBSERVATION_PARAMETERS,
+        parameters=api_filters.observation_parameters(),
         responses={
             200: inline_serializer(
                 "ObservationPage",

@@ -34,9 +34,9 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
-from anpr_info import ingestion, registry
+from anpr_info import registry, returns
 from anpr_info.models import ApiKey
-from anpr_info.services.ingest import (
+from anpr_info.services.submissions import (
     idempotent_call,
     request_authenticate,
     signature_remember,
@@ -298,6 +298,6 @@ def ingest_schema(request: HttpRequest, dataset: str) -> JsonResponse:
     found = registry.DATASETS.get(dataset)
     if found is None:
         return problem_response(Problem(404, "not-found", "Not found", "No such dataset."))
-    response = JsonResponse(ingestion.json_schema(found, base_url=_site(request)))
+    response = JsonResponse(returns.json_schema(found, base_url=_site(request)))
     response["Content-Type"] = "application/schema+json"
     return response

@@ -17,8 +17,8 @@ def publish_interval() -> float:
 
 @shared_task(name="anpr_info.tasks.releases_publish_due")
 def releases_publish_due() -> list[str]:
-    from anpr_info.services.ingest import used_signatures_purge
     from anpr_info.services.releases import releases_publish_due as publish_due
+    from anpr_info.services.submissions import used_signatures_purge
 
     used_signatures_purge()
     published = [release.slug for release in publish_due()]

@@ -19,7 +19,7 @@ from talklondon.registration_marks import contains_registration_mark, is_dateles
 from talklondon.text_scan import EMAIL_LIKE
 
 if TYPE_CHECKING:
-    from anpr_info.ingestion import Batch
+    from anpr_info.returns import Batch
 
 NAME_FIELDS = re2.compile(
     r"(?:^|_)(?:name|names|forename|forenames|surname|first_name|last_name|full_name|given_name|"

@@ -72,16 +72,16 @@ def _time(func, text: str, size: int, runs: int = 7) -> float:
 
 
 def scanners() -> dict:
-    from anpr_info import ingestion
+    from anpr_info import returns
     from consultation.services.rules import text_hold_reasons
     from talklondon import text_scan
     from talklondon.registration_marks import contains_registration_mark
 
     def tripwire(text: str):
-        batch = ingestion.Batch(
+        batch = returns.Batch(
             dataset="hits", period="2025-03", reason="", rows=[{"note": text}], body_sha256=""
         )
-        return ingestion.tripwire(batch)
+        return returns.tripwire(batch)
 
     return {
         "baseline: str.count": lambda text: text.count("@"),

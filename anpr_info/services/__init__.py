@@ -1,1 +1,1 @@
-"""Every write of the ANPR module goes through a service here (sources, ingestion, releases)."""
+"""Every write of the ANPR module goes through a service here (sources, submissions, releases)."""

@@ -4,7 +4,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from consultation.analysis import selectors
-from consultation.analysis.figures import crosstab, crosstab_choices, survey_figures
+from consultation.analysis.figure_selectors import crosstab, crosstab_choices, survey_figures
 from consultation.analysis.forms import CrossTabForm
 from consultation.analysis.permissions import can_use_analysis, can_use_exports
 from consultation.surveys.models import Response

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count
 
-from consultation.analysis.figures import BY_BOROUGH, CROSSTAB_TYPES, TEXT_TYPES, crosstab
+from consultation.analysis.figure_selectors import BY_BOROUGH, CROSSTAB_TYPES, TEXT_TYPES, crosstab
 from consultation.surveys.models import Question, Survey
 from consultation.surveys.selectors import results_summary
 from talklondon import disclosure

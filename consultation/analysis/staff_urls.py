@@ -2,9 +2,9 @@ from django.urls import path
 
 from consultation.analysis import (
     dashboard_views,
+    export_views,
     oversight_views,
-    results_views,
-    staff_views,
+    staff_results_views,
     text_views,
 )
 
@@ -30,32 +30,32 @@ urlpatterns = [
     ),
     path("themes/<int:theme_id>/edit/", text_views.theme_edit, name="theme_edit"),
     path("themes/<int:theme_id>/delete/", text_views.theme_remove, name="theme_delete"),
-    path("results/<int:consultation_id>/", results_views.results_edit, name="results_edit"),
+    path("results/<int:consultation_id>/", staff_results_views.results_edit, name="results_edit"),
     path(
         "results/<int:consultation_id>/publish/",
-        results_views.results_publish,
+        staff_results_views.results_publish,
         name="results_publish",
     ),
     path(
         "results/<int:consultation_id>/revise/",
-        results_views.results_revise,
+        staff_results_views.results_revise,
         name="results_revise",
     ),
     path(
         "results/<int:consultation_id>/revisions/<int:version>/publish/",
-        results_views.results_revision_publish,
+        staff_results_views.results_revision_publish,
         name="results_revision_publish",
     ),
     path(
         "results/<int:consultation_id>/unpublish/",
-        results_views.results_unpublish,
+        staff_results_views.results_unpublish,
         name="results_unpublish",
     ),
-    path("exports/", staff_views.export_list, name="export_list"),
-    path("exports/new/", staff_views.export_create, name="export_create"),
-    path("exports/<int:pk>/", staff_views.export_detail, name="export_detail"),
-    path("exports/<int:pk>/status.json", staff_views.export_status, name="export_status"),
-    path("exports/<int:pk>/download/", staff_views.export_download, name="export_download"),
-    path("exports/<int:pk>/manifest.json", staff_views.export_manifest, name="export_manifest"),
+    path("exports/", export_views.export_list, name="export_list"),
+    path("exports/new/", export_views.export_create, name="export_create"),
+    path("exports/<int:pk>/", export_views.export_detail, name="export_detail"),
+    path("exports/<int:pk>/status.json", export_views.export_status, name="export_status"),
+    path("exports/<int:pk>/download/", export_views.export_download, name="export_download"),
+    path("exports/<int:pk>/manifest.json", export_views.export_manifest, name="export_manifest"),
     path("oversight/", oversight_views.oversight, name="oversight"),
 ]

@@ -2,30 +2,30 @@
 
 from django.urls import path
 
-from consultation.analysis import views
+from consultation.analysis import public_results_views
 
 app_name = "results"
 urlpatterns = [
-    path("unsubscribe/<str:token>/", views.results_unsubscribe, name="unsubscribe"),
-    path("<slug:slug>/", views.results_detail, name="detail"),
+    path("unsubscribe/<str:token>/", public_results_views.results_unsubscribe, name="unsubscribe"),
+    path("<slug:slug>/", public_results_views.results_detail, name="detail"),
     path(
         "<slug:slug>/tables/<int:survey_id>/question-<int:number>.csv",
-        views.results_table,
+        public_results_views.results_table,
         name="table",
     ),
     path(
         "<slug:slug>/tables/<int:survey_id>/question-<int:number>.datapackage.json",
-        views.results_datapackage,
+        public_results_views.results_datapackage,
         name="table_datapackage",
     ),
     path(
         "<slug:slug>/tables/<int:survey_id>/question-<int:number>-by-borough.csv",
-        views.results_table_by_borough,
+        public_results_views.results_table_by_borough,
         name="table_by_borough",
     ),
     path(
         "<slug:slug>/tables/<int:survey_id>/question-<int:number>-by-borough.datapackage.json",
-        views.results_datapackage_by_borough,
+        public_results_views.results_datapackage_by_borough,
         name="table_by_borough_datapackage",
     ),
 ]

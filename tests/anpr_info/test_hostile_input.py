@@ -10,9 +10,9 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from anpr_info import ingestion
+from anpr_info import returns
 from anpr_info.models import IdempotencyRecord, QuarantinedBatch, Submission
-from anpr_info.services.ingest import idempotency_begin
+from anpr_info.services.submissions import idempotency_begin
 
 from .conftest import RETURNS, hits_document
 
@@ -149,15 +149,15 @@ def test_a_return_for_a_period_that_has_not_ended_is_refused(signed_post):
     ids=["letters", "at-signs", "a-at-a", "dots", "plate-starts", "digits"],
 )
 def test_the_tripwire_scans_one_long_value_in_linear_time(value):
-    batch = ingestion.Batch(
+    batch = returns.Batch(
         dataset="hits", period="2025-03", reason="", rows=[{"note": value}], body_sha256=""
     )
     with at_most(10):
-        ingestion.tripwire(batch)
+        returns.tripwire(batch)
 
 
 def test_the_tripwire_still_finds_an_email_at_the_end_of_a_long_value():
-    batch = ingestion.Batch(
+    batch = returns.Batch(
         dataset="hits",
         period="2025-03",
         reason="",
@@ -165,7 +165,7 @@ def test_the_tripwire_still_finds_an_email_at_the_end_of_a_long_value():
         body_sha256="",
     )
     with at_most(10):
-        findings = ingestion.tripwire(batch)
+        findings = returns.tripwire(batch)
     assert [f.kind for f in findings] == ["email address"]
 
 
@@ -197,7 +197,7 @@ def test_an_idempotency_record_left_in_progress_expires(signed_post, source, set
 
 
 def test_a_fresh_record_in_progress_is_still_a_409(source):
-    from anpr_info.services.ingest import IdempotencyInProgress
+    from anpr_info.services.submissions import IdempotencyInProgress
 
     assert idempotency_begin(source=source, key="k", request_sha256="1" * 64) is None
     with pytest.raises(IdempotencyInProgress):

@@ -11,7 +11,7 @@ from django.urls import Resolver404, resolve
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from anpr_info import ingestion
+from anpr_info import registry, returns
 from anpr_info.models import Submission
 from anpr_info.signing import signed_headers
 from talklondon import text_scan
@@ -123,7 +123,7 @@ def test_a_refused_count_stores_nothing(send, count):
     before = Submission.objects.count()
     response = send(json.dumps(document).encode())
     _refused_cleanly(response, before)
-    if not (type(count) is int and 0 <= count < ingestion.MAX_VALUE):
+    if not (type(count) is int and 0 <= count < returns.MAX_VALUE):
         assert response.status_code == 422
 
 
@@ -209,3 +209,68 @@ def test_scanners_accept_any_text(text):
     text_scan.contains_phone_number(text)
     text_scan.contains_link(text)
     contains_registration_mark(text)
+
+
+# --- The compiled validator and the reference validator judge alike ---------------------------
+
+SITE_ROW = {
+    "site_id": "S-0123abcd",
+    "date": "2025-03-04",
+    "owner": "tfl_ruc",
+    "zone": "ccz",
+    "area": "E09000033",
+    "reads": 120,
+}
+# Where the two validators' own rules differ: integral floats (JSON Schema integers, not our
+# counts), year 0000, a newline before the end (Python's `$`), lone surrogates, numbers past 64
+# bits; then the ordinary mistakes.
+EDGES = [
+    ("count", 1.0),
+    ("count", -1.0),
+    ("count", 1e300),
+    ("count", 0.5),
+    ("count", True),
+    ("count", 10**30),
+    ("count", 2**64),
+    ("area", "\ud800"),
+    ("area", "E09000001"),
+    ("owner", None),
+    ("extra", 1),
+    ("period", "2025-03\n"),
+    ("period", 202503),
+    ("date", "0000-01-01"),
+    ("date", "2025-02-29"),
+    ("date", "2024-02-29"),
+    ("date", "2025-03-04\n"),
+    ("site_id", "S-0123abcd\n"),
+    ("site_id", "S-0123ABCD"),
+]
+
+
+def _return_with(dataset: str, name: str, value) -> dict:
+    if dataset == "hits":
+        document = hits_document()
+    else:
+        document = {"dataset": dataset, "period": "2025-03", "rows": [dict(SITE_ROW)]}
+    if name == "period":
+        document["period"] = value
+    else:
+        name = "reads" if name == "count" and dataset == "site_reads" else name
+        document["rows"][0][name] = value
+    return document
+
+
+@pytest.mark.parametrize("dataset", ["hits", "site_reads"])
+@pytest.mark.parametrize(("name", "value"), EDGES)
+def test_the_fast_validator_refuses_whatever_the_reference_refuses(dataset, name, value):
+    """A return is judged by jsonschema_rs and worded by Python jsonschema: the fast one must
+    never let through what the reference would refuse (a refused return would be stored), and
+    the errors are the reference's, in its order."""
+    document = _return_with(dataset, name, value)
+    _compiled, reference = returns._validators(dataset)
+
+    def located(errors):
+        return [(list(e.absolute_path), e.validator) for e in errors]
+
+    expected = located(reference.iter_errors(document))
+    assert located(returns._schema_errors(registry.DATASETS[dataset], document)) == expected

@@ -8,8 +8,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from anpr_info.ingestion import finding_digest
 from anpr_info.models import ApiKey, IdempotencyRecord, QuarantinedBatch, Submission
+from anpr_info.returns import finding_digest
 from anpr_info.services.sources import api_key_revoke, api_key_rotate
 from anpr_info.signing import sha256_hex, signed_headers
 from talklondon.permissions import ROLE_PUBLISHER
@@ -244,3 +244,12 @@ def test_the_key_command_creates_and_rotates_keys(db, capsys):
     second = capsys.readouterr().out.strip().splitlines()[-1]
     assert second != first
     assert ApiKey.objects.filter(revoked_at__isnull=True).count() == 1
+
+
+def test_the_stored_answer_has_exactly_the_documented_fields(signed_post):
+    """The 201 body is built by the service and documented by SubmissionSerializer: the two
+    lists of fields must not drift apart."""
+    from anpr_info.ingest_api import SubmissionSerializer
+
+    body = json.loads(signed_post(hits_document()).content)
+    assert set(body) == set(SubmissionSerializer().fields)

@@ -185,3 +185,16 @@ def test_measures_come_from_the_registry(client):
     city = next(v for v in area["values"] if v["code"] == registry.CITY_OF_LONDON)
     assert "not a Metropolitan Police command unit" in city["parent"]
     assert client.get("/api/v1/measures/nope/").status_code == 404
+
+
+def test_a_release_in_the_api_has_exactly_the_documented_fields(history, client):
+    """release_data builds the body and ReleaseSerializer documents it: no drift between them."""
+    from anpr_info.api_views import ReleaseSerializer, ReleaseTableRefSerializer
+
+    published, _embargoed = history
+    body = client.get(f"/api/v1/releases/{published.slug}/").json()
+    assert set(body) == set(ReleaseSerializer().fields)
+    assert body["tables"]
+    assert {key for table in body["tables"] for key in table} == set(
+        ReleaseTableRefSerializer().fields
+    )

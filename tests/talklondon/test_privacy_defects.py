@@ -150,19 +150,19 @@ def test_download_my_data_has_earlier_response_versions_and_removal_reasons_in_w
 def test_quarantine_keeps_keyed_digests_never_bare_sha256(settings):
     import hashlib
 
-    from anpr_info import ingestion
+    from anpr_info import returns
 
-    batch = ingestion.Batch(
+    batch = returns.Batch(
         dataset="hits", period="2025-03", reason="", rows=[{"note": PLATE}], body_sha256=""
     )
-    (finding,) = ingestion.tripwire(batch)
+    (finding,) = returns.tripwire(batch)
     stored = json.dumps(finding.as_dict())
     for bare in (PLATE, PLATE.replace(" ", ""), PLATE.lower(), PLATE.replace(" ", "").lower()):
         assert hashlib.sha256(bare.encode()).hexdigest() not in stored
     # Keyed: another key gives another digest, so a copy of the database alone cannot test
     # guesses.
     settings.PERSONAL_DATA_KEY = "another key"
-    (again,) = ingestion.tripwire(batch)
+    (again,) = returns.tripwire(batch)
     assert again.as_dict()["digest"] != finding.as_dict()["digest"]
 
 
@@ -187,12 +187,12 @@ def test_a_moderators_note_or_block_reason_holding_personal_data_is_refused(make
 
 
 def test_the_quarantine_page_never_shows_a_digest_in_full(client, make_staff):
-    from anpr_info import ingestion
+    from anpr_info import returns
     from anpr_info.models import QuarantinedBatch
     from talklondon.permissions import ROLE_PUBLISHER
 
-    batch = ingestion.Batch("hits", "2025-03", "", [{"note": PLATE}], "0" * 64)
-    findings = [f.as_dict() for f in ingestion.tripwire(batch)]
+    batch = returns.Batch("hits", "2025-03", "", [{"note": PLATE}], "0" * 64)
+    findings = [f.as_dict() for f in returns.tripwire(batch)]
     QuarantinedBatch.objects.create(body_sha256="0" * 64, findings=findings)
     client.force_login(make_staff(ROLE_PUBLISHER))
     page = client.get(reverse("anpr_staff:quarantine")).content.decode()

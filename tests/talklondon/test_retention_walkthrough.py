@@ -15,7 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.utils import timezone
 
-from anpr_info import ingestion
+from anpr_info import returns
 from anpr_info.models import IdempotencyRecord, QuarantinedBatch
 from anpr_info.services.sources import source_create
 from consultation.models import Comment, CommentReport, CommentVersion
@@ -115,11 +115,11 @@ def _walk_through(make_staff):
     session.set_expiry(timedelta(days=14))
     session.create()
     source = source_create(name="Back end")
-    batch = ingestion.Batch("hits", "2025-03", "", [{"note": PLATE}], "0" * 64)
+    batch = returns.Batch("hits", "2025-03", "", [{"note": PLATE}], "0" * 64)
     QuarantinedBatch.objects.create(
         source=source,
         body_sha256="0" * 64,
-        findings=[f.as_dict() for f in ingestion.tripwire(batch)],
+        findings=[f.as_dict() for f in returns.tripwire(batch)],
     )
     IdempotencyRecord.objects.create(source=source, key="k1", request_sha256="1" * 64)
     return resident, paper

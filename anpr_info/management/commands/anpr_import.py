@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from anpr_info.models import Source
-from anpr_info.services.ingest import submission_receive
+from anpr_info.services.submissions import submission_receive
 
 
 class Command(BaseCommand):

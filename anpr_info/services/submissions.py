@@ -1,5 +1,6 @@
-"""Receiving returns: authentication, replay protection, idempotency, the tripwire, validation,
-and storing a new revision. The API view and the file import both end in `submission_receive`."""
+"""Receiving a return and storing it as a submission: authentication, replay protection,
+idempotency, the tripwire, validation (returns.py), storing a new revision, and the review of
+quarantined returns. The API view and the file import both end in `submission_receive`."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
-from anpr_info import ingestion, registry
+from anpr_info import registry, returns
 from anpr_info.models import (
     ApiKey,
     IdempotencyRecord,
@@ -243,13 +244,13 @@ def submission_receive(
     tripwire quarantines the batch (digests only) and alerts the Statistics publishers.
     Returns (HTTP status, JSON body)."""
     try:
-        batch = ingestion.parse_body(body, content_type, params)
-    except ingestion.ParseError as exc:
+        batch = returns.parse_body(body, content_type, params)
+    except returns.ParseError as exc:
         if exc.status == 413:
             return 413, Problem(413, "too-large", "Return too large", str(exc)).as_dict()
         return 400, Problem(400, "unreadable", "Unreadable body", str(exc)).as_dict()
 
-    findings = ingestion.tripwire(batch)
+    findings = returns.tripwire(batch)
     if findings:
         with transaction.atomic():
             quarantined = QuarantinedBatch.objects.create(
@@ -278,7 +279,7 @@ def submission_receive(
             },
         ).as_dict()
 
-    dataset, checked = ingestion.validate(batch)
+    dataset, checked = returns.validate(batch)
     if checked.errors:
         return 422, Problem(
             422,
@@ -288,7 +289,7 @@ def submission_receive(
             {"errors": [e.as_dict() for e in checked.errors]},
         ).as_dict()
 
-    aggregates = ingestion.aggregate(dataset, checked.rows)
+    aggregates = returns.aggregate(dataset, checked.rows)
     with transaction.atomic():
         # Lock the source row so that two resubmissions cannot take the same revision number.
         Source.objects.select_for_update().filter(pk=source.pk).first()

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
 from consultation.analysis import selectors as analysis_selectors
-from consultation.analysis.figures import results_anchors
+from consultation.analysis.figure_selectors import results_anchors
 from consultation.analysis.forms import ResultsPageForm, ResultsRevisionForm
 from consultation.analysis.models import ResultsPage, ResultsRelease
 from consultation.analysis.services import releases as release_services
@@ -25,6 +25,18 @@ from talklondon.permissions import can_manage_consultations
 
 def _consultation(request, consultation_id: int) -> Consultation:
     return found_or_404(consultation_for_staff(consultation_id=consultation_id))
+
+
+def _manager_action(view):
+    """A button on the results page: a POST by a Consultation manager, 10 a minute at most."""
+    view = require_permission_or_404(can_manage_consultations)(view)
+    view = ratelimit(key="user_or_ip", rate="10/m", method="POST", block=True)(view)
+    return require_POST(view)
+
+
+def _flash(request, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
 
 
 @require_http_methods(["GET", "POST"])
@@ -81,9 +93,7 @@ def results_edit(request, consultation_id: int):
     )
 
 
-@require_POST
-@ratelimit(key="user_or_ip", rate="10/m", method="POST", block=True)
-@require_permission_or_404(can_manage_consultations)
+@_manager_action
 def results_publish(request, consultation_id: int):
     consultation = _consultation(request, consultation_id)
     try:
@@ -91,16 +101,13 @@ def results_publish(request, consultation_id: int):
     except PermissionDenied:
         raise Http404 from None
     except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+        _flash(request, exc)
     else:
         messages.success(request, "The results page is published and linked from the consultation.")
     return redirect("analysis_staff:results_edit", consultation_id=consultation.pk)
 
 
-@require_POST
-@ratelimit(key="user_or_ip", rate="10/m", method="POST", block=True)
-@require_permission_or_404(can_manage_consultations)
+@_manager_action
 def results_unpublish(request, consultation_id: int):
     consultation = _consultation(request, consultation_id)
     try:
@@ -111,9 +118,7 @@ def results_unpublish(request, consultation_id: int):
     return redirect("analysis_staff:results_edit", consultation_id=consultation.pk)
 
 
-@require_POST
-@ratelimit(key="user_or_ip", rate="10/m", method="POST", block=True)
-@require_permission_or_404(can_manage_consultations)
+@_manager_action
 def results_revise(request, consultation_id: int):
     """Prepare a revision of the published figures from the responses as they are now."""
     consultation = _consultation(request, consultation_id)
@@ -130,8 +135,7 @@ def results_revise(request, consultation_id: int):
     except PermissionDenied:
         raise Http404 from None
     except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+        _flash(request, exc)
     else:
         if release.problems:
             messages.error(
@@ -143,9 +147,7 @@ def results_revise(request, consultation_id: int):
     return redirect("analysis_staff:results_edit", consultation_id=consultation.pk)
 
 
-@require_POST
-@ratelimit(key="user_or_ip", rate="10/m", method="POST", block=True)
-@require_permission_or_404(can_manage_consultations)
+@_manager_action
 def results_revision_publish(request, consultation_id: int, version: int):
     consultation = _consultation(request, consultation_id)
     release = found_or_404(
@@ -156,8 +158,7 @@ def results_revision_publish(request, consultation_id: int, version: int):
     except PermissionDenied:
         raise Http404 from None
     except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+        _flash(request, exc)
     else:
         messages.success(request, f"Version {version} of the figures is published.")
     return redirect("analysis_staff:results_edit", consultation_id=consultation.pk)

@@ -1,9 +1,10 @@
-"""Selectors for the figures: dashboard charts, cross-tabulations and the published tables.
+"""Selectors for the figures: dashboard counts, cross-tabulations and the anchors of the
+published results page.
 
 Everything is counted in the database (values().annotate(Count)) with a fixed number of
 queries per page: the per-question counts come from the surveys app's `results_summary`
 (a constant number of queries whatever the number of questions), and a cross-tabulation is
-one or two queries. Bars are drawn as inline SVG (attributes, not style=, so the CSP holds).
+one or two queries. The geometry of the charts is in chart_geometry.py.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count
 
+from consultation.analysis.chart_geometry import column_chart
 from consultation.surveys.models import (
     SCALE_CHOICES,
     Answer,
@@ -59,34 +61,6 @@ def survey_figures(survey: Survey, *, channel: str = "", duplicates: str = "") -
     summary["day_chart"] = column_chart([(d["day"], d["n"]) for d in summary["per_day"]])
     summary["numbers"] = numbers
     return summary
-
-
-@dataclass(frozen=True)
-class Column:
-    label: object
-    value: int
-    x: float
-    y: float
-    height: float
-
-
-def column_chart(points: list[tuple[object, int]], *, height: float = 100.0) -> dict:
-    """Geometry for an SVG column chart of `points` (label, value): a viewBox and one bar each."""
-    peak = max((value for _, value in points), default=0) or 1
-    step = 10.0
-    bars = []
-    for index, (label, value) in enumerate(points):
-        bar_height = round(height * value / peak, 2)
-        bars.append(
-            Column(label, value, index * step + 1, round(height - bar_height, 2), bar_height)
-        )
-    return {
-        "width": max(len(points), 1) * step,
-        "height": height,
-        "bars": bars,
-        "bar_width": step - 2,
-        "peak": peak,
-    }
 
 
 # --- Cross-tabulation -------------------------------------------------------------------

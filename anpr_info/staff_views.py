@@ -14,8 +14,8 @@ from django_ratelimit.decorators import ratelimit
 
 from anpr_info import registry, selectors
 from anpr_info.services import releases as release_services
-from anpr_info.services.submissions import quarantine_mark_reviewed
 from anpr_info.services.sources import api_key_create, api_key_revoke, api_key_rotate, source_create
+from anpr_info.services.submissions import quarantine_mark_reviewed
 from talklondon.guards import (
     error_messages,
     found_or_404,

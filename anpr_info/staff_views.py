@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_ratelimit.decorators import ratelimit
 
 from anpr_info import registry, selectors
+from anpr_info.permissions import can_approve_release
 from anpr_info.services import releases as release_services
 from anpr_info.services.sources import api_key_create, api_key_revoke, api_key_rotate, source_create
 from anpr_info.services.submissions import quarantine_mark_reviewed
@@ -23,7 +24,7 @@ from talklondon.guards import (
     require_permission_or_404,
     require_recent_authentication,
 )
-from talklondon.permissions import can_approve_release, can_manage_releases
+from talklondon.permissions import can_manage_releases
 
 WRITE_RATE = "30/m"
 

@@ -197,6 +197,8 @@ class Site:
                 # turn the benchmark into a test of the throttle.
                 "API_RATE_LIMIT": "100000000/min",
                 "LOG_LEVEL": "WARNING",
+                # Production settings, plus the demo app: prepare() seeds with `seed_demo`.
+                "DEMO": "1",
                 # No access log, for the site and its baseline alike (disk I/O is not measured).
                 "GUNICORN_ACCESSLOG": "",
                 "GUNICORN_LOGLEVEL": "warning",

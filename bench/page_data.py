@@ -24,7 +24,7 @@ BODY = (
 @transaction.atomic
 def proposal_page_with_comments(count: int = 300) -> str:
     from consultation.models import Comment, Consultation
-    from talklondon.demo import verified_user_create
+    from demo.accounts import verified_user_create
     from talklondon.models import User
     from talklondon.rich_text import render_markdown_lite
 

@@ -30,7 +30,7 @@ def build(n_comments: int):
     from django.utils import timezone
 
     from consultation.models import Comment, Consultation, ProposalPage
-    from talklondon.demo import verified_user_create
+    from demo.accounts import verified_user_create
     from talklondon.rich_text import render_markdown_lite
 
     now = timezone.now()

@@ -25,10 +25,9 @@ What it does, in one run:
    (target >= 0.3x), and receipt emails queued vs sent once Celery catches up, including
    those queued while Redis was down.
 
-The survey itself belongs to the survey app. This harness needs one small adapter from it:
-a module `consultation.surveys.bench` with a function `adapter()` returning an object with the
-methods of `SurveyAdapter` below. Until that exists the benchmark prints "survey app not
-present" and exits (0 with --quick, so that CI passes; 2 otherwise).
+The survey's side of the journey (which requests make one submission, how to count what was
+stored, the raw SQL of the baseline) is `bench/survey_adapter.py`: `adapter()` returns an object
+with the methods of `SurveyAdapter` below. It is imported once Django is set up (it uses the ORM).
 """
 
 from __future__ import annotations
@@ -56,7 +55,7 @@ if __package__ in (None, ""):
 
 from bench import common  # noqa: E402
 
-ADAPTER_MODULE = "consultation.surveys.bench"
+ADAPTER_MODULE = "bench.survey_adapter"
 # The isolated PostgreSQL cluster and Redis; set these to run beside another engineer's spike.
 BENCH_CLUSTER = os.environ.get("BENCH_PG_CLUSTER", "talklondon_bench")
 BENCH_PG_PORT = int(os.environ.get("BENCH_PG_PORT", "5499"))
@@ -72,7 +71,7 @@ class Step(Protocol):
 
 
 class SurveyAdapter(Protocol):
-    """What the survey app provides so that this harness can drive and check its survey."""
+    """What bench/survey_adapter.py provides so that this harness can drive and check the survey."""
 
     def prepare(self) -> None:
         """Make sure one open survey exists for this run; called once, inside Django."""
@@ -96,15 +95,9 @@ class SurveyAdapter(Protocol):
         """Text in the subject of this run's receipt emails."""
 
 
-def adapter_load():
-    """The survey app's adapter, or None with the reason when the survey is not there yet."""
-    try:
-        module = importlib.import_module(ADAPTER_MODULE)
-    except ModuleNotFoundError as error:
-        if error.name and ADAPTER_MODULE.startswith(error.name):
-            return None, f"{ADAPTER_MODULE} not found"
-        raise
-    return module.adapter(), ""
+def adapter_load() -> SurveyAdapter:
+    """The survey's adapter; imported only after django.setup(), as it uses the ORM."""
+    return importlib.import_module(ADAPTER_MODULE).adapter()
 
 
 # --- Isolated services: faults here must not touch anybody else's PostgreSQL or Redis ------------
@@ -679,11 +672,7 @@ def main(argv: list[str] | None = None) -> int:
     import django
 
     django.setup()
-    adapter, missing = adapter_load()
-    if adapter is None:
-        print(f"survey app not present ({missing}): the submission spike needs the survey.")
-        print("See bench/README.md for the adapter the survey app provides.")
-        return 0 if args.quick else 2
+    adapter = adapter_load()
 
     load_at_start = common.load_average()
     try:

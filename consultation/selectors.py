@@ -23,8 +23,9 @@ from consultation.models import (
     ParticipantBlock,
     ProposalPage,
 )
+from consultation.permissions import can_read_comment
 from talklondon.house_rules import house_rule_title
-from talklondon.permissions import can_read_comment, staff_role_exists
+from talklondon.permissions import staff_role_exists
 from talklondon.sealing import Unsealer
 
 COMMENTS_PER_PAGE = 50
@@ -335,7 +336,7 @@ def comment_get_public(*, comment_id: int, user=None) -> Comment | None:
 
     With `user`, the person's participation checks and whether they have reported this
     comment come in the same query. None unless this person may read it
-    (talklondon.permissions.can_read_comment): every participants' route fetches through here
+    (consultation.permissions.can_read_comment): every participants' route fetches through here
     and answers 404 for None.
     """
     reported = {}

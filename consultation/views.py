@@ -1,4 +1,5 @@
-"""Public consultation pages: listing, consultation, proposal pages and comment actions.
+"""Public consultation pages: the home page, listing, consultation, proposal pages and comment
+actions.
 
 Views are thin: form -> service -> redirect. Services raise ValidationError (shown in the
 form's error summary) or PermissionDenied (shown the same way, with status 403).
@@ -19,12 +20,13 @@ from consultation.comment_html import comment_threads_html
 from consultation.forms import CommentForm, ReportForm
 from consultation.models import Comment, Consultation
 from consultation.page_history import page_has_changes
+from consultation.permissions import can_reply_to
 from consultation.services import comments as comment_services
 from consultation.services.notifications import reply_emails_unsubscribe, unsubscribe_user_id
 from consultation.statements.selectors import activity_for_consultation as statements_activity_for
 from talklondon.guards import errors_into_form
 from talklondon.page_cache import cache_anonymous_page, param_choice, param_page_number
-from talklondon.permissions import can_reply_to, participation_problem
+from talklondon.permissions import participation_problem
 
 # Anonymous visitors share pages rendered at most a few seconds ago (talklondon.page_cache).
 # The services that change what these pages show invalidate the same namespaces
@@ -37,6 +39,18 @@ def _participation(request) -> str | None:
     if problem is None and comment_services.is_blocked(request.user):
         return comment_services.BLOCKED_MESSAGE
     return problem
+
+
+@require_GET
+@cache_anonymous_page("consultations", params=())
+def home(request: HttpRequest) -> HttpResponse:
+    """The site's home page: what Talk London is, and the consultations open, coming and closed."""
+    problem = participation_problem(request.user) if request.user.is_authenticated else None
+    return render(
+        request,
+        "consultation/home.html",
+        {"groups": selectors.consultation_list_public(), "participation_problem": problem},
+    )
 
 
 @require_GET

@@ -6,6 +6,11 @@ checked here, in the predicates themselves, so it holds on every URL that asks, 
 /staff/. StaffAccessMiddleware binds each request's session to its user (`bind_session`);
 a user object that never came from a web request (a Celery task, a management command) has no
 session to check and is judged by its roles alone.
+
+This module holds the roles and the rules about a person. The rules about a feature's own
+objects live in that app, beside its models: consultation/permissions.py (comments),
+consultation/analysis/permissions.py (results), anpr_info/permissions.py (releases). The
+foundation imports no feature app (tests/talklondon/test_import_direction.py).
 """
 
 from allauth.account.authentication import get_authentication_records
@@ -193,54 +198,3 @@ def holds_staff_role(user) -> bool:
 def can_oversee_personal_data(user) -> bool:
     """The data protection officer: sees every identified export, who asked and why."""
     return _has(user, "oversee_personal_data")
-
-
-# --- Object rules -------------------------------------------------------------------------------
-
-
-def can_read_comment(user, comment) -> bool:
-    """A published comment is anyone's to read; any other state only its author's.
-
-    Held, pending and removed text often carries the personal data it was held for, so the
-    moderators read it on their desk, never through the participants' routes.
-    """
-    from consultation.models import Comment
-
-    if comment.status == Comment.Status.PUBLISHED:
-        return True
-    return bool(user is not None and user.is_authenticated and comment.author_id == user.pk)
-
-
-def can_reply_to(user, comment) -> bool:
-    """Replies go under published comments that are still there. Whether this person may take
-    part at all is participation_problem's question, answered on the page in its own words."""
-    from consultation.models import Comment
-
-    return (
-        can_read_comment(user, comment)
-        and comment.status == Comment.Status.PUBLISHED
-        and not comment.is_deleted
-    )
-
-
-def can_approve_release(user, release) -> bool:
-    """The two-person rule: a Statistics publisher approves a prepared draft that they neither
-    prepared nor uploaded any return for."""
-    from anpr_info.models import Release
-
-    return bool(
-        can_manage_releases(user)
-        and release.status == Release.Status.DRAFT
-        and release.prepared_by_id is not None
-        and release.prepared_by_id != user.pk
-        and not release.submissions.filter(uploaded_by_id=user.pk).exists()
-    )
-
-
-def can_preview_results(user) -> bool:
-    """May read a consultation's results page before it is published."""
-    return can_manage_consultations(user) or can_view_results(user)
-
-
-def can_see_results(user, consultation) -> bool:
-    return consultation.results_published_at is not None or can_preview_results(user)

@@ -75,6 +75,12 @@ INSTALLED_APPS = [
     "consultation.statements",
     "anpr_info",
 ]
+# The demo (seed_demo, demo_totp, simulate_police_feed) creates a superuser with a published
+# password and simulated statistics, so production never has its commands: only local runs,
+# the tests and the benchmarks (which seed with production settings and DEMO=1) install it.
+DEMO = env_bool("DEMO", DEBUG or TESTING)
+if DEMO:
+    INSTALLED_APPS.append("demo")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

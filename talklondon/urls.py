@@ -9,7 +9,8 @@ staff_patterns = [
 ]
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    # The home page lists consultations, so the consultation app serves it (URL name "home").
+    path("", include("consultation.home_urls")),
     path("privacy/", views.privacy, name="privacy"),
     path(
         "accessibility/",

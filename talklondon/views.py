@@ -1,4 +1,7 @@
-"""Site pages: home, the fixed information pages, the staff home and friendly error pages."""
+"""Site pages: the fixed information pages, the staff home and friendly error pages.
+
+The home page lists consultations, so it lives with them (consultation.views.home).
+"""
 
 import sys
 
@@ -13,25 +16,9 @@ from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from consultation.selectors import consultation_list_public
 from talklondon import permissions, personal_data
 from talklondon.guards import require_permission_or_404
-from talklondon.page_cache import cache_anonymous_page
 from talklondon.problems import Problem, problem_response
-
-
-@require_GET
-@cache_anonymous_page("consultations", params=())
-def home(request: HttpRequest) -> HttpResponse:
-    groups = consultation_list_public()
-    problem = (
-        permissions.participation_problem(request.user) if request.user.is_authenticated else None
-    )
-    return render(
-        request,
-        "talklondon/home.html",
-        {"groups": groups, "participation_problem": problem},
-    )
 
 
 def page(template_name: str, title: str, extra: dict | None = None):

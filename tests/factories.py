@@ -7,7 +7,7 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from consultation.models import Consultation
-from talklondon.demo import totp_ensure
+from demo.accounts import totp_ensure
 from talklondon.models import Profile, User
 
 

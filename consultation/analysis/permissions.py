@@ -25,3 +25,12 @@ def can_analyse_text(user) -> bool:
 def can_use_analysis(user) -> bool:
     """May open the analysis landing page: analysts, exporters and consultation managers."""
     return can_view_results(user) or can_use_exports(user) or can_manage_consultations(user)
+
+
+def can_preview_results(user) -> bool:
+    """May read a consultation's results page before it is published."""
+    return can_manage_consultations(user) or can_view_results(user)
+
+
+def can_see_results(user, consultation) -> bool:
+    return consultation.results_published_at is not None or can_preview_results(user)

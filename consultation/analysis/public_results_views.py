@@ -17,6 +17,7 @@ from django_ratelimit.decorators import ratelimit
 
 from consultation.analysis import selectors
 from consultation.analysis.models import ResultsPage
+from consultation.analysis.permissions import can_preview_results
 from consultation.analysis.results_tables import (
     download_rows,
     question_table,
@@ -31,14 +32,13 @@ from consultation.analysis.services.releases import latest_published_release
 from talklondon.disclosure import CONFIDENTIAL_NOTE, ROUNDING_NOTE
 from talklondon.disclosure.downloads import datapackage, tidy_csv
 from talklondon.guards import found_or_404
-from talklondon.permissions import can_preview_results
 
 NOTE = f"{CONFIDENTIAL_NOTE} {ROUNDING_NOTE}"
 
 
 def _consultation(request, slug: str):
     """(consultation, its published release or None for a staff preview); 404 if this person
-    may not see it (the visibility rule is talklondon.permissions.can_see_results)."""
+    may not see it (the visibility rule is consultation.analysis.permissions.can_see_results)."""
     consultation = found_or_404(selectors.results_consultation_get(slug=slug, user=request.user))
     if consultation.results_published_at is not None:
         release = latest_published_release(consultation)

@@ -186,8 +186,8 @@ def theme_for_staff(*, theme_id: int) -> Theme | None:
 def results_consultation_get(*, slug: str, user):
     """The consultation whose results this person may see: published ones for everyone,
     unpublished ones as a preview for those who may preview (can_see_results)."""
+    from consultation.analysis.permissions import can_see_results
     from consultation.models import Consultation
-    from talklondon.permissions import can_see_results
 
     consultation = Consultation.objects.filter(slug=slug).first()
     if consultation is None or not can_see_results(user, consultation):

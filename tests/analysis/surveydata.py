@@ -5,9 +5,9 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from consultation.surveys import demo as surveys_demo
 from consultation.surveys.models import Answer, AnswerChoice, Question, Response
 from consultation.surveys.selectors import survey_structure
+from demo import surveys as surveys_demo
 from talklondon.permissions import ROLE_MANAGER
 from tests.factories import ConsultationFactory, UserFactory
 

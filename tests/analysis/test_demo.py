@@ -5,10 +5,10 @@ import io
 import pytest
 from django.urls import reverse
 
-from consultation.analysis import demo
 from consultation.analysis.models import ResultsPage, ResultsRelease, Theme, ThemeTag
 from consultation.models import Consultation
-from consultation.surveys import demo as surveys_demo
+from demo import analysis as analysis_demo
+from demo import surveys as surveys_demo
 from talklondon.disclosure import TOTAL
 from talklondon.models import OutboxTask
 from tests.disclosure.intruder import Knowledge
@@ -19,12 +19,12 @@ pytestmark = pytest.mark.django_db
 def test_historical_demo_publishes_results_and_is_idempotent(client):
     surveys_demo.seed(stdout=io.StringIO(), historical=True)
     out = io.StringIO()
-    demo.seed(stdout=out, historical=True)
+    analysis_demo.seed(stdout=out, historical=True)
     assert Theme.objects.count() == 3
     tags = ThemeTag.objects.count()
     assert tags > 100
     assert {t.tagged_by.email for t in ThemeTag.objects.select_related("tagged_by")} == {
-        demo.DEMO_ANALYST
+        analysis_demo.DEMO_ANALYST
     }
     consultation = Consultation.objects.get(slug=surveys_demo.CONSULTATION_SLUG)
     assert consultation.results_published_at > consultation.closes_at
@@ -51,7 +51,7 @@ def test_historical_demo_publishes_results_and_is_idempotent(client):
         narrow = {k: r for k, r in knowledge.ranges().items() if r[1] - r[0] < 5}
         assert narrow == {}, table_id
 
-    demo.seed(stdout=io.StringIO(), historical=True)
+    analysis_demo.seed(stdout=io.StringIO(), historical=True)
     assert (Theme.objects.count(), ThemeTag.objects.count(), ResultsPage.objects.count()) == (
         3,
         tags,
@@ -62,7 +62,7 @@ def test_historical_demo_publishes_results_and_is_idempotent(client):
 
 def test_current_demo_has_themes_but_no_results_page():
     surveys_demo.seed(stdout=io.StringIO(), historical=False)
-    demo.seed(stdout=io.StringIO())
+    analysis_demo.seed(stdout=io.StringIO())
     assert Theme.objects.count() == 3 and ThemeTag.objects.exists()
     assert not ResultsPage.objects.exists()
     assert Consultation.objects.get().results_published_at is None

@@ -17,7 +17,7 @@ from consultation.analysis.services.releases import (
     results_revision_publish,
 )
 from consultation.analysis.services.results import results_page_publish, results_page_save
-from consultation.surveys import demo as surveys_demo
+from demo import surveys as surveys_demo
 from talklondon.disclosure import TOTAL, differencing_problems, grid_of
 from talklondon.permissions import ROLE_MANAGER
 from tests.analysis.surveydata import questions_by_type, survey_with_responses

@@ -4,10 +4,10 @@ import io
 
 import pytest
 
-from anpr_info import demo
 from anpr_info.models import Release, Submission
 from anpr_info.simulator import Simulator
-from talklondon.demo import seed_staff
+from demo import anpr as anpr_demo
+from demo.accounts import seed_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -28,16 +28,16 @@ def test_the_simulator_is_at_london_scale():
 
 def test_the_demo_seed_publishes_history_and_is_idempotent(monkeypatch):
     seed_staff()
-    monkeypatch.setattr(demo, "MONTHS", 3)
-    monkeypatch.setattr(demo, "REVISED_OFFSET", 2)
-    monkeypatch.setattr(demo, "Simulator", lambda: Simulator(scale=0.02))
+    monkeypatch.setattr(anpr_demo, "MONTHS", 3)
+    monkeypatch.setattr(anpr_demo, "REVISED_OFFSET", 2)
+    monkeypatch.setattr(anpr_demo, "Simulator", lambda: Simulator(scale=0.02))
     out = io.StringIO()
-    demo.seed(stdout=out)
+    anpr_demo.seed(stdout=out)
     published = Release.objects.filter(status=Release.Status.PUBLISHED)
     assert published.count() >= 3
-    assert {r.approved_by.email for r in published} == {demo.APPROVER}
-    assert {r.prepared_by.email for r in published} == {demo.PREPARER}
+    assert {r.approved_by.email for r in published} == {anpr_demo.APPROVER}
+    assert {r.prepared_by.email for r in published} == {anpr_demo.PREPARER}
     assert published.filter(version=2).exists()
     counts = (Release.objects.count(), Submission.objects.count())
-    demo.seed(stdout=out)
+    anpr_demo.seed(stdout=out)
     assert (Release.objects.count(), Submission.objects.count()) == counts

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test import Client
 
 from bench import submission_spike as spike
-from consultation.surveys.bench import SurveyBench
+from bench.survey_adapter import SurveyBench
 from consultation.surveys.models import Answer, AnswerChoice, Response, ResponseVersion
 from talklondon.models import OutgoingEmail
 

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from consultation import demo as consultation_demo
 from consultation.models import Comment, Consultation, ProposalPage
-from consultation.surveys.demo import survey_build
 from consultation.surveys.models import Survey
+from demo import consultation as consultation_demo
+from demo.accounts import totp_ensure, verified_user_create
+from demo.surveys import survey_build
 from talklondon import permissions
-from talklondon.demo import totp_ensure, verified_user_create
 from talklondon.models import User
 from talklondon.rich_text import render_markdown_lite
 

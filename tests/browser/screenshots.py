@@ -88,11 +88,11 @@ def _resident_with_answers(sections: int | None):
     import random
 
     from consultation.surveys.answers import visibility
-    from consultation.surveys.demo import _answers
     from consultation.surveys.models import Survey
     from consultation.surveys.selectors import survey_structure
     from consultation.surveys.services import survey_response_start, survey_section_save
-    from talklondon.demo import DEMO_PASSWORD, verified_user_create
+    from demo.accounts import DEMO_PASSWORD, verified_user_create
+    from demo.surveys import _answers
 
     user = verified_user_create(
         email=RESIDENT_EMAIL,
@@ -218,10 +218,10 @@ def _release_revision():
         from django.urls import reverse
         from django.utils import timezone
 
-        from anpr_info.demo import PREPARER, demo_source_key
         from anpr_info.models import Release
         from anpr_info.services import releases as release_services
         from anpr_info.simulator import Pusher, Simulator, return_body
+        from demo.anpr import PREPARER, demo_source_key
         from talklondon.models import User
 
         draft = Release.objects.filter(status="draft", version__gt=1).first()
@@ -365,7 +365,7 @@ def _resolve(shot: Shot, page) -> str | None:
 
 
 def _photograph(browser, base_url: str) -> list[Shot]:
-    from talklondon.demo import DEMO_PASSWORD, totp_current_code
+    from demo.accounts import DEMO_PASSWORD, totp_current_code
     from talklondon.models import User
     from tests.browser.conftest import DESKTOP, MOBILE
     from tests.browser.helpers import sign_in

@@ -24,12 +24,12 @@ from django.utils import timezone
 from consultation.analysis.exports import dataset_all
 from consultation.analysis.models import ExportRecord, Theme
 from consultation.models import Consultation
-from consultation.surveys.demo import responses_seed, survey_build
 from consultation.surveys.models import Answer, Question, Response
 from consultation.surveys.selectors import survey_structure
+from demo.accounts import totp_current_code
+from demo.surveys import responses_seed, survey_build
 from talklondon import permissions
 from talklondon.areas import borough_choices
-from talklondon.demo import totp_current_code
 from talklondon.disclosure import round_base
 from talklondon.models import Profile, User
 from tests.browser.accessibility import (

@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 
 from consultation.models import Comment, ModerationAction, ParticipantBlock
+from demo.accounts import totp_current_code
 from talklondon import permissions
-from talklondon.demo import totp_current_code
 from tests.browser.accessibility import assert_error_summary_focused, assert_visible_focus
 from tests.browser.checks import check_page
 from tests.browser.helpers import (

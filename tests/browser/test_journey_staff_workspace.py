@@ -15,8 +15,8 @@ from anpr_info.services import releases as release_services
 from anpr_info.services.sources import api_key_create
 from anpr_info.simulator import Pusher, Simulator, return_body
 from consultation.models import Consultation
+from demo.accounts import totp_current_code
 from talklondon import permissions
-from talklondon.demo import totp_current_code
 from talklondon.models import User
 from tests.browser.checks import check_page
 from tests.browser.contrast import assert_text_contrast

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from talklondon.demo import totp_current_code
+from demo.accounts import totp_current_code
 from tests.browser.accessibility import axe_violations
 from tests.browser.contrast import low_contrast_texts
 from tests.browser.helpers import assert_signed_in, enter_password, enter_security_code

@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
+from demo.accounts import totp_current_code
 from talklondon import permissions
-from talklondon.demo import totp_current_code
 from tests.browser.accessibility import (
     assert_accessible,
     assert_no_horizontal_scroll,

@@ -8,8 +8,8 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from consultation import demo
 from consultation.models import Comment, Consultation, ProposalPage
+from demo import consultation as consultation_demo
 from talklondon.models import User
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 def test_seed_creates_the_anpr_consultation_and_is_idempotent(client):
     call_command("seed_demo", stdout=io.StringIO())
-    consultation = Consultation.objects.get(slug=demo.SLUG)
+    consultation = Consultation.objects.get(slug=consultation_demo.SLUG)
     assert consultation.is_open
     assert (consultation.closes_at - consultation.opens_at).days == 55
     assert list(consultation.pages.values_list("title", flat=True)) == [
@@ -48,8 +48,8 @@ def test_seed_creates_the_anpr_consultation_and_is_idempotent(client):
 
 
 def test_seed_historical_uses_2014_dates():
-    demo.seed(stdout=io.StringIO(), historical=True)
-    consultation = Consultation.objects.get(slug=demo.SLUG)
+    consultation_demo.seed(stdout=io.StringIO(), historical=True)
+    consultation = Consultation.objects.get(slug=consultation_demo.SLUG)
     london = ZoneInfo("Europe/London")
     assert consultation.opens_at.astimezone(london).date() == datetime(2014, 2, 11).date()
     assert consultation.closes_at.astimezone(london).date() == datetime(2014, 4, 8).date()

@@ -13,7 +13,7 @@ import pytest
 from django.urls import reverse
 
 from anpr_info.services.sources import api_key_create, source_create
-from consultation.surveys import demo
+from demo import surveys as surveys_demo
 from talklondon.permissions import ROLE_MANAGER, ROLE_PUBLISHER
 from tests.factories import ConsultationFactory, UserFactory, totp_add
 from tests.talklondon.helpers import sign_in
@@ -37,7 +37,7 @@ def _invisible_link_buttons(html: str) -> list[str]:
 
 def test_the_builders_move_and_remove_controls_are_visible(staff_client):
     client, _user = staff_client(ROLE_MANAGER)
-    survey = demo.survey_build(ConsultationFactory(), slug="anpr")
+    survey = surveys_demo.survey_build(ConsultationFactory(), slug="anpr")
     html = client.get(reverse("surveys_staff:builder", args=[survey.pk])).content.decode()
     assert "Move down" in html and "Remove" in html
     assert _invisible_link_buttons(html) == []

@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from consultation.surveys import demo
 from consultation.surveys.selectors import survey_structure
+from demo import surveys as surveys_demo
 from tests.factories import ConsultationFactory
 
 
@@ -17,7 +17,7 @@ def _media(settings, tmp_path):
 
 @pytest.fixture
 def survey(db):
-    return demo.survey_build(ConsultationFactory(), slug="anpr")
+    return surveys_demo.survey_build(ConsultationFactory(), slug="anpr")
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def closed_survey(db):
     consultation = ConsultationFactory(
         opens_at=now - timedelta(days=60), closes_at=now - timedelta(days=1)
     )
-    return demo.survey_build(consultation, slug="anpr-closed")
+    return surveys_demo.survey_build(consultation, slug="anpr-closed")
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ def upcoming_survey(db):
     consultation = ConsultationFactory(
         opens_at=now + timedelta(days=2), closes_at=now + timedelta(days=60)
     )
-    return demo.survey_build(consultation, slug="anpr-upcoming")
+    return surveys_demo.survey_build(consultation, slug="anpr-upcoming")
 
 
 class SurveyMap:

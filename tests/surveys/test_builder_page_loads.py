@@ -10,8 +10,8 @@ included. A page load is what the officer sees load: a form, or where a saved fo
 import pytest
 from django.urls import reverse
 
-from consultation.surveys import demo
 from consultation.surveys.models import Option, Question, Section
+from demo import surveys as surveys_demo
 from talklondon.permissions import ROLE_MANAGER
 from tests.factories import ConsultationFactory
 
@@ -54,7 +54,7 @@ def test_building_the_demo_survey_takes_a_third_of_the_page_loads(staff_client):
     questions: list[Question] = []
     sections: list[Section] = []
     conditions = []
-    for s_index, (title, intro, items) in enumerate(demo.SURVEY):
+    for s_index, (title, intro, items) in enumerate(surveys_demo.SURVEY):
         officer.post(
             reverse("surveys_staff:section_create", args=[survey.pk]),
             {"title": title, "intro": intro},
@@ -73,7 +73,7 @@ def test_building_the_demo_survey_takes_a_third_of_the_page_loads(staff_client):
             else:
                 data["options"] = "\n".join(options)
             last_in_section = q_index == len(items) - 1
-            last_section = s_index == len(demo.SURVEY) - 1
+            last_section = s_index == len(surveys_demo.SURVEY) - 1
             data["next"] = (
                 "another" if not last_in_section else ("builder" if last_section else "section")
             )
@@ -88,7 +88,7 @@ def test_building_the_demo_survey_takes_a_third_of_the_page_loads(staff_client):
         officer.post(url, {"show_when": [f"{'y' if value else 'n'}{questions[source].pk}"]})
     url = reverse("surveys_staff:section_condition", args=[sections[3].pk])
     officer.get(url)
-    officer.post(url, {"show_when": [f"y{questions[demo.DRIVING_QUESTION].pk}"]})
+    officer.post(url, {"show_when": [f"y{questions[surveys_demo.DRIVING_QUESTION].pk}"]})
     officer.get(reverse("surveys_staff:survey_publish", args=[survey.pk]))
     officer.post(reverse("surveys_staff:survey_publish", args=[survey.pk]), {})
 
@@ -99,10 +99,10 @@ def test_building_the_demo_survey_takes_a_third_of_the_page_loads(staff_client):
             "section__position", "position"
         )
     ]
-    expected = [(q[0], q[1], list(q[4])) for _t, _i, items in demo.SURVEY for q in items]
+    expected = [(q[0], q[1], list(q[4])) for _t, _i, items in surveys_demo.SURVEY for q in items]
     assert built == expected
     assert Option.objects.filter(question__section__survey=survey, is_other=True).count() == sum(
-        1 for _t, _i, items in demo.SURVEY for q in items if q[5].get("other")
+        1 for _t, _i, items in surveys_demo.SURVEY for q in items if q[5].get("other")
     )
     survey.refresh_from_db()
     assert not survey.is_draft

@@ -5,10 +5,11 @@ import io
 import pytest
 from django.urls import reverse
 
-from consultation.surveys import demo, services
+from consultation.surveys import services
 from consultation.surveys.models import Answer, Response, Survey
 from consultation.surveys.personal_data import responses_anonymise, responses_export
 from consultation.surveys.selectors import surveys_for_consultation
+from demo import surveys as surveys_demo
 from talklondon.permissions import ROLE_ANALYST
 
 
@@ -99,11 +100,14 @@ def test_live_results_count_and_filter_by_channel(staff_client, smap, participan
 def test_demo_seed_is_idempotent(settings):
     # Its speed is a benchmark concern, not a test's: a timed assertion flakes on a busy machine.
     out = io.StringIO()
-    demo.seed(stdout=out, historical=True)
-    survey = Survey.objects.get(slug=demo.SURVEY_SLUG)
+    surveys_demo.seed(stdout=out, historical=True)
+    survey = Survey.objects.get(slug=surveys_demo.SURVEY_SLUG)
     assert survey.consultation.slug == "anpr-cameras"
     assert survey.is_closed
-    assert Response.objects.filter(survey=survey, status="submitted").count() == demo.RESPONSE_COUNT
+    assert (
+        Response.objects.filter(survey=survey, status="submitted").count()
+        == surveys_demo.RESPONSE_COUNT
+    )
     assert set(Response.objects.values_list("channel", flat=True)) == {
         "online",
         "paper",
@@ -119,6 +123,6 @@ def test_demo_seed_is_idempotent(settings):
     non_drivers = Answer.objects.filter(question=drive, boolean=False).values("response")
     assert not Answer.objects.filter(question=days, response__in=non_drivers).exists()
     count = Answer.objects.count()
-    demo.seed(stdout=out, historical=True)
+    surveys_demo.seed(stdout=out, historical=True)
     assert Answer.objects.count() == count
     assert Survey.objects.count() == 1

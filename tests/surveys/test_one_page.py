@@ -4,7 +4,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from consultation.surveys.bench import SurveyBench
+from bench.survey_adapter import SurveyBench
 from consultation.surveys.models import Answer, Response, Survey
 from talklondon.permissions import ROLE_MANAGER
 

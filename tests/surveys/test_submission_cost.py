@@ -14,7 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from consultation.surveys.bench import SurveyBench
+from bench.survey_adapter import SurveyBench
 from consultation.surveys.forms import value_to_data
 from consultation.surveys.models import Answer, Response
 from consultation.surveys.selectors import survey_structure_copies_clear

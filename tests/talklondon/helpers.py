@@ -6,7 +6,7 @@ from urllib.parse import urlparse
 
 from django.urls import reverse
 
-from talklondon.demo import totp_current_code
+from demo.accounts import totp_current_code
 
 PASSWORD = "correct-horse-battery"  # UserFactory's password
 

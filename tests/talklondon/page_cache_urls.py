@@ -9,8 +9,8 @@ from django.views.decorators.cache import never_cache
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
+from consultation import views as consultation_views
 from talklondon import urls as site_urls
-from talklondon import views as site_views
 from talklondon.page_cache import cache_anonymous_page
 
 CALLS: dict[str, int] = {}
@@ -129,7 +129,7 @@ def api_figures(request):
 @cache_anonymous_page("home")
 def home(request):
     _count("home")
-    return site_views.home(request)
+    return consultation_views.home(request)
 
 
 @cache_anonymous_page("short", timeout=1)

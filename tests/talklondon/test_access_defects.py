@@ -98,7 +98,7 @@ def _request_user(client, user):
 
 @pytest.mark.django_db
 def test_passing_mfa_again_opens_staff_pages(client, make_staff):
-    from talklondon.demo import totp_current_code
+    from demo.accounts import totp_current_code
 
     user = make_staff(permissions.ROLE_MODERATOR)
     force_login_without_mfa(client, user)

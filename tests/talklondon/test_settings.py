@@ -42,6 +42,7 @@ print(json.dumps({
     "allowed_hosts": settings.ALLOWED_HOSTS,
     "static_storage": settings.STORAGES["staticfiles"]["BACKEND"],
     "retention_months": settings.PERSONAL_DATA_RETENTION_MONTHS,
+    "demo": "demo" in settings.INSTALLED_APPS,
 }))
 """
 
@@ -94,6 +95,7 @@ def test_embedded_default_needs_nothing_but_debug():
     assert settings["debug"] is True
     assert settings["secure_cookies"] is False
     assert settings["retention_months"] == 12
+    assert settings["demo"] is True  # make run seeds the demo
 
 
 def test_database_url_and_redis_url_select_postgresql_and_redis():
@@ -131,6 +133,9 @@ def test_production_environment_from_readme_is_secure():
     assert settings["allowed_hosts"] == ["talk.london.gov.uk"]
     assert settings["engine"] == "django.db.backends.postgresql"
     assert settings["static_storage"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    # No seed_demo in production: it makes a superuser whose password is in the README.
+    assert settings["demo"] is False
+    assert probe({**production_env_from_readme(), "DEMO": "1"})["demo"] is True  # the benchmarks
 
 
 def test_check_deploy_gives_zero_warnings_with_the_documented_production_environment():

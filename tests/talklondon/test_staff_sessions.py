@@ -9,7 +9,7 @@ from django.urls import reverse
 from anpr_info.models import ApiKey
 from anpr_info.services.sources import source_create
 from consultation.models import ParticipantBlock
-from talklondon.demo import totp_current_code
+from demo.accounts import totp_current_code
 from talklondon.middleware import STAFF_LAST_SEEN_KEY
 from talklondon.permissions import ROLE_MODERATOR, ROLE_PUBLISHER
 

@@ -18,8 +18,8 @@ from consultation.models import (
     ModerationAction,
     ProposalPage,
 )
+from demo.accounts import verified_user_create
 from talklondon.areas import london_areas
-from talklondon.demo import verified_user_create
 from talklondon.models import User
 from talklondon.rich_text import render_markdown_lite
 

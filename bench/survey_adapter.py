@@ -23,7 +23,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from consultation.surveys.answers import Structure, answer_problems, visibility
-from consultation.surveys.demo import consultation_ensure, survey_build
 from consultation.surveys.forms import value_to_data
 from consultation.surveys.models import (
     Answer,
@@ -34,6 +33,7 @@ from consultation.surveys.models import (
     Survey,
 )
 from consultation.surveys.selectors import response_snapshot, survey_structure
+from demo.surveys import consultation_ensure, survey_build
 
 Type = Question.Type
 BENCH_SLUG_PREFIX = "bench-survey-"

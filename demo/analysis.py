@@ -14,9 +14,9 @@ from consultation.analysis.models import ResultsPage, Theme
 from consultation.analysis.selectors import TEXT_DATASET
 from consultation.analysis.services.results import results_page_publish, results_page_save
 from consultation.analysis.services.themes import theme_create, theme_tag_add
-from consultation.surveys import demo as surveys_demo
 from consultation.surveys.models import Answer, Question, Response, Survey
 from consultation.surveys.selectors import results_summary
+from demo import surveys as surveys_demo
 
 DEMO_ANALYST = "analyst@demo.talk.london"
 DEMO_MANAGER = "manager@demo.talk.london"
@@ -146,7 +146,7 @@ def results_seed(survey: Survey, manager, stdout) -> None:
 @transaction.atomic
 def seed(*, stdout, historical: bool = False) -> None:
     """Themes with tags on the open question; a published results page when historical."""
-    from talklondon.demo import seed_staff
+    from demo.accounts import seed_staff
     from talklondon.models import User
 
     survey = (

@@ -129,9 +129,9 @@ def _voters():
 @transaction.atomic
 def seed(*, stdout, historical: bool = False) -> StatementsActivity | None:
     """The statements activity of the ANPR consultation, its statements, votes and groups."""
-    from consultation.demo import SLUG
     from consultation.models import Consultation
-    from talklondon.demo import seed_staff
+    from demo.accounts import seed_staff
+    from demo.consultation import SLUG
     from talklondon.models import User
 
     consultation = Consultation.objects.filter(slug=SLUG).first()

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from talklondon.demo import totp_current_code
+from demo.accounts import totp_current_code
 from talklondon.models import User
 
 

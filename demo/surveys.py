@@ -266,7 +266,7 @@ def consultation_ensure(*, historical: bool) -> Consultation:
         opens = datetime(2014, 2, 11, 9, 0, tzinfo=UTC)
         closes = datetime(2014, 4, 8, 23, 59, tzinfo=UTC)
     else:
-        # As in consultation.demo: three weeks into its eight.
+        # As in demo.consultation: three weeks into its eight.
         opens = timezone.now().replace(minute=0, second=0, microsecond=0) - timedelta(days=19)
         closes = opens + timedelta(weeks=8)
     consultation, _ = Consultation.objects.get_or_create(
@@ -452,7 +452,7 @@ def responses_seed(survey: Survey, *, count: int, entered_by, rng: random.Random
 @transaction.atomic
 def seed(*, stdout, historical: bool = False) -> None:
     """Create the ANPR survey and its synthetic responses, once."""
-    from talklondon.demo import seed_staff
+    from demo.accounts import seed_staff
     from talklondon.models import User
 
     consultation = consultation_ensure(historical=historical)

@@ -5,12 +5,12 @@ Running it again changes nothing.
 
 from django.core.management.base import BaseCommand
 
-from anpr_info import demo as anpr_demo
-from consultation import demo as consultation_demo
-from consultation.analysis import demo as analysis_demo
-from consultation.statements import demo as statements_demo
-from consultation.surveys import demo as surveys_demo
-from talklondon.demo import DEMO_PASSWORD, seed_staff
+from demo import analysis as analysis_demo
+from demo import anpr as anpr_demo
+from demo import consultation as consultation_demo
+from demo import statements as statements_demo
+from demo import surveys as surveys_demo
+from demo.accounts import DEMO_PASSWORD, seed_staff
 
 
 class Command(BaseCommand):

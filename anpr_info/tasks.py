@@ -1,18 +1,10 @@
-"""Celery tasks of the ANPR module, and their beat schedule.
+"""Celery tasks of the ANPR module.
 
-The project's CELERY_BEAT_SCHEDULE belongs to the settings owner, so this module adds its own
-periodic task when the Celery app is finalised: every minute, publish the embargoed releases whose
-announced time has come. Publication is idempotent, so a missed or doubled beat is harmless.
+Beat runs `releases_publish_due` every ANPR_PUBLISH_CHECK_SECONDS (CELERY_BEAT_SCHEDULE in
+talklondon/settings.py): it publishes the embargoed releases whose announced time has come.
 """
 
 from celery import shared_task
-from django.conf import settings
-
-from talklondon.celery import app
-
-
-def publish_interval() -> float:
-    return float(getattr(settings, "ANPR_PUBLISH_CHECK_SECONDS", 60))
 
 
 @shared_task(name="anpr_info.tasks.releases_publish_due")
@@ -32,12 +24,3 @@ def releases_publish_due() -> list[str]:
         # After the data cache's new generation (its bump runs on commit, in order).
         transaction.on_commit(charts_warm)
     return published
-
-
-@app.on_after_finalize.connect
-def setup_periodic_tasks(sender, **kwargs):
-    sender.add_periodic_task(
-        publish_interval(),
-        releases_publish_due.s(),
-        name="anpr-publish-due-releases",
-    )

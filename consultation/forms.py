@@ -1,8 +1,8 @@
 """Forms for participants and staff. Validation that matters lives in the services too."""
 
 from django import forms
+from django.conf import settings
 
-from consultation.limits import MAX_COMMENT_LENGTH
 from consultation.models import CommentReport, Consultation, ModerationAction
 from consultation.selectors import QUEUES
 from talklondon.date_input import GovukDateField, GovukDateTimeField
@@ -13,13 +13,13 @@ class CommentForm(forms.Form):
     body = forms.CharField(
         label="Your comment",
         widget=forms.Textarea(attrs={"rows": 5}),
-        max_length=MAX_COMMENT_LENGTH,
+        max_length=settings.COMMENT_MAX_LENGTH,
         strip=True,
         help_text="Be civil and keep to the subject. Do not include personal information such as "
         "number plates, email addresses or phone numbers.",
         error_messages={
             "required": "Enter your comment.",
-            "max_length": f"Your comment must be {MAX_COMMENT_LENGTH:,} characters or fewer.",
+            "max_length": f"Your comment must be {settings.COMMENT_MAX_LENGTH:,} characters or fewer.",
         },
     )
 
@@ -127,7 +127,7 @@ class RedactForm(forms.Form):
     text = forms.CharField(
         label="Text with the personal data taken out",
         widget=forms.Textarea(attrs={"rows": 6}),
-        max_length=MAX_COMMENT_LENGTH,
+        max_length=settings.COMMENT_MAX_LENGTH,
         help_text="Replace names, plates, addresses, emails or numbers with [removed].",
     )
     reason_code = forms.ChoiceField(

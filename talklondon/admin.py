@@ -53,9 +53,9 @@ admin.site.register(Profile)
 
 @admin.register(OutboxTask)
 class OutboxTaskAdmin(ReadOnlyAdmin):
-    list_display = ("task_name", "created_at", "relayed_at", "attempts")
-    list_filter = ("task_name",)
-    fields = ("task_name", "created_at", "relayed_at", "attempts", "last_error")
+    list_display = ("task_name", "created_at", "relayed_at", "completed_at", "attempts")
+    list_filter = ("task_name", ("completed_at", admin.EmptyFieldListFilter))
+    fields = ("task_name", "created_at", "relayed_at", "completed_at", "attempts", "last_error")
 
 
 @admin.register(OutgoingEmail)

@@ -1,7 +1,11 @@
-"""Email through the outbox: every message Django or allauth sends becomes a row plus a task."""
+"""Email through the outbox: every message Django or allauth sends becomes a row plus a task.
+
+`OutgoingEmail` is only the message store; the delivery task is an outbox task like any other, so
+the outbox's relay publishes it again if its worker dies or it runs out of retries
+(talklondon/outbox.py), and `sent_at` makes a second delivery send nothing.
+"""
 
 import logging
-from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -74,34 +78,3 @@ def email_deliver(*, email_id: int) -> bool:
         email.sent_at = timezone.now()
         email.save(update_fields=["attempts", "sent_at"])
         return True
-
-
-STALLED_AFTER = timedelta(minutes=5)
-MAX_DELIVERY_ATTEMPTS = 20
-
-
-def email_resend_stalled(
-    *, older_than: timedelta = STALLED_AFTER, max_attempts: int = MAX_DELIVERY_ATTEMPTS
-) -> int:
-    """Queue delivery again for emails still unsent `older_than` after they were accepted.
-
-    The safety net behind the delivery task's own retries: a task lost with its worker, or one
-    that ran out of retries while the database or the mail server was away, would otherwise
-    leave a receipt unsent for ever. Delivery is idempotent, so a second task for an email whose
-    first one is merely late sends nothing twice. Emails that failed `max_attempts` times are
-    left for a person to look at (their `last_error` says why). Returns how many were queued.
-    """
-    cutoff = timezone.now() - older_than
-    stalled = list(
-        OutgoingEmail.objects.filter(
-            sent_at__isnull=True, created_at__lt=cutoff, attempts__lt=max_attempts
-        )
-        .order_by("created_at")
-        .values_list("pk", flat=True)[: settings.OUTBOX_RELAY_BATCH]
-    )
-    with transaction.atomic():
-        for email_id in stalled:
-            outbox_enqueue(task_name=EMAIL_SEND_TASK, kwargs={"email_id": email_id})
-    if stalled:
-        logger.warning("Queued %d stalled emails for delivery again", len(stalled))
-    return len(stalled)

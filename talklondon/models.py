@@ -137,22 +137,28 @@ class OutboxTask(models.Model):
     """A Celery task recorded in the same transaction as the action that causes it.
 
     The relay publishes it to the broker after commit; if the broker is unreachable the row
-    waits and beat relays it later. Tasks must therefore be idempotent (at-least-once).
+    waits and beat relays it later. The worker marks it completed when the task succeeds; one
+    published but not completed for a while is published again (talklondon/outbox.py). Tasks
+    must therefore be idempotent (at-least-once).
     """
 
     task_name = models.CharField(max_length=200)
     kwargs = models.JSONField(default=dict)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # When it was last published to the broker (or run, in eager mode).
     relayed_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    # How many times it was published, or tried to be.
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
 
     class Meta:
         indexes = [
+            # The relay's work list (waiting and stalled rows) is the few not yet completed.
             models.Index(
                 fields=["created_at"],
-                name="outbox_pending_idx",
-                condition=models.Q(relayed_at__isnull=True),
+                name="outbox_unfinished_idx",
+                condition=models.Q(completed_at__isnull=True),
             )
         ]
 

@@ -1,18 +1,30 @@
-"""The transactional outbox: record a task with the write that causes it, relay it after commit.
+"""The transactional outbox: the one durable queue for every piece of deferred work.
 
-A Redis outage therefore delays work but never loses it, and never fails the person's request.
+A task is recorded with the write that causes it and published to Celery after commit, with the
+Celery task id `outbox-<pk>`; when the task succeeds, a signal in the worker marks the row
+completed. So the row knows three states: waiting (not yet published: the broker was down),
+published, and completed. Beat's relay publishes what is waiting, and publishes again what was
+published more than OUTBOX_STALLED_SECONDS ago and never completed (its worker died, or it ran
+out of retries), up to OUTBOX_MAX_ATTEMPTS; beyond that the row stays for a person to look at,
+its `last_error` saying why. A Redis outage or a dead worker therefore delays work but never
+loses it, and never fails the person's request. Emails are tasks like any other
+(talklondon/mail.py); the relay is at-least-once, so every task must be idempotent.
 """
 
 import logging
+from datetime import timedelta
 
+from celery.signals import task_failure, task_success
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from talklondon.models import OutboxTask
 
 logger = logging.getLogger(__name__)
+# Celery task ids of outbox tasks; the worker's signal finds the row from it.
+TASK_ID_PREFIX = "outbox-"
 
 
 def outbox_enqueue(*, task_name: str, kwargs: dict, duplicate_ok: bool = False) -> OutboxTask:
@@ -34,61 +46,81 @@ def outbox_enqueue(*, task_name: str, kwargs: dict, duplicate_ok: bool = False) 
     return task
 
 
+def _due() -> Q:
+    """Rows the relay should publish now: never published, or published and stalled."""
+    stalled_before = timezone.now() - timedelta(seconds=settings.OUTBOX_STALLED_SECONDS)
+    return Q(completed_at__isnull=True) & (
+        Q(relayed_at__isnull=True)
+        | Q(relayed_at__lt=stalled_before, attempts__lt=settings.OUTBOX_MAX_ATTEMPTS)
+    )
+
+
 def _relay_unlocked(task: OutboxTask) -> bool:
     """Publish a task just committed, from memory, then mark it relayed (see outbox_enqueue)."""
     pending = OutboxTask.objects.filter(pk=task.pk, relayed_at__isnull=True)
     try:
-        _publish(task)
+        completed = _publish(task)
     except Exception as exc:  # broker down, or an eager task failed: the periodic relay retries
         logger.warning("Outbox task %s not relayed yet: %s", task.pk, exc)
         pending.update(attempts=F("attempts") + 1, last_error=str(exc)[:2000])
         return False
-    pending.update(attempts=F("attempts") + 1, relayed_at=timezone.now(), last_error="")
+    now = timezone.now()
+    pending.update(
+        attempts=F("attempts") + 1,
+        relayed_at=now,
+        completed_at=now if completed else None,
+        last_error="",
+    )
     return True
 
 
-def _publish(task: OutboxTask) -> None:
+def _publish(task: OutboxTask) -> bool:
+    """Hand the task to Celery. True if it has already run to completion (eager mode)."""
     from talklondon.celery import app
 
+    task_id = f"{TASK_ID_PREFIX}{task.pk}"
     if settings.CELERY_TASK_ALWAYS_EAGER:
         # Eager mode: run in-process now (after commit), as a worker would. A web process has
         # not imported the apps' tasks modules (a worker does so at start), so do it once here.
         if task.task_name not in app.tasks:
             app.loader.import_default_modules()
-        app.tasks[task.task_name].apply(kwargs=task.kwargs, throw=True)
-    else:
-        app.send_task(task.task_name, kwargs=task.kwargs, retry=False)
+        app.tasks[task.task_name].apply(kwargs=task.kwargs, task_id=task_id, throw=True)
+        # It has returned: completed, marked by the caller in the same UPDATE as "relayed".
+        return True
+    app.send_task(task.task_name, kwargs=task.kwargs, task_id=task_id, retry=False)
+    return False
 
 
 def outbox_relay_one(*, task_id: int) -> bool:
-    """Publish one pending task; on broker failure leave it for the periodic relay."""
+    """Publish one due task; on broker failure leave it for the periodic relay."""
     with transaction.atomic():
         task = (
             OutboxTask.objects.select_for_update(skip_locked=True)
-            .filter(pk=task_id, relayed_at__isnull=True)
+            .filter(_due(), pk=task_id)
             .first()
         )
         if task is None:
             return False
         task.attempts += 1
         try:
-            _publish(task)
+            completed = _publish(task)
         except Exception as exc:  # broker down, or an eager task failed: keep the row
             logger.warning("Outbox task %s not relayed yet: %s", task.pk, exc)
             task.last_error = str(exc)[:2000]
             task.save(update_fields=["attempts", "last_error"])
             return False
         task.relayed_at = timezone.now()
+        task.completed_at = task.relayed_at if completed else None
         task.last_error = ""
-        task.save(update_fields=["attempts", "relayed_at", "last_error"])
+        task.save(update_fields=["attempts", "relayed_at", "completed_at", "last_error"])
         return True
 
 
 def outbox_relay_pending(*, limit: int | None = None) -> int:
-    """Relay every pending task, oldest first. Returns how many were published."""
+    """Relay every due task (waiting or stalled), oldest first. Returns how many were published."""
     limit = limit or settings.OUTBOX_RELAY_BATCH
     ids = list(
-        OutboxTask.objects.filter(relayed_at__isnull=True)
+        OutboxTask.objects.filter(_due())
         .order_by("created_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
@@ -100,3 +132,32 @@ def outbox_relay_pending(*, limit: int | None = None) -> int:
             # The broker is probably down; stop hammering it and wait for the next beat.
             break
     return published
+
+
+def _outbox_pk(task) -> int | None:
+    """The outbox row behind a task run by a worker, or None (not an outbox task, or eager:
+    the publisher marks eager runs itself, with no query of its own)."""
+    request = task.request
+    pk = (request.id or "").removeprefix(TASK_ID_PREFIX)
+    if request.is_eager or pk == request.id or not pk.isdigit():
+        return None
+    return int(pk)
+
+
+@task_success.connect
+def outbox_task_completed(sender=None, **_kwargs) -> None:
+    """In the worker: the task succeeded, so the relay must not publish it again."""
+    pk = _outbox_pk(sender)
+    if pk is not None:
+        OutboxTask.objects.filter(pk=pk, completed_at__isnull=True).update(
+            completed_at=timezone.now(), last_error=""
+        )
+
+
+@task_failure.connect
+def outbox_task_failed(sender=None, exception=None, **_kwargs) -> None:
+    """In the worker: the task failed for good (retries spent). Say why, for operators; the
+    relay publishes it again once it has stalled, until OUTBOX_MAX_ATTEMPTS."""
+    pk = _outbox_pk(sender)
+    if pk is not None:
+        OutboxTask.objects.filter(pk=pk).update(last_error=str(exception)[:2000])

@@ -27,6 +27,7 @@ registers up to three callables, usually from its `AppConfig.ready()`:
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 Exporter = Callable[[Any], Any]
@@ -139,7 +140,7 @@ class Retention:
     def described(self) -> str:
         from django.conf import settings
 
-        names = {name: getattr(settings, name) for name in _setting_names(self.words)}
+        names = {name: attrgetter(name)(settings) for name in _setting_names(self.words)}
         return self.words.format(**names)
 
 

@@ -67,8 +67,8 @@ def _undelivered_emails(now: datetime):
 def _old_outbox(now: datetime):
     cutoff = now - timedelta(days=settings.UNDELIVERED_EMAIL_RETENTION_DAYS)
     return OutboxTask.objects.filter(
-        Q(relayed_at__lt=now - timedelta(days=settings.EMAIL_LOG_RETENTION_DAYS))
-        | Q(relayed_at__isnull=True, created_at__lt=cutoff)
+        Q(completed_at__lt=now - timedelta(days=settings.EMAIL_LOG_RETENTION_DAYS))
+        | Q(completed_at__isnull=True, created_at__lt=cutoff)
     )
 
 

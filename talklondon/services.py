@@ -205,14 +205,15 @@ def _outgoing_emails_delete(addresses: set[str]) -> None:
 
 @transaction.atomic
 def email_log_prune(*, now: datetime | None = None) -> int:
-    """Delete copies of delivered emails, and relayed outbox rows, older than the email log period.
+    """Delete copies of delivered emails, and completed outbox rows, older than the email log
+    period.
 
     Undelivered mail is kept whatever its age: it is still owed to someone.
     """
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.EMAIL_LOG_RETENTION_DAYS)
     deleted, _ = OutgoingEmail.objects.filter(sent_at__lt=cutoff).delete()
-    OutboxTask.objects.filter(relayed_at__lt=cutoff).delete()
+    OutboxTask.objects.filter(completed_at__lt=cutoff).delete()
     return deleted
 
 

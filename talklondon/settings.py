@@ -187,16 +187,40 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 2}
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_RESULT_EXPIRES = 3600
+# The outbox (talklondon/outbox.py): every deferred task, emails included, is a row first.
+# Most tasks relayed per beat tick.
 OUTBOX_RELAY_BATCH = env_int("OUTBOX_RELAY_BATCH", 500)
+# Seconds between beat's relays of tasks still waiting (the broker was down at commit).
+OUTBOX_RELAY_SECONDS = env_int("OUTBOX_RELAY_SECONDS", 10)
+# A task published this many seconds ago and still not completed (its worker died, or it ran
+# out of retries) is published again by the relay...
+OUTBOX_STALLED_SECONDS = env_int("OUTBOX_STALLED_SECONDS", 300)
+# ...up to this many attempts in all; then it is left for a person (its last_error says why).
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 20)
+# Seconds between checks for embargoed ANPR releases whose announced time has come.
+ANPR_PUBLISH_CHECK_SECONDS = env_int("ANPR_PUBLISH_CHECK_SECONDS", 60)
+# Seconds between sweeps that delete expired export files.
+EXPORT_EXPIRY_CHECK_SECONDS = env_int("EXPORT_EXPIRY_CHECK_SECONDS", 15 * 60)
+# Hours between runs of the personal-data retention job.
+PERSONAL_DATA_RETENTION_RUN_HOURS = env_int("PERSONAL_DATA_RETENTION_RUN_HOURS", 6)
+# Every periodic task, and only here: no app adds its own (tests/talklondon/test_beat_schedule.py).
 CELERY_BEAT_SCHEDULE = {
-    "outbox-relay": {"task": "talklondon.tasks.outbox_relay", "schedule": 10.0},
-    "email-resend-stalled": {
-        "task": "talklondon.tasks.email_resend_stalled_run",
-        "schedule": 300.0,
+    "outbox-relay": {
+        "task": "talklondon.tasks.outbox_relay",
+        "schedule": float(OUTBOX_RELAY_SECONDS),
     },
     "personal-data-retention": {
         "task": "talklondon.tasks.personal_data_retention_run",
-        "schedule": 6 * 3600.0,
+        "schedule": PERSONAL_DATA_RETENTION_RUN_HOURS * 3600.0,
+    },
+    # Publication is idempotent, so a missed or doubled beat is harmless.
+    "anpr-publish-due-releases": {
+        "task": "anpr_info.tasks.releases_publish_due",
+        "schedule": float(ANPR_PUBLISH_CHECK_SECONDS),
+    },
+    "analysis-export-expiry": {
+        "task": "consultation.analysis.tasks.export_expire",
+        "schedule": float(EXPORT_EXPIRY_CHECK_SECONDS),
     },
 }
 
@@ -404,6 +428,33 @@ API_MAX_PAGE = env_int("API_MAX_PAGE", 10_000)
 # --- Rate limits on writes (django-ratelimit) ------------------------------------------------
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 RATELIMIT_VIEW = "talklondon.views.rate_limited"
+
+# --- Comments and moderation (consultation/limits.py, consultation/services/rules.py) --------
+# Longest comment, in characters.
+COMMENT_MAX_LENGTH = env_int("COMMENT_MAX_LENGTH", 5000)
+# How long after posting an author may still edit a comment, in minutes.
+COMMENT_EDIT_WINDOW_MINUTES = env_int("COMMENT_EDIT_WINDOW_MINUTES", 15)
+# Comments one person may post per minute and per hour.
+COMMENT_RATE_PER_MINUTE = env_int("COMMENT_RATE_PER_MINUTE", 5)
+COMMENT_RATE_PER_HOUR = env_int("COMMENT_RATE_PER_HOUR", 30)
+# Hold a new account's first comment for a moderator; an account is new for this many days.
+COMMENT_HOLD_FIRST_COMMENT = env_bool("COMMENT_HOLD_FIRST_COMMENT", True)
+COMMENT_NEW_ACCOUNT_DAYS = env_int("COMMENT_NEW_ACCOUNT_DAYS", 7)
+# Comma-separated words (whole words, any case) that hold a comment for a moderator.
+COMMENT_BLOCKLIST = env_list("COMMENT_BLOCKLIST", "fuck,cunt,viagra,casino,crypto giveaway")
+# More comments than this in a minute on one consultation holds new ones (a surge).
+COMMENT_SURGE_PER_MINUTE = env_int("COMMENT_SURGE_PER_MINUTE", 20)
+
+# --- Exports (consultation/analysis/services/exports.py) --------------------------------------
+# Exports of up to this many rows download at once; larger ones are built in the background.
+EXPORT_STREAM_MAX_ROWS = env_int("EXPORT_STREAM_MAX_ROWS", 5000)
+# Hours a background export's file is offered before it is deleted.
+EXPORT_EXPIRY_HOURS = env_int("EXPORT_EXPIRY_HOURS", 24)
+# Background exports one member of staff may have waiting or running at once.
+EXPORT_MAX_ACTIVE_PER_PERSON = env_int("EXPORT_MAX_ACTIVE_PER_PERSON", 3)
+# A background export still "running" after this many minutes is taken to have died with its
+# worker, and may be built again.
+EXPORT_STALE_RUNNING_MINUTES = env_int("EXPORT_STALE_RUNNING_MINUTES", 30)
 
 # --- Product knobs --------------------------------------------------------------------------
 PERSONAL_DATA_RETENTION_MONTHS = env_int("PERSONAL_DATA_RETENTION_MONTHS", 12)

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db.utils import InterfaceError, OperationalError
 
-from talklondon.mail import EMAIL_SEND_TASK, email_deliver, email_resend_stalled
+from talklondon.mail import EMAIL_SEND_TASK, email_deliver
 from talklondon.outbox import outbox_relay_pending
 from talklondon.services import personal_data_retention_erase
 
@@ -19,14 +19,9 @@ def email_send(email_id: int) -> bool:
     return email_deliver(email_id=email_id)
 
 
-@shared_task(name="talklondon.tasks.email_resend_stalled_run")
-def email_resend_stalled_run() -> int:
-    """Queue again every email still unsent a while after it was accepted."""
-    return email_resend_stalled()
-
-
 @shared_task(name="talklondon.tasks.outbox_relay")
 def outbox_relay() -> int:
+    """Publish the outbox tasks still waiting, and again those published but never completed."""
     return outbox_relay_pending()
 
 

@@ -1,11 +1,12 @@
-"""Celery tasks for exports. Tasks take ids and call services; both are idempotent."""
+"""Celery tasks for exports. Tasks take ids and call services; both are idempotent.
+
+Beat runs `export_expire` every EXPORT_EXPIRY_CHECK_SECONDS (CELERY_BEAT_SCHEDULE in
+talklondon/settings.py).
+"""
 
 from celery import shared_task
 
 from consultation.analysis.services.exports import export_build_run, export_expire_due
-from talklondon.celery import app
-
-EXPIRY_SCHEDULE_SECONDS = 15 * 60.0
 
 
 @shared_task(name="consultation.analysis.tasks.export_build")
@@ -16,20 +17,6 @@ def export_build(export_id: int) -> bool:
 @shared_task(name="consultation.analysis.tasks.export_expire")
 def export_expire() -> int:
     return export_expire_due()
-
-
-def schedule_periodic_tasks(sender, **kwargs) -> None:
-    """Delete expired export files every 15 minutes (settings.py belongs to the site app)."""
-    sender.add_periodic_task(
-        EXPIRY_SCHEDULE_SECONDS, export_expire.s(), name="analysis-export-expiry"
-    )
-
-
-app.on_after_finalize.connect(schedule_periodic_tasks, weak=False)
-if app.finalized:
-    # This module was imported after the app was finalised (e.g. by Django code rather than
-    # by the worker's autodiscovery): the signal has already fired, so add the entry now.
-    schedule_periodic_tasks(app)
 
 
 @shared_task(name="consultation.analysis.tasks.results_published_notify")

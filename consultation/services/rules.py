@@ -1,11 +1,7 @@
 """Hold rules: reasons to keep a comment back for a moderator, even in post-moderation.
 
-Tunables (read from Django settings, with defaults, so operators can set them without code):
-  COMMENT_HOLD_FIRST_COMMENT      hold the first comment of a new account (default True)
-  COMMENT_NEW_ACCOUNT_DAYS        how young an account counts as new (default 7)
-  COMMENT_BLOCKLIST               words that hold a comment (default: a short list below)
-  COMMENT_SURGE_PER_MINUTE        comments per minute on a consultation that count as a surge
-                                  (default 20)
+The knobs (COMMENT_HOLD_FIRST_COMMENT, COMMENT_NEW_ACCOUNT_DAYS, COMMENT_BLOCKLIST,
+COMMENT_SURGE_PER_MINUTE) are declared, with their defaults, in talklondon/settings.py.
 """
 
 import functools
@@ -17,8 +13,6 @@ from django.utils import timezone
 
 from talklondon.registration_marks import contains_registration_mark
 from talklondon.text_scan import contains_email, contains_link, contains_phone_number
-
-DEFAULT_BLOCKLIST = ("fuck", "cunt", "viagra", "casino", "crypto giveaway")
 
 # Road names ("the M25 and the A406") would otherwise look like prefix plates: a three-letter
 # group that is a common English word is not treated as a plate in a comment.
@@ -84,7 +78,7 @@ def looks_like_vehicle_registration(text: str) -> bool:
 
 
 def blocklist() -> list[str]:
-    words = getattr(settings, "COMMENT_BLOCKLIST", DEFAULT_BLOCKLIST)
+    words = settings.COMMENT_BLOCKLIST
     if isinstance(words, str):
         words = words.split(",")
     return [w.strip().lower() for w in words if w.strip()]
@@ -121,9 +115,9 @@ def is_new_account_first_comment(user, *, has_commented: bool | None = None) -> 
     """`has_commented` when the caller has already counted this person's comments."""
     from consultation.models import Comment
 
-    if not getattr(settings, "COMMENT_HOLD_FIRST_COMMENT", True):
+    if not settings.COMMENT_HOLD_FIRST_COMMENT:
         return False
-    new_for = timedelta(days=getattr(settings, "COMMENT_NEW_ACCOUNT_DAYS", 7))
+    new_for = timedelta(days=settings.COMMENT_NEW_ACCOUNT_DAYS)
     if user.date_joined < timezone.now() - new_for:
         return False
     if has_commented is not None:
@@ -138,7 +132,7 @@ def is_surge(consultation, *, recent: int | None = None) -> bool:
     """
     from consultation.models import Comment
 
-    threshold = getattr(settings, "COMMENT_SURGE_PER_MINUTE", 20)
+    threshold = settings.COMMENT_SURGE_PER_MINUTE
     if recent is not None:
         return recent >= threshold
     recent = Comment.objects.filter(

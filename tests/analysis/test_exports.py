@@ -402,10 +402,9 @@ def test_expired_files_are_deleted_and_no_longer_downloadable(
 def test_expiry_runs_on_a_beat_schedule():
     from talklondon.celery import app
 
-    app.loader.import_default_modules()
-    app.finalize()
     entry = app.conf.beat_schedule["analysis-export-expiry"]
     assert entry["task"] == "consultation.analysis.tasks.export_expire"
+    assert float(entry["schedule"]) == 15 * 60.0
 
 
 @pytest.mark.django_db

@@ -95,9 +95,7 @@ def test_a_draft_cannot_skip_approval(small_feed, publishers):
 def test_beat_runs_the_publisher_every_minute():
     from talklondon.celery import app
 
-    app.loader.import_default_modules()
-    schedule = app.conf.beat_schedule
-    entry = schedule["anpr-publish-due-releases"]
+    entry = app.conf.beat_schedule["anpr-publish-due-releases"]
     assert entry["task"] == "anpr_info.tasks.releases_publish_due"
     assert float(entry["schedule"]) == 60.0
 

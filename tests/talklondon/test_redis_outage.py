@@ -1,5 +1,5 @@
 """With Redis configured but down, signing up still works; the email waits in the outbox and is
-delivered by a real Celery worker once Redis is back."""
+delivered by a real Celery worker once Redis is back, which marks the outbox task completed."""
 
 import os
 import socket
@@ -143,6 +143,9 @@ def test_sign_up_survives_a_redis_outage_and_the_email_is_sent_once_redis_is_bac
     assert email.sent_at is not None
     task.refresh_from_db()
     assert task.relayed_at is not None
+    # The worker marked it completed (task_success), so the relay will not publish it again.
+    assert task.completed_at is not None and task.completed_at >= task.relayed_at
+    assert outbox_relay_pending() == 0
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["during.outage@example.org"]
     assert "/accounts/confirm-email/" in mail.outbox[0].body

@@ -54,17 +54,15 @@ audit_logger = logging.getLogger("consultation.analysis.audit")
 
 EXPORT_SUBDIR = "exports"
 BUILD_TASK = "consultation.analysis.tasks.export_build"
-MAX_ACTIVE_BACKGROUND_EXPORTS = 3
-STALE_RUNNING_AFTER = timedelta(minutes=30)
 Status = ExportRecord.Status
 
 
 def stream_max_rows() -> int:
-    return getattr(settings, "EXPORT_STREAM_MAX_ROWS", 5000)
+    return settings.EXPORT_STREAM_MAX_ROWS
 
 
 def expiry_hours() -> int:
-    return getattr(settings, "EXPORT_EXPIRY_HOURS", 24)
+    return settings.EXPORT_EXPIRY_HOURS
 
 
 def export_directory() -> Path:
@@ -118,7 +116,7 @@ def export_request(
             delivery=ExportRecord.Delivery.BACKGROUND,
             status__in=[Status.PENDING, Status.RUNNING],
         ).count()
-        if active >= MAX_ACTIVE_BACKGROUND_EXPORTS:
+        if active >= settings.EXPORT_MAX_ACTIVE_PER_PERSON:
             raise ValidationError(
                 f"You already have {active} exports being prepared. Wait for one to finish, "
                 "then try again."
@@ -347,7 +345,9 @@ def _claim(export_id: int) -> ExportRecord | None:
         if record is None:
             return None
         stale = record.status == Status.RUNNING and (
-            record.started_at is None or record.started_at < timezone.now() - STALE_RUNNING_AFTER
+            record.started_at is None
+            or record.started_at
+            < timezone.now() - timedelta(minutes=settings.EXPORT_STALE_RUNNING_MINUTES)
         )
         if record.status != Status.PENDING and not stale:
             return None

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET
 from anpr_info import charts, registry, selectors, tilemap
 from anpr_info.services.releases import PAGE_CACHE_NAMESPACE
 from talklondon.page_cache import cache_anonymous_page
+from talklondon.svg import svg_for_inline
 
 VERIFY_SCRIPT = Path(__file__).parent / "verify" / "anpr_verify.py"
 
@@ -106,7 +107,7 @@ def measure_detail(request: HttpRequest, code: str) -> HttpResponse:
     pinned = charts.state_query(state, pinned=True)
     svg = ""
     if any(r["value"] is not None for r in data["records"]):
-        svg = charts.svg_for_inline(
+        svg = svg_for_inline(
             charts.chart_svg(state, titled=False),
             title=title,
             description="The figures are in the table after the chart.",

@@ -12,11 +12,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from anpr_info import registry
-from anpr_info.hashchain import GENESIS, canonical_json, manifest_sha256
 from anpr_info.models import Observation, Release, ReleaseTable, Submission
 from anpr_info.selectors import PUBLISHED_NAMESPACE
 from talklondon import disclosure
 from talklondon.cache import namespace_bump
+from talklondon.hashchain import GENESIS, canonical_json, manifest_sha256
 from talklondon.page_cache import page_cache_invalidate
 from talklondon.permissions import can_manage_releases
 

@@ -10,11 +10,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from anpr_info import hashchain
 from anpr_info.models import Observation, Release, ReleaseTable
 from anpr_info.selectors import chain_check, release_diffs
 from anpr_info.services import releases as svc
 from anpr_info.verify import anpr_verify
+from talklondon import hashchain
 from talklondon.permissions import ROLE_ANALYST
 
 from .conftest import LONDON, announce, hits_document, publish_period

@@ -169,7 +169,7 @@ def test_a_revision_is_a_new_version_with_diffs_and_keeps_suppressions(
 
 
 def test_tier_c_categories_appear_only_in_the_annual_table(source, api_key, publishers):
-    from anpr_info.simulator import Pusher, Simulator, feed_push
+    from demo.anpr_simulator import Pusher, Simulator, feed_push
 
     feed_push(
         pusher=Pusher(key=api_key), months=["2024-11", "2024-12"], simulator=Simulator(scale=0.02)

@@ -177,40 +177,39 @@ def chart_spec(request: HttpRequest, code: str) -> HttpResponse:
     return _open_data(HttpResponse(json.dumps(body), content_type="application/json"), state)
 
 
+def _chart_file(
+    state: dict, body, content_type: str, extension: str, *, disposition: str = "attachment"
+) -> HttpResponse:
+    """A chart's picture or figures as an open-data file named after the chart."""
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'{disposition}; filename="{_file_name(state)}.{extension}"'
+    return _open_data(response, state)
+
+
 @require_GET
 def chart_svg(request: HttpRequest, code: str) -> HttpResponse:
     state = _state_or_404(code, request)
-    response = HttpResponse(charts.chart_svg(state), content_type="image/svg+xml")
-    response["Content-Disposition"] = f'inline; filename="{_file_name(state)}.svg"'
-    return _open_data(response, state)
+    return _chart_file(state, charts.chart_svg(state), "image/svg+xml", "svg", disposition="inline")
 
 
 @require_GET
 def chart_png(request: HttpRequest, code: str) -> HttpResponse:
     state = _state_or_404(code, request)
-    response = HttpResponse(charts.chart_png(state), content_type="image/png")
-    response["Content-Disposition"] = f'attachment; filename="{_file_name(state)}.png"'
-    return _open_data(response, state)
+    return _chart_file(state, charts.chart_png(state), "image/png", "png")
 
 
 @require_GET
 def chart_csv(request: HttpRequest, code: str) -> HttpResponse:
     state = _state_or_404(code, request)
-    response = HttpResponse(
-        charts.records_csv(state, charts.chart_data(state)), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{_file_name(state)}.csv"'
-    return _open_data(response, state)
+    body = charts.records_csv(state, charts.chart_data(state))
+    return _chart_file(state, body, "text/csv; charset=utf-8", "csv")
 
 
 @require_GET
 def chart_json(request: HttpRequest, code: str) -> HttpResponse:
     state = _state_or_404(code, request)
-    response = HttpResponse(
-        charts.records_json(state, charts.chart_data(state)), content_type="application/json"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{_file_name(state)}.json"'
-    return _open_data(response, state)
+    body = charts.records_json(state, charts.chart_data(state))
+    return _chart_file(state, body, "application/json", "json")
 
 
 def _file_name(state: dict) -> str:

@@ -204,7 +204,6 @@ def _outgoing_emails_delete(addresses: set[str]) -> None:
     OutgoingEmail.objects.filter(pk__in=doomed).delete()
 
 
-@transaction.atomic
 def months_before(when: datetime, months: int) -> datetime:
     """The same moment `months` calendar months earlier (clamped to the end of short months)."""
     month_index = when.year * 12 + (when.month - 1) - months

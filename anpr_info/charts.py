@@ -11,8 +11,8 @@ from urllib.parse import urlencode
 
 from anpr_info import registry, selectors
 from talklondon.spreadsheet_safety import guarded_text
+from talklondon.svg import FONT
 
-FONT = "Arial, Helvetica, sans-serif"
 PALETTE = ["#1d3b53", "#d4351c", "#00703c", "#f47738", "#5694ca", "#912b88", "#85994b", "#6f777b"]
 
 
@@ -236,24 +236,6 @@ def charts_warm() -> int:
             chart_svg(state, titled=True)
             drawn += 2
     return drawn
-
-
-def svg_for_inline(svg: str, *, title: str, description: str) -> str:
-    """The SVG ready to sit in the page: accessible name, no fixed size (CSS scales it), and no
-    style attributes (the Content Security Policy forbids inline styles)."""
-    svg = re.sub(r'\sstyle="[^"]*"', "", svg)
-    svg = svg.replace(
-        "<svg ",
-        '<svg role="img" aria-labelledby="chart-svg-title chart-svg-desc" class="anpr-chart__svg" ',
-        1,
-    )
-    from django.utils.html import escape
-
-    head = (
-        f'<title id="chart-svg-title">{escape(title)}</title>'
-        f'<desc id="chart-svg-desc">{escape(description)}</desc>'
-    )
-    return re.sub(r"(<svg[^>]*>)", lambda m: m.group(1) + head, svg, count=1)
 
 
 def records_csv(state: dict, data: dict) -> str:

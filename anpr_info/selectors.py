@@ -212,7 +212,7 @@ def chain_manifests() -> list[dict]:
 
 def chain_check() -> list[str]:
     """Verify the whole published chain against the stored tables."""
-    from anpr_info.hashchain import chain_verify
+    from talklondon.hashchain import chain_verify
 
     payloads = {
         (t.release.slug, t.measure, t.table, t.period): t.payload

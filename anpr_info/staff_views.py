@@ -19,6 +19,7 @@ from anpr_info.services.sources import api_key_create, api_key_revoke, api_key_r
 from anpr_info.services.submissions import quarantine_mark_reviewed
 from talklondon.guards import (
     error_messages,
+    errors_into_form,
     found_or_404,
     recently_authenticated,
     require_permission_or_404,
@@ -57,15 +58,26 @@ class AnnounceForm(forms.Form):
 @require_GET
 @publisher_required
 def home(request: HttpRequest) -> HttpResponse:
+    return _home_page(request)
+
+
+def _home_page(
+    request: HttpRequest,
+    *,
+    source_form: SourceForm | None = None,
+    announce_form: AnnounceForm | None = None,
+) -> HttpResponse:
+    """The publishers' home page; a refused form is shown again with its errors (status 400)."""
     context = {
         "sources": selectors.sources_with_keys(),
         "submissions": selectors.submissions_recent(20),
         "quarantine": selectors.quarantine_list(10),
         "releases": selectors.releases_calendar()[:30],
-        "source_form": SourceForm(),
-        "announce_form": AnnounceForm(),
+        "source_form": SourceForm() if source_form is None else source_form,
+        "announce_form": AnnounceForm() if announce_form is None else announce_form,
     }
-    return render(request, "anpr_info/staff/home.html", context)
+    refused = source_form is not None or announce_form is not None
+    return render(request, "anpr_info/staff/home.html", context, status=400 if refused else 200)
 
 
 @require_POST
@@ -77,21 +89,11 @@ def source_add(request: HttpRequest) -> HttpResponse:
         try:
             source_create(name=form.cleaned_data["name"], actor=request.user)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            errors_into_form(form, exc)
         else:
             messages.success(request, "Source added. Issue it a key next.")
             return redirect("anpr_staff:home")
-    context = {
-        "sources": selectors.sources_with_keys(),
-        "submissions": selectors.submissions_recent(20),
-        "quarantine": selectors.quarantine_list(10),
-        "releases": selectors.releases_calendar()[:30],
-        "source_form": form,
-        "announce_form": AnnounceForm(),
-    }
-    return render(request, "anpr_info/staff/home.html", context, status=400)
+    return _home_page(request, source_form=form)
 
 
 @require_POST
@@ -157,21 +159,11 @@ def release_add(request: HttpRequest) -> HttpResponse:
                 actor=request.user,
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            errors_into_form(form, exc)
         else:
             messages.success(request, f"Release for {release.period} announced.")
             return redirect("anpr_staff:release", release.pk)
-    context = {
-        "sources": selectors.sources_with_keys(),
-        "submissions": selectors.submissions_recent(20),
-        "quarantine": selectors.quarantine_list(10),
-        "releases": selectors.releases_calendar()[:30],
-        "source_form": SourceForm(),
-        "announce_form": form,
-    }
-    return render(request, "anpr_info/staff/home.html", context, status=400)
+    return _home_page(request, announce_form=form)
 
 
 @require_GET

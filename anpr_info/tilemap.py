@@ -14,8 +14,9 @@ from pathlib import Path
 
 from django.utils.html import escape
 
+from talklondon.svg import FONT
+
 DATA_FILE = Path(__file__).parent / "data" / "london_tile_grid.csv"
-FONT = "Arial, Helvetica, sans-serif"
 # ColorBrewer "Blues", 5 classes: light is less. Labels are white on the two darkest.
 SHADES = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
 HIDDEN = "#b1b4b6"  # [x] and [c]: a figure exists but is not published

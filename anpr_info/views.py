@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET
 from anpr_info import charts, registry, selectors, tilemap
 from anpr_info.services.releases import PAGE_CACHE_NAMESPACE
 from talklondon.page_cache import cache_anonymous_page
+from talklondon.svg import svg_for_inline
 
 VERIFY_SCRIPT = Path(__file__).parent / "verify" / "anpr_verify.py"
 
@@ -106,7 +107,7 @@ def measure_detail(request: HttpRequest, code: str) -> HttpResponse:
     pinned = charts.state_query(state, pinned=True)
     svg = ""
     if any(r["value"] is not None for r in data["records"]):
-        svg = charts.svg_for_inline(
+        svg = svg_for_inline(
             charts.chart_svg(state, titled=False),
             title=title,
             description="The figures are in the table after the chart.",
@@ -176,40 +177,39 @@ def chart_spec(request: HttpRequest, code: str) -> HttpResponse:
     return _open_data(HttpResponse(json.dumps(body), content_type="application/json"), state)
 
 
+def _chart_file(
+    state: dict, body, content_type: str, extension: str, *, disposition: str = "attachment"
+) -> HttpResponse:
+    """A chart's picture or figures as an open-data file named after the chart."""
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'{disposition}; filename="{_file_name(state)}.{extension}"'
+    return _open_data(response, state)
+
+
 @require_GET
 def chart_svg(request: HttpRequest, code: str) -> HttpResponse:
     state = _state_or_404(code, request)
-    response = HttpResponse(charts.chart_svg(state), content_type="image/svg+xml")
-    response["Content-Disposition"] = f'inline; filename="{_file_name(state)}.svg"'
-    return _open_data(response, state)
+    return _chart_file(state, charts.chart_svg(state), "image/svg+xml", "svg", disposition="inline")
 
 
 @require_GET
 def chart_png(request: HttpRequest, code: str) -> HttpResponse:
     state = _state_or_404(code, request)
-    response = HttpResponse(charts.chart_png(state), content_type="image/png")
-    response["Content-Disposition"] = f'attachment; filename="{_file_name(state)}.png"'
-    return _open_data(response, state)
+    return _chart_file(state, charts.chart_png(state), "image/png", "png")
 
 
 @require_GET
 def chart_csv(request: HttpRequest, code: str) -> HttpResponse:
     state = _state_or_404(code, request)
-    response = HttpResponse(
-        charts.records_csv(state, charts.chart_data(state)), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{_file_name(state)}.csv"'
-    return _open_data(response, state)
+    body = charts.records_csv(state, charts.chart_data(state))
+    return _chart_file(state, body, "text/csv; charset=utf-8", "csv")
 
 
 @require_GET
 def chart_json(request: HttpRequest, code: str) -> HttpResponse:
     state = _state_or_404(code, request)
-    response = HttpResponse(
-        charts.records_json(state, charts.chart_data(state)), content_type="application/json"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{_file_name(state)}.json"'
-    return _open_data(response, state)
+    body = charts.records_json(state, charts.chart_data(state))
+    return _chart_file(state, body, "application/json", "json")
 
 
 def _file_name(state: dict) -> str:

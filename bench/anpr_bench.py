@@ -41,7 +41,7 @@ def percentile(values, fraction):
 
 
 def bench_ingest(pusher, simulator, months):
-    from anpr_info.simulator import return_body
+    from demo.anpr_simulator import return_body
 
     timings, cpu = [], []
     for month in months:
@@ -146,7 +146,7 @@ def main():
 
     from anpr_info import registry
     from anpr_info.services.sources import api_key_create, source_create
-    from anpr_info.simulator import Pusher, Simulator, feed_push, months_back, return_body
+    from demo.anpr_simulator import Pusher, Simulator, feed_push, months_back, return_body
     from talklondon.permissions import ROLE_PUBLISHER
 
     settings.RATELIMIT_ENABLE = False

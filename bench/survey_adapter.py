@@ -32,6 +32,7 @@ from consultation.surveys.models import (
     ResponseVersion,
     Survey,
 )
+from consultation.surveys.pages import visible_sections
 from consultation.surveys.selectors import response_snapshot, survey_structure
 from demo.surveys import consultation_ensure, survey_build
 
@@ -124,8 +125,8 @@ class SurveyBench:
 
     def _steps(self) -> list[Step]:
         slug = self.survey.slug
-        shown, _ = visibility(self.structure, self.answers)
-        sections = [s for s in self.structure.sections if s.pk in shown]
+        # The pages the respondent's answers show, by the same rule as the survey's own views.
+        sections = visible_sections(self.structure, self.answers)
 
         def section_path(section) -> str:
             return reverse("surveys:section", kwargs={"slug": slug, "section_id": section.pk})

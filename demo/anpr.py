@@ -15,7 +15,7 @@ from anpr_info import registry
 from anpr_info.models import Release, Source
 from anpr_info.services import releases as release_services
 from anpr_info.services.sources import api_key_rotate, source_create
-from anpr_info.simulator import Pusher, Simulator, feed_push, months_back, return_body
+from demo.anpr_simulator import Pusher, Simulator, feed_push, months_back, return_body
 from talklondon.models import User
 
 DEMO_SOURCE = "Metropolitan Police ANPR back end (simulated)"

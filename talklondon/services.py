@@ -4,7 +4,7 @@ import logging
 import re
 import uuid
 from calendar import monthrange
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from talklondon import personal_data
 from talklondon.areas import borough_choices
-from talklondon.models import OutboxTask, OutgoingEmail, Profile, User
+from talklondon.models import OutgoingEmail, Profile, User
 from talklondon.sealing import person_key_destroy
 
 logger = logging.getLogger(__name__)
@@ -192,8 +192,9 @@ def account_erase(*, user: User, remove_content: bool) -> User:
 def _outgoing_emails_delete(addresses: set[str]) -> None:
     """Delete stored copies of emails sent to these addresses (sent or still waiting).
 
-    The table only holds a few weeks of mail (see `email_log_prune`), so scanning it is cheap,
-    and it works alike on every database (SQLite cannot search inside JSON lists).
+    The table only holds a few weeks of mail (the retention sweep in talklondon/retention.py
+    deletes older copies), so scanning it is cheap, and it works alike on every database
+    (SQLite cannot search inside JSON lists).
     """
     doomed = [
         email_id
@@ -201,20 +202,6 @@ def _outgoing_emails_delete(addresses: set[str]) -> None:
         if addresses & {str(recipient).lower() for recipient in recipients or []}
     ]
     OutgoingEmail.objects.filter(pk__in=doomed).delete()
-
-
-@transaction.atomic
-def email_log_prune(*, now: datetime | None = None) -> int:
-    """Delete copies of delivered emails, and completed outbox rows, older than the email log
-    period.
-
-    Undelivered mail is kept whatever its age: it is still owed to someone.
-    """
-    now = now or timezone.now()
-    cutoff = now - timedelta(days=settings.EMAIL_LOG_RETENTION_DAYS)
-    deleted, _ = OutgoingEmail.objects.filter(sent_at__lt=cutoff).delete()
-    OutboxTask.objects.filter(completed_at__lt=cutoff).delete()
-    return deleted
 
 
 def months_before(when: datetime, months: int) -> datetime:

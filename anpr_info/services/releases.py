@@ -12,11 +12,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from anpr_info import registry
-from anpr_info.hashchain import GENESIS, canonical_json, manifest_sha256
 from anpr_info.models import Observation, Release, ReleaseTable, Submission
 from anpr_info.selectors import PUBLISHED_NAMESPACE
 from talklondon import disclosure
 from talklondon.cache import namespace_bump
+from talklondon.hashchain import GENESIS, manifest_sha256, sha256_of
 from talklondon.page_cache import page_cache_invalidate
 from talklondon.permissions import can_manage_releases
 
@@ -275,15 +275,9 @@ def _release_table(release, measure, table, period, protected) -> ReleaseTable:
         table=table.code,
         period=period,
         payload=payload,
-        sha256=_sha(payload),
+        sha256=sha256_of(payload),
         suppressed=[[list(r), list(c)] for r, c in sorted(protected.suppressed)],
     )
-
-
-def _sha(payload) -> str:
-    from anpr_info.signing import sha256_hex
-
-    return sha256_hex(canonical_json(payload))
 
 
 @transaction.atomic
@@ -303,7 +297,7 @@ def release_prepare(*, release: Release, actor) -> Release:
     release.submissions.set(used)
     release.prepared_by = actor
     release.prepared_at = timezone.now()
-    release.content_sha256 = _sha(sorted(t.sha256 for t in tables))
+    release.content_sha256 = sha256_of(sorted(t.sha256 for t in tables))
     release.missing = missing
     release.save(update_fields=["prepared_by", "prepared_at", "content_sha256", "missing"])
     return release

@@ -19,7 +19,7 @@ from consultation.analysis.services.results import (
 )
 from consultation.models import Consultation
 from consultation.selectors import consultation_for_staff
-from talklondon.guards import found_or_404, require_permission_or_404
+from talklondon.guards import errors_into_form, found_or_404, require_permission_or_404
 from talklondon.permissions import can_manage_consultations
 
 
@@ -62,8 +62,7 @@ def results_edit(request, consultation_id: int):
         except PermissionDenied:
             raise Http404 from None
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            errors_into_form(form, exc)
         else:
             messages.success(
                 request,

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from django.core.cache import cache
 
-from anpr_info.charts import FONT, svg_for_inline
 from consultation.statements.disclosure import COLUMNS, SUPPRESSED, PublicResults
 from talklondon.disclosure import CONFIDENTIAL
 from talklondon.disclosure.downloads import tidy_csv
+from talklondon.svg import FONT, svg_for_inline
 
 COLOURS = {"Agree": "#00703c", "Disagree": "#d4351c", "Pass": "#b1b4b6"}
 TITLE = "How everyone voted on each statement"

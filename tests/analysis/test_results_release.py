@@ -10,7 +10,6 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from anpr_info.hashchain import GENESIS, manifest_sha256, sha256_of
 from consultation.analysis.models import ResultsRelease
 from consultation.analysis.services.releases import (
     results_revision_prepare,
@@ -19,6 +18,7 @@ from consultation.analysis.services.releases import (
 from consultation.analysis.services.results import results_page_publish, results_page_save
 from demo import surveys as surveys_demo
 from talklondon.disclosure import TOTAL, differencing_problems, grid_of
+from talklondon.hashchain import GENESIS, manifest_sha256, sha256_of
 from talklondon.permissions import ROLE_MANAGER
 from tests.analysis.surveydata import questions_by_type, survey_with_responses
 from tests.disclosure.intruder import Knowledge

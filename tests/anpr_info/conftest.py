@@ -11,7 +11,7 @@ from django.utils import timezone
 from anpr_info.services import releases as release_services
 from anpr_info.services.sources import api_key_create, source_create
 from anpr_info.signing import signed_headers
-from anpr_info.simulator import Pusher, Simulator, feed_push
+from demo.anpr_simulator import Pusher, Simulator, feed_push
 from talklondon.permissions import ROLE_PUBLISHER
 
 RETURNS = "/api/ingest/v1/returns/"

@@ -5,9 +5,9 @@ import io
 import pytest
 
 from anpr_info.models import Release, Submission
-from anpr_info.simulator import Simulator
 from demo import anpr as anpr_demo
 from demo.accounts import seed_staff
+from demo.anpr_simulator import Simulator
 
 pytestmark = pytest.mark.django_db
 

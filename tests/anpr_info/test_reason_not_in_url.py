@@ -7,7 +7,7 @@ import urllib.parse
 import pytest
 
 from anpr_info.models import Submission
-from anpr_info.simulator import return_body
+from demo.anpr_simulator import return_body
 from tests.anpr_info.conftest import RETURNS, hits_document
 
 pytestmark = pytest.mark.django_db

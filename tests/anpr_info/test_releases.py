@@ -10,11 +10,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from anpr_info import hashchain
 from anpr_info.models import Observation, Release, ReleaseTable
 from anpr_info.selectors import chain_check, release_diffs
 from anpr_info.services import releases as svc
 from anpr_info.verify import anpr_verify
+from talklondon import hashchain
 from talklondon.permissions import ROLE_ANALYST
 
 from .conftest import LONDON, announce, hits_document, publish_period
@@ -169,7 +169,7 @@ def test_a_revision_is_a_new_version_with_diffs_and_keeps_suppressions(
 
 
 def test_tier_c_categories_appear_only_in_the_annual_table(source, api_key, publishers):
-    from anpr_info.simulator import Pusher, Simulator, feed_push
+    from demo.anpr_simulator import Pusher, Simulator, feed_push
 
     feed_push(
         pusher=Pusher(key=api_key), months=["2024-11", "2024-12"], simulator=Simulator(scale=0.02)

@@ -38,6 +38,26 @@ def test_a_publisher_issues_a_key_shown_once_and_revokes_it(staff_client, source
     assert record.revoked_at is not None
 
 
+def test_a_refused_form_comes_back_on_the_home_page_with_the_reason(staff_client, source):
+    client, _user = staff_client(ROLE_PUBLISHER)
+    # The service refuses what the form accepted; its reason sits on the field, in the summary.
+    again = client.post(reverse("anpr_staff:source_add"), {"name": "test back end"})
+    early = client.post(
+        reverse("anpr_staff:release_add"), {"period": "2025-03", "announced_at": "2025-03-10 09:30"}
+    )
+    for response, reason in (
+        (again, "A source with this name already exists."),
+        (early, "Announce a time after the end of the month."),
+    ):
+        assert response.status_code == 400
+        page = response.content.decode()
+        assert "govuk-error-summary" in page and reason in page
+        # The rest of the home page is there as on a GET, with both forms.
+        assert "Test back end" in page
+        assert 'name="name"' in page and 'name="period"' in page
+    assert not Release.objects.exists()
+
+
 def test_the_release_workflow_through_the_staff_pages(client, small_feed, publishers):
     small_feed()
     preparer, approver = publishers

@@ -181,6 +181,31 @@ def test_every_open_data_download_is_cors_open_and_conditional(two_months, clien
     assert since.status_code == 304
 
 
+@pytest.mark.parametrize(
+    ("name", "content_type", "disposition"),
+    [
+        (
+            "chart_csv",
+            "text/csv; charset=utf-8",
+            'attachment; filename="hits-category-2025-03.csv"',
+        ),
+        ("chart_json", "application/json", 'attachment; filename="hits-category-2025-03.json"'),
+        ("chart_svg", "image/svg+xml", 'inline; filename="hits-category-2025-03.svg"'),
+        ("chart_png", "image/png", 'attachment; filename="hits-category-2025-03.png"'),
+    ],
+)
+def test_each_chart_file_is_named_after_the_chart(
+    two_months, client, name, content_type, disposition
+):
+    url = reverse(f"anpr_info:{name}", args=["hits"]) + "?breakdown=category&period=2025-03"
+    response = client.get(url)
+    assert response.status_code == 200
+    assert (response["Content-Type"], response["Content-Disposition"]) == (
+        content_type,
+        disposition,
+    )
+
+
 def test_the_api_answers_conditional_requests(two_months, client):
     for url in (
         "/api/v1/releases/",

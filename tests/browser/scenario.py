@@ -140,7 +140,7 @@ def anpr_statistics(months=STATISTICS_MONTHS) -> list:
     """Push small simulated returns through the signed ingestion API and publish each month."""
     from anpr_info.services import releases as release_services
     from anpr_info.services.sources import api_key_create, source_create
-    from anpr_info.simulator import Pusher, Simulator, feed_push
+    from demo.anpr_simulator import Pusher, Simulator, feed_push
 
     source = source_create(name="Browser-test back end")
     _record, key = api_key_create(source=source)

@@ -220,8 +220,8 @@ def _release_revision():
 
         from anpr_info.models import Release
         from anpr_info.services import releases as release_services
-        from anpr_info.simulator import Pusher, Simulator, return_body
         from demo.anpr import PREPARER, demo_source_key
+        from demo.anpr_simulator import Pusher, Simulator, return_body
         from talklondon.models import User
 
         draft = Release.objects.filter(status="draft", version__gt=1).first()

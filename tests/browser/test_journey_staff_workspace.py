@@ -13,9 +13,9 @@ from django.utils import timezone
 from anpr_info.models import Release, Source
 from anpr_info.services import releases as release_services
 from anpr_info.services.sources import api_key_create
-from anpr_info.simulator import Pusher, Simulator, return_body
 from consultation.models import Consultation
 from demo.accounts import totp_current_code
+from demo.anpr_simulator import Pusher, Simulator, return_body
 from talklondon import permissions
 from talklondon.models import User
 from tests.browser.checks import check_page

@@ -16,13 +16,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from anpr_info.hashchain import GENESIS, manifest_sha256, sha256_of
 from consultation.analysis.models import ResultsRelease
 from consultation.analysis.results_tables import results_tables
 from consultation.models import Consultation
 from consultation.services.moderation import personal_data_left
 from consultation.services.public_pages import consultation_pages_changed
 from talklondon import disclosure
+from talklondon.hashchain import GENESIS, manifest_sha256, sha256_of
 from talklondon.outbox import outbox_enqueue
 from talklondon.permissions import can_manage_consultations
 

@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from anpr_info.simulator import Pusher, Simulator, feed_push, months_back
 from demo.anpr import DEMO_SOURCE, demo_source_key
+from demo.anpr_simulator import Pusher, Simulator, feed_push, months_back
 
 
 class Command(BaseCommand):

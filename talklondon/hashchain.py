@@ -1,10 +1,13 @@
 """The hash chain of releases: pure functions shared by the site, the tests and the verifier.
 
+Both kinds of release are chained this way: the ANPR figures (anpr_info) and a consultation's
+published results (consultation.analysis), which is why it lives in the foundation.
+
 Each published release has a manifest listing the SHA-256 of each of its tables (of their
 canonical JSON) and the SHA-256 of the previous release's manifest. Rewriting any published
 table, or removing or reordering a release, breaks every later link.
 
-The standalone script served at /anpr/methodology/verify.py repeats these few lines with the
+The standalone script served at /anpr/methodology/anpr_verify.py repeats these few lines with the
 Python standard library only, so that anyone can check the published history.
 """
 

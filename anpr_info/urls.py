@@ -18,6 +18,16 @@ urlpatterns = [
     path("releases/feed/", views.ReleaseFeed(), name="release_feed"),
     path("releases/<release:slug>/", views.release_detail, name="release_detail"),
     path(
+        "releases/<release:slug>/datapackage.json",
+        views.release_datapackage,
+        name="release_datapackage",
+    ),
+    path(
+        "releases/<release:slug>/tables/<slug:measure>/<slug:table>/<period:period>.csv",
+        views.release_table_csv,
+        name="release_table_csv",
+    ),
+    path(
         "releases/<release:slug>/tables/<slug:measure>/<slug:table>/<period:period>/",
         views.release_table,
         name="release_table",

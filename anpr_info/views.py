@@ -19,7 +19,7 @@ from django.utils.html import escape
 from django.utils.http import http_date
 from django.views.decorators.http import require_GET
 
-from anpr_info import charts, registry, selectors, tilemap
+from anpr_info import charts, downloads, registry, selectors, tilemap
 from anpr_info.services.releases import PAGE_CACHE_NAMESPACE
 from talklondon.page_cache import cache_anonymous_page
 
@@ -224,6 +224,7 @@ def _file_name(state: dict) -> str:
 
 @require_GET
 def methodology(request: HttpRequest) -> HttpResponse:
+    latest = charts.latest_release()
     context = {
         "measures": list(registry.MEASURES.values()),
         "dimensions": list(registry.DIMENSIONS.values()),
@@ -231,6 +232,7 @@ def methodology(request: HttpRequest) -> HttpResponse:
         "tiers": registry.TIER_DESCRIPTIONS,
         "upcoming": list(selectors.releases_upcoming()[:12]),
         "chain_length": selectors.releases_published().count(),
+        "latest_release": charts.release_slug(latest) if latest else "",
     }
     return render(request, "anpr_info/methodology.html", context)
 
@@ -276,20 +278,47 @@ def release_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "anpr_info/release_detail.html", context)
 
 
+def _table_csv(found, name: str) -> HttpResponse:
+    response = HttpResponse(
+        charts.payload_csv(found.payload), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_GET
+def release_table_csv(
+    request: HttpRequest, slug: str, measure: str, table: str, period: str
+) -> HttpResponse:
+    """A published table as a tidy CSV, at the path its release's data package names."""
+    found = selectors.release_table_get(
+        selectors.release_published_get(slug), measure, table, period
+    )
+    return _table_csv(found, f"{slug}-{measure}-{table}-{period}")
+
+
+@require_GET
+def release_datapackage(request: HttpRequest, slug: str) -> HttpResponse:
+    """The Frictionless Data Package describing every table of a published release."""
+    release = selectors.release_published_get(slug)
+    homepage = request.build_absolute_uri(reverse("anpr_info:release_detail", args=[slug]))
+    response = HttpResponse(
+        json.dumps(downloads.release_datapackage(release, homepage=homepage), indent=1),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
 @require_GET
 def release_table(
     request: HttpRequest, slug: str, measure: str, table: str, period: str
 ) -> HttpResponse:
     release = selectors.release_published_get(slug)
     found = selectors.release_table_get(release, measure, table, period)
-    if request.GET.get("format") == "csv":
-        response = HttpResponse(
-            charts.payload_csv(found.payload), content_type="text/csv; charset=utf-8"
-        )
-        response["Content-Disposition"] = (
-            f'attachment; filename="{slug}-{measure}-{table}-{period}.csv"'
-        )
-        return response
+    if request.GET.get("format") == "csv":  # the older link, kept working
+        return _table_csv(found, f"{slug}-{measure}-{table}-{period}")
     payload = found.payload
     row_dims, col_dims = payload["row_dimensions"], payload["column_dimensions"]
     columns = []

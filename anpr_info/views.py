@@ -278,13 +278,20 @@ def release_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "anpr_info/release_detail.html", context)
 
 
-def _table_csv(found, name: str) -> HttpResponse:
+def _release_open_data(response: HttpResponse, release) -> HttpResponse:
+    """A release's open data: readable from any origin, dated by its publication (frozen since)."""
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Last-Modified"] = http_date(release.published_at.timestamp())
+    return response
+
+
+def _table_csv(release, found) -> HttpResponse:
     response = HttpResponse(
         charts.payload_csv(found.payload), content_type="text/csv; charset=utf-8"
     )
+    name = f"{release.slug}-{found.measure}-{found.table}-{found.period}"
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    response["Access-Control-Allow-Origin"] = "*"
-    return response
+    return _release_open_data(response, release)
 
 
 @require_GET
@@ -292,10 +299,8 @@ def release_table_csv(
     request: HttpRequest, slug: str, measure: str, table: str, period: str
 ) -> HttpResponse:
     """A published table as a tidy CSV, at the path its release's data package names."""
-    found = selectors.release_table_get(
-        selectors.release_published_get(slug), measure, table, period
-    )
-    return _table_csv(found, f"{slug}-{measure}-{table}-{period}")
+    release = selectors.release_published_get(slug)
+    return _table_csv(release, selectors.release_table_get(release, measure, table, period))
 
 
 @require_GET
@@ -307,8 +312,7 @@ def release_datapackage(request: HttpRequest, slug: str) -> HttpResponse:
         json.dumps(downloads.release_datapackage(release, homepage=homepage), indent=1),
         content_type="application/json; charset=utf-8",
     )
-    response["Access-Control-Allow-Origin"] = "*"
-    return response
+    return _release_open_data(response, release)
 
 
 @require_GET
@@ -318,7 +322,7 @@ def release_table(
     release = selectors.release_published_get(slug)
     found = selectors.release_table_get(release, measure, table, period)
     if request.GET.get("format") == "csv":  # the older link, kept working
-        return _table_csv(found, f"{slug}-{measure}-{table}-{period}")
+        return _table_csv(release, found)
     payload = found.payload
     row_dims, col_dims = payload["row_dimensions"], payload["column_dimensions"]
     columns = []

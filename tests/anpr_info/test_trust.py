@@ -181,6 +181,22 @@ def test_every_open_data_download_is_cors_open_and_conditional(two_months, clien
     assert since.status_code == 304
 
 
+def test_a_release_data_package_and_its_csvs_are_cors_open_and_conditional(two_months, client):
+    _february, march = two_months
+    table = march.tables.first()
+    for name, args in (
+        ("release_datapackage", [march.slug]),
+        ("release_table_csv", [march.slug, table.measure, table.table, table.period]),
+    ):
+        url = reverse(f"anpr_info:{name}", args=args)
+        response = client.get(url, headers={"Origin": "https://newsroom.example"})
+        assert response.status_code == 200, url
+        assert response["Access-Control-Allow-Origin"] == "*", url
+        assert response["ETag"] and response["Last-Modified"], url
+        again = client.get(url, headers={"If-Modified-Since": response["Last-Modified"]})
+        assert again.status_code == 304, url
+
+
 def test_the_api_answers_conditional_requests(two_months, client):
     for url in (
         "/api/v1/releases/",

@@ -24,23 +24,41 @@ def table_csv_path(table: ReleaseTable) -> str:
     return f"tables/{table.measure}/{table.table}/{table.period}.csv"
 
 
+# What each column of an ANPR CSV holds; `value` and `flag` are described by the shared helper.
+COLUMNS = {
+    "measure": "The measure's code (see the methodology)",
+    "table": "The table's code within the measure",
+    "breakdown": "The breakdown's code",
+    "period": "The month (YYYY-MM), quarter (YYYY-Qn) or year (YYYY) the figure covers",
+    "x": "Where the figure sits on the chart's axis: the day, or the first day of the period",
+    "series": "The category's code (for a breakdown by area, the borough's GSS code)",
+    "series_label": "The category's name",
+}
+
+
 def _fields(payload: dict) -> list[dict]:
     dims = payload["row_dimensions"] + payload["column_dimensions"]
-    described = {
-        "measure": "The measure's code (see the methodology)",
-        "table": "The table's code within the measure",
-        "period": "The month (YYYY-MM), quarter (YYYY-Qn) or year (YYYY) the figure covers",
-        "value": "",  # described by the shared helper, with the unit
-        "flag": "",
-    }
+    described = dict(COLUMNS)
     for dim in dims:
         label = "Day" if dim == "date" else registry.DIMENSIONS[dim].label
         described[dim] = f"{label}: code (\u201c{TOTAL}\u201d for the total)"
         described[f"{dim}_label"] = f"{label}: name"
+    return _described(charts.payload_columns(payload), described)
+
+
+def _described(columns: list[str], descriptions: dict[str, str]) -> list[dict]:
+    """Table Schema fields with their descriptions."""
     return [
-        {"name": column, **({"description": described[column]} if described[column] else {})}
-        for column in charts.payload_columns(payload)
+        {
+            "name": column,
+            **({"description": descriptions[column]} if descriptions.get(column) else {}),
+        }
+        for column in columns
     ]
+
+
+def _about(measure: registry.Measure, tier: str) -> str:
+    return f"{measure.description} Tier {tier}: {registry.TIER_DESCRIPTIONS[tier]}"
 
 
 def _resource(table: ReleaseTable) -> dict:
@@ -52,10 +70,7 @@ def _resource(table: ReleaseTable) -> dict:
         path=table_csv_path(table),
         title=f"{measure.title}: {definition.title.lower()}, {registry.period_label(table.period)}",
         fields=_fields(payload),
-        description=(
-            f"{measure.description} Tier {payload['tier']}: "
-            f"{registry.TIER_DESCRIPTIONS[payload['tier']]}"
-        ),
+        description=_about(measure, payload["tier"]),
         unit=measure.unit,
         notes=payload.get("notes") or (),
         sha256=hashlib.sha256(charts.payload_csv(payload)).hexdigest(),
@@ -98,5 +113,56 @@ def release_datapackage(release: Release, *, homepage: str) -> dict:
                 "content_sha256": release.content_sha256,
                 "manifest_sha256": release.manifest_sha256,
             },
+        },
+    )
+
+
+def _as_of(state: dict) -> tuple[dict, str]:
+    """({slug, manifest_sha256} of the release a chart's figures stand as of, when published)."""
+    release = state["as_of"] or state["latest"]
+    if release is None:
+        return {}, ""
+    if isinstance(release, Release):
+        return (
+            {"slug": release.slug, "manifest_sha256": release.manifest_sha256},
+            release.published_at.isoformat(),
+        )
+    return (
+        {"slug": charts.release_slug(release), "manifest_sha256": release["manifest_sha256"]},
+        release["published_at"].isoformat(),
+    )
+
+
+def chart_datapackage(state: dict, data: dict, csv: bytes, *, homepage: str) -> dict:
+    """The Frictionless Data Package beside one chart's CSV (`csv`, as served): the figures of
+    one measure and breakdown, as of the release named in it."""
+    measure, breakdown = state["measure"], state["breakdown"]
+    release, published = _as_of(state)
+    title = charts.chart_title(state, data)
+    name = f"anpr-{measure.code}-{breakdown.code}".lower().replace("+", "-and-").replace("_", "-")
+    return datapackage(
+        name=name,
+        title=title,
+        version=release.get("slug", ""),
+        description=(
+            "Statistics on how the Metropolitan Police use ANPR data from TfL cameras: "
+            f"{title}, as published up to release {release.get('slug', '(none yet)')}."
+        ),
+        created=published,
+        homepage=homepage,
+        resources=[
+            data_resource(
+                name=name,
+                path=f"data.csv?{charts.state_query(state)}",
+                title=title,
+                fields=_described(charts.RECORD_COLUMNS, COLUMNS),
+                description=_about(measure, measure.tier),
+                unit=measure.unit,
+                sha256=hashlib.sha256(csv).hexdigest(),
+            )
+        ],
+        properties={
+            "contributors": [{"title": PUBLISHER, "role": "publisher"}],
+            "release": release,
         },
     )

@@ -12,6 +12,11 @@ urlpatterns = [
     path("measures/<slug:code>/chart.png", views.chart_png, name="chart_png"),
     path("measures/<slug:code>/data.csv", views.chart_csv, name="chart_csv"),
     path("measures/<slug:code>/data.json", views.chart_json, name="chart_json"),
+    path(
+        "measures/<slug:code>/datapackage.json",
+        views.chart_datapackage,
+        name="chart_datapackage",
+    ),
     path("methodology/", views.methodology, name="methodology"),
     path("methodology/anpr_verify.py", views.verify_script, name="verify_script"),
     path("releases/", views.release_list, name="release_list"),

@@ -203,6 +203,23 @@ def chart_csv(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_GET
+def chart_datapackage(request: HttpRequest, code: str) -> HttpResponse:
+    """The Frictionless Data Package beside a chart's CSV, for the same query."""
+    state = _state_or_404(code, request)
+    data = charts.chart_data(state)
+    homepage = _absolute(request, "anpr_info:measure", code, charts.state_query(state, pinned=True))
+    descriptor = downloads.chart_datapackage(
+        state, data, charts.records_csv(state, data), homepage=homepage
+    )
+    return _open_data(
+        HttpResponse(
+            json.dumps(descriptor, indent=1), content_type="application/json; charset=utf-8"
+        ),
+        state,
+    )
+
+
+@require_GET
 def chart_json(request: HttpRequest, code: str) -> HttpResponse:
     state = _state_or_404(code, request)
     response = HttpResponse(
@@ -285,6 +302,12 @@ def _release_open_data(response: HttpResponse, release) -> HttpResponse:
     return response
 
 
+def _published_table(slug: str, measure: str, table: str, period: str):
+    """(release, table) of a published release; anything else is not found."""
+    release = selectors.release_published_get(slug)
+    return release, selectors.release_table_get(release, measure, table, period)
+
+
 def _table_csv(release, found) -> HttpResponse:
     response = HttpResponse(
         charts.payload_csv(found.payload), content_type="text/csv; charset=utf-8"
@@ -299,8 +322,7 @@ def release_table_csv(
     request: HttpRequest, slug: str, measure: str, table: str, period: str
 ) -> HttpResponse:
     """A published table as a tidy CSV, at the path its release's data package names."""
-    release = selectors.release_published_get(slug)
-    return _table_csv(release, selectors.release_table_get(release, measure, table, period))
+    return _table_csv(*_published_table(slug, measure, table, period))
 
 
 @require_GET
@@ -319,8 +341,7 @@ def release_datapackage(request: HttpRequest, slug: str) -> HttpResponse:
 def release_table(
     request: HttpRequest, slug: str, measure: str, table: str, period: str
 ) -> HttpResponse:
-    release = selectors.release_published_get(slug)
-    found = selectors.release_table_get(release, measure, table, period)
+    release, found = _published_table(slug, measure, table, period)
     if request.GET.get("format") == "csv":  # the older link, kept working
         return _table_csv(release, found)
     payload = found.payload

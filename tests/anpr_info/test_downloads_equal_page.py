@@ -35,7 +35,22 @@ def _query(url: str) -> dict:
     return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
 
 
-def _check_view(client, code: str, query: str) -> list[str]:
+def _check_package(client, links: dict, csv_content: bytes, folder: Path) -> None:
+    """The chart's data package names the CSV as served (path, schema, hash) and validates."""
+    import frictionless
+
+    descriptor = client.get(links["datapackage"]).json()
+    resource = descriptor["resources"][0]
+    assert urljoin(links["datapackage"], resource["path"]) == links["csv"]
+    assert descriptor["version"] == descriptor["release"]["slug"]
+    folder.mkdir(parents=True)
+    (folder / resource["path"]).write_bytes(csv_content)
+    (folder / "datapackage.json").write_text(json.dumps(descriptor))
+    report = frictionless.validate(str(folder / "datapackage.json"))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:5]
+
+
+def _check_view(client, code: str, query: str, folder: Path) -> list[str]:
     """Checks one page and its downloads; returns the periods its menu offers."""
     url = reverse("anpr_info:measure", args=[code]) + (f"?{query}" if query else "")
     response = client.get(url)
@@ -53,7 +68,9 @@ def _check_view(client, code: str, query: str) -> list[str]:
     pinned = _query(embed.xpath("//img/@src")[0])
     assert {k: v for k, v in pinned.items() if k != "as_of"} == state, url
 
-    rows = list(csv.DictReader(io.StringIO(client.get(links["csv"]).content.decode())))
+    csv_content = client.get(links["csv"]).content
+    rows = list(csv.DictReader(io.StringIO(csv_content.decode())))
+    _check_package(client, links, csv_content, folder)
     data = client.get(links["json"]).json()
     spec = client.get(reverse("anpr_info:chart_spec", args=[code]), state).json()
     records = data["records"]
@@ -74,16 +91,21 @@ def _check_view(client, code: str, query: str) -> list[str]:
     return doc.xpath('//select[@id="period"]/option/@value')
 
 
-def test_every_download_equals_its_page(two_months, client):  # noqa: F811
+def test_every_download_equals_its_page(two_months, client, tmp_path):  # noqa: F811
     checked = 0
     for measure in registry.MEASURES.values():
         for breakdown in selectors.breakdowns(measure):
             base = {"breakdown": breakdown.code}
-            periods = _check_view(client, measure.code, urlencode(base))
+            periods = _check_view(client, measure.code, urlencode(base), tmp_path / str(checked))
             checked += 1
             for period in periods:
                 if period:
-                    _check_view(client, measure.code, urlencode({**base, "period": period}))
+                    _check_view(
+                        client,
+                        measure.code,
+                        urlencode({**base, "period": period}),
+                        tmp_path / str(checked),
+                    )
                     checked += 1
     assert checked > 60
 

@@ -3,14 +3,12 @@ vega-embed and on the server by vl-convert (SVG and PNG), from exactly the same 
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from urllib.parse import urlencode
 
 from anpr_info import registry, selectors
-from talklondon.spreadsheet_safety import guarded_text
+from talklondon.disclosure.downloads import tidy_csv
 from talklondon.svg import FONT
 
 PALETTE = ["#1d3b53", "#d4351c", "#00703c", "#f47738", "#5694ca", "#912b88", "#85994b", "#6f777b"]
@@ -238,26 +236,31 @@ def charts_warm() -> int:
     return drawn
 
 
-def records_csv(state: dict, data: dict) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(
-        ["measure", "breakdown", "period", "x", "series", "series_label", "value", "display"]
-    )
-    for record in data["records"]:
-        writer.writerow(
-            [
-                state["measure"].code,
-                state["breakdown"].code,
-                record["period"],
-                record["x"],
-                guarded_text(record["series"]),
-                guarded_text(record["series_label"]),
-                "" if record["value"] is None else record["value"],
-                guarded_text(record["display"]),
-            ]
-        )
-    return buffer.getvalue()
+# The chart download's columns: one row per figure, its marker in `flag` as in every tidy CSV.
+RECORD_COLUMNS = ["measure", "breakdown", "period", "x", "series", "series_label", "value", "flag"]
+
+
+def record_flag(record: dict) -> str:
+    """The GSS marker of a hidden figure ("c", "x" or "z"); empty for a published one."""
+    return "" if record["value"] is not None else record["display"].strip("[]")
+
+
+def records_csv(state: dict, data: dict) -> bytes:
+    """A breakdown's table as a tidy CSV (talklondon.disclosure.downloads)."""
+    rows = [
+        [
+            state["measure"].code,
+            state["breakdown"].code,
+            record["period"],
+            record["x"],
+            record["series"],
+            record["series_label"],
+            "" if record["value"] is None else record["value"],
+            record_flag(record),
+        ]
+        for record in data["records"]
+    ]
+    return tidy_csv(RECORD_COLUMNS, rows)
 
 
 def records_data(state: dict, data: dict) -> dict:
@@ -278,26 +281,28 @@ def records_json(state: dict, data: dict) -> str:
     return json.dumps(records_data(state, data), indent=1)
 
 
-def payload_csv(payload: dict) -> str:
-    """A published table as CSV: one line per cell, with labels."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+def payload_columns(payload: dict) -> list[str]:
+    """A published table's CSV columns: its dimensions' codes, then their labels."""
     dims = payload["row_dimensions"] + payload["column_dimensions"]
-    writer.writerow(
-        ["measure", "table", "period", *dims, *[f"{d}_label" for d in dims], "value", "flag"]
-    )
+    return ["measure", "table", "period", *dims, *[f"{d}_label" for d in dims], "value", "flag"]
+
+
+def payload_csv(payload: dict) -> bytes:
+    """A published table as a tidy CSV: one row per cell, with labels."""
+    dims = payload["row_dimensions"] + payload["column_dimensions"]
+    rows = []
     for row, col, value, flag in payload["cells"]:
         codes = list(row) + list(col)
         labels = [selectors.value_label(d, v) for d, v in zip(dims, codes, strict=False)]
-        writer.writerow(
+        rows.append(
             [
                 payload["measure"],
                 payload["table"],
                 payload["period"],
-                *map(guarded_text, codes),
-                *map(guarded_text, labels),
+                *codes,
+                *labels,
                 "" if value is None else value,
                 flag,
             ]
         )
-    return buffer.getvalue()
+    return tidy_csv(payload_columns(payload), rows)

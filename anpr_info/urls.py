@@ -12,11 +12,26 @@ urlpatterns = [
     path("measures/<slug:code>/chart.png", views.chart_png, name="chart_png"),
     path("measures/<slug:code>/data.csv", views.chart_csv, name="chart_csv"),
     path("measures/<slug:code>/data.json", views.chart_json, name="chart_json"),
+    path(
+        "measures/<slug:code>/datapackage.json",
+        views.chart_datapackage,
+        name="chart_datapackage",
+    ),
     path("methodology/", views.methodology, name="methodology"),
     path("methodology/anpr_verify.py", views.verify_script, name="verify_script"),
     path("releases/", views.release_list, name="release_list"),
     path("releases/feed/", views.ReleaseFeed(), name="release_feed"),
     path("releases/<release:slug>/", views.release_detail, name="release_detail"),
+    path(
+        "releases/<release:slug>/datapackage.json",
+        views.release_datapackage,
+        name="release_datapackage",
+    ),
+    path(
+        "releases/<release:slug>/tables/<slug:measure>/<slug:table>/<period:period>.csv",
+        views.release_table_csv,
+        name="release_table_csv",
+    ),
     path(
         "releases/<release:slug>/tables/<slug:measure>/<slug:table>/<period:period>/",
         views.release_table,

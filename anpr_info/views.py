@@ -19,7 +19,7 @@ from django.utils.html import escape
 from django.utils.http import http_date
 from django.views.decorators.http import require_GET
 
-from anpr_info import charts, registry, selectors, tilemap
+from anpr_info import charts, downloads, registry, selectors, tilemap
 from anpr_info.services.releases import PAGE_CACHE_NAMESPACE
 from talklondon.page_cache import cache_anonymous_page
 from talklondon.svg import svg_for_inline
@@ -206,6 +206,23 @@ def chart_csv(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_GET
+def chart_datapackage(request: HttpRequest, code: str) -> HttpResponse:
+    """The Frictionless Data Package beside a chart's CSV, for the same query."""
+    state = _state_or_404(code, request)
+    data = charts.chart_data(state)
+    homepage = _absolute(request, "anpr_info:measure", code, charts.state_query(state, pinned=True))
+    descriptor = downloads.chart_datapackage(
+        state, data, charts.records_csv(state, data), homepage=homepage
+    )
+    return _open_data(
+        HttpResponse(
+            json.dumps(descriptor, indent=1), content_type="application/json; charset=utf-8"
+        ),
+        state,
+    )
+
+
+@require_GET
 def chart_json(request: HttpRequest, code: str) -> HttpResponse:
     state = _state_or_404(code, request)
     body = charts.records_json(state, charts.chart_data(state))
@@ -224,6 +241,7 @@ def _file_name(state: dict) -> str:
 
 @require_GET
 def methodology(request: HttpRequest) -> HttpResponse:
+    latest = charts.latest_release()
     context = {
         "measures": list(registry.MEASURES.values()),
         "dimensions": list(registry.DIMENSIONS.values()),
@@ -231,6 +249,7 @@ def methodology(request: HttpRequest) -> HttpResponse:
         "tiers": registry.TIER_DESCRIPTIONS,
         "upcoming": list(selectors.releases_upcoming()[:12]),
         "chain_length": selectors.releases_published().count(),
+        "latest_release": charts.release_slug(latest) if latest else "",
     }
     return render(request, "anpr_info/methodology.html", context)
 
@@ -276,20 +295,55 @@ def release_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "anpr_info/release_detail.html", context)
 
 
+def _release_open_data(response: HttpResponse, release) -> HttpResponse:
+    """A release's open data: readable from any origin, dated by its publication (frozen since)."""
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Last-Modified"] = http_date(release.published_at.timestamp())
+    return response
+
+
+def _published_table(slug: str, measure: str, table: str, period: str):
+    """(release, table) of a published release; anything else is not found."""
+    release = selectors.release_published_get(slug)
+    return release, selectors.release_table_get(release, measure, table, period)
+
+
+def _table_csv(release, found) -> HttpResponse:
+    response = HttpResponse(
+        charts.payload_csv(found.payload), content_type="text/csv; charset=utf-8"
+    )
+    name = f"{release.slug}-{found.measure}-{found.table}-{found.period}"
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return _release_open_data(response, release)
+
+
+@require_GET
+def release_table_csv(
+    request: HttpRequest, slug: str, measure: str, table: str, period: str
+) -> HttpResponse:
+    """A published table as a tidy CSV, at the path its release's data package names."""
+    return _table_csv(*_published_table(slug, measure, table, period))
+
+
+@require_GET
+def release_datapackage(request: HttpRequest, slug: str) -> HttpResponse:
+    """The Frictionless Data Package describing every table of a published release."""
+    release = selectors.release_published_get(slug)
+    homepage = request.build_absolute_uri(reverse("anpr_info:release_detail", args=[slug]))
+    response = HttpResponse(
+        json.dumps(downloads.release_datapackage(release, homepage=homepage), indent=1),
+        content_type="application/json; charset=utf-8",
+    )
+    return _release_open_data(response, release)
+
+
 @require_GET
 def release_table(
     request: HttpRequest, slug: str, measure: str, table: str, period: str
 ) -> HttpResponse:
-    release = selectors.release_published_get(slug)
-    found = selectors.release_table_get(release, measure, table, period)
-    if request.GET.get("format") == "csv":
-        response = HttpResponse(
-            charts.payload_csv(found.payload), content_type="text/csv; charset=utf-8"
-        )
-        response["Content-Disposition"] = (
-            f'attachment; filename="{slug}-{measure}-{table}-{period}.csv"'
-        )
-        return response
+    release, found = _published_table(slug, measure, table, period)
+    if request.GET.get("format") == "csv":  # the older link, kept working
+        return _table_csv(release, found)
     payload = found.payload
     row_dims, col_dims = payload["row_dimensions"], payload["column_dimensions"]
     columns = []

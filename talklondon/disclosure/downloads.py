@@ -27,22 +27,9 @@ def tidy_csv(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def datapackage(
-    *,
-    name: str,
-    title: str,
-    version: str,
-    csv_name: str,
-    fields: list[dict],
-    description: str = "",
-    unit: str = "",
-    notes: Sequence[str] = (),
-    created: str = "",
-    homepage: str = "",
-) -> dict:
-    """A Frictionless Data Package descriptor for one tidy CSV.
-
-    `fields` are Table Schema fields; the "value" and "flag" fields are described here."""
+def table_schema(fields: Iterable[dict], *, unit: str = "") -> dict:
+    """A Table Schema for a tidy CSV. `fields` are Table Schema fields; the "value" and "flag"
+    fields are described here, so every download explains its markers the same way."""
     described = []
     for field in fields:
         field = dict(field)
@@ -64,6 +51,68 @@ def datapackage(
         else:
             field.setdefault("type", "string")
         described.append(field)
+    return {"fields": described, "missingValues": [""]}
+
+
+def data_resource(
+    *,
+    name: str,
+    path: str,
+    title: str,
+    fields: Iterable[dict],
+    description: str = "",
+    unit: str = "",
+    notes: Sequence[str] = (),
+    sha256: str = "",
+) -> dict:
+    """A Frictionless Tabular Data Resource: one tidy CSV and its schema. `sha256` (of the CSV
+    as served) lets `frictionless validate` prove the file is the one described."""
+    resource = {
+        "name": name,
+        "path": path,
+        "profile": "tabular-data-resource",
+        "format": "csv",
+        "mediatype": "text/csv",
+        "encoding": "utf-8",
+        "title": title,
+        "description": " ".join([description, *notes]).strip(),
+        "schema": table_schema(fields, unit=unit),
+    }
+    if sha256:
+        resource["hash"] = f"sha256:{sha256}"
+    return resource
+
+
+def datapackage(
+    *,
+    name: str,
+    title: str,
+    version: str,
+    csv_name: str = "",
+    fields: Iterable[dict] = (),
+    description: str = "",
+    unit: str = "",
+    notes: Sequence[str] = (),
+    created: str = "",
+    homepage: str = "",
+    resources: Sequence[dict] = (),
+    properties: dict | None = None,
+) -> dict:
+    """A Frictionless Data Package descriptor: for one tidy CSV (`csv_name` and its `fields`),
+    or for several `resources` made by data_resource. `properties` are further top-level
+    properties (Data Package descriptors allow them), such as a release's hash."""
+    if not resources:
+        resources = [
+            data_resource(
+                name=name,
+                path=csv_name,
+                title=title,
+                fields=fields,
+                description=description,
+                unit=unit,
+                notes=notes,
+            )
+        ]
     descriptor = {
         "profile": "tabular-data-package",
         "name": name,
@@ -76,19 +125,7 @@ def datapackage(
                 "title": "Open Government Licence v3.0",
             }
         ],
-        "resources": [
-            {
-                "name": name,
-                "path": csv_name,
-                "profile": "tabular-data-resource",
-                "format": "csv",
-                "mediatype": "text/csv",
-                "encoding": "utf-8",
-                "title": title,
-                "description": " ".join([description, *notes]).strip(),
-                "schema": {"fields": described, "missingValues": [""]},
-            }
-        ],
+        "resources": list(resources),
     }
     if created:
         descriptor["created"] = created
@@ -96,4 +133,5 @@ def datapackage(
         descriptor["homepage"] = homepage
     if description or notes:
         descriptor["description"] = " ".join([description, *notes]).strip()
+    descriptor.update(properties or {})
     return descriptor

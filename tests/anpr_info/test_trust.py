@@ -64,7 +64,7 @@ def test_the_plus_breakdown_survives_every_link(two_months, client):
     links.append(doc.xpath('//*[@id="permalink"]/@value')[0])
     embed = lxml.html.fromstring(doc.xpath('//*[@id="embed"]')[0].text_content())
     links += embed.xpath("//@href") + embed.xpath("//@src")
-    assert len(links) == 8
+    assert len(links) == 9
     for link in links:
         assert _state_of(link)["breakdown"] == PLUS, link
     csv_url = doc.xpath('//*[@data-anpr-downloads]//a[@data-format="csv"]/@href')[0]
@@ -167,7 +167,8 @@ def test_the_atom_feed_has_an_author(two_months, client):
 
 
 @pytest.mark.parametrize(
-    "name", ["chart_csv", "chart_json", "chart_svg", "chart_png", "chart_spec"]
+    "name",
+    ["chart_csv", "chart_datapackage", "chart_json", "chart_svg", "chart_png", "chart_spec"],
 )
 def test_every_open_data_download_is_cors_open_and_conditional(two_months, client, name):
     url = reverse(f"anpr_info:{name}", args=["hits"]) + "?breakdown=category"
@@ -204,6 +205,22 @@ def test_each_chart_file_is_named_after_the_chart(
         content_type,
         disposition,
     )
+
+
+def test_a_release_data_package_and_its_csvs_are_cors_open_and_conditional(two_months, client):
+    _february, march = two_months
+    table = march.tables.first()
+    for name, args in (
+        ("release_datapackage", [march.slug]),
+        ("release_table_csv", [march.slug, table.measure, table.table, table.period]),
+    ):
+        url = reverse(f"anpr_info:{name}", args=args)
+        response = client.get(url, headers={"Origin": "https://newsroom.example"})
+        assert response.status_code == 200, url
+        assert response["Access-Control-Allow-Origin"] == "*", url
+        assert response["ETag"] and response["Last-Modified"], url
+        again = client.get(url, headers={"If-Modified-Since": response["Last-Modified"]})
+        assert again.status_code == 304, url
 
 
 def test_the_api_answers_conditional_requests(two_months, client):

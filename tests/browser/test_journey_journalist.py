@@ -32,7 +32,7 @@ def _csv_rows(text: str) -> list[tuple[str, str, str]]:
         (
             row["x"] if row["breakdown"] == "day" else row["period"],
             row["series_label"],
-            row["display"],
+            f"[{row['flag']}]" if row["flag"] else f"{int(row['value']):,}",
         )
         for row in reader
     ]

@@ -85,6 +85,10 @@ RULES: dict[str, Rule] = {
     "surveys:": PUBLIC,
     "anpr_info:": PUBLIC,
     "anpr_api:": PUBLIC,
+    # A release's data package and the tidy CSVs it names (issue 15): open data, like its pages.
+    "anpr_info:chart_datapackage": PUBLIC,
+    "anpr_info:release_datapackage": PUBLIC,
+    "anpr_info:release_table_csv": PUBLIC,
     # The world's results are not published yet: a preview for these roles, 404 for others.
     "results:": staff(p.ROLE_ANALYST, p.ROLE_MANAGER),
     # The link in a results email: the signed token is the only credential.

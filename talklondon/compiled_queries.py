@@ -25,7 +25,8 @@ class CompiledQuery:
     """`build(**values)` returns the queryset; `placeholders` gives each value a stand-in
     that no real value or constant of the query can equal (it is found again by equality
     among the compiled parameters). `prepare` maps a value's name to how the ORM transforms
-    it before it becomes a parameter (e.g. `iexact`), so the real value is transformed alike.
+    it before it becomes a parameter (e.g. `iexact`, or a date and time on SQLite), so the
+    placeholder is found and the real value transformed alike.
     """
 
     def __init__(
@@ -61,7 +62,11 @@ class _Compiled:
         compiler = queryset.query.get_compiler(using=using)
         self.sql, params = compiler.as_sql()
         # Each parameter: the name of the value it takes, or its constant.
-        by_placeholder = {repr(v): name for name, v in query.placeholders.items()}
+        connection = connections[using]
+        by_placeholder = {
+            repr(query.prepare[name](v, connection) if name in query.prepare else v): name
+            for name, v in query.placeholders.items()
+        }
         self.params = [(by_placeholder.get(repr(p)), p) for p in params]
         missing = set(query.placeholders) - {name for name, _ in self.params if name}
         if missing:

@@ -369,6 +369,8 @@ SESSION_COOKIE_SECURE = SECURE
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SECURE else "http"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Database sessions, their one read per request compiled once per process.
+SESSION_ENGINE = "talklondon.sessions"
 CSRF_COOKIE_SECURE = SECURE
 CSRF_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "talklondon.views.csrf_failure"

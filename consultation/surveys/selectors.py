@@ -32,6 +32,7 @@ from consultation.surveys.models import (
 )
 from talklondon.areas import borough_choices
 from talklondon.cache import LocalCopies
+from talklondon.compiled_queries import CompiledQuery
 
 Type = Question.Type
 
@@ -181,37 +182,65 @@ def respondent_state(slug: str, user) -> RespondentState | None:
 
     One query when the person has a response: the survey and the email check ride along.
     None when there is no such survey, or it is still a draft (only its builders see a draft,
-    through the staff preview).
+    through the staff preview). Both queries are compiled once per process (every survey
+    page makes one).
     """
     signed_in = user is not None and user.is_authenticated
     if signed_in:
-        response = (
-            Response.objects.select_related("survey__consultation")
-            .annotate(respondent_email_verified=_email_verified(user))
-            .filter(
-                survey__slug=slug,
-                survey__published_at__isnull=False,
-                respondent=user,
-                channel=Response.Channel.ONLINE,
-            )
-            .first()
-        )
+        response = _respondent_response.first(slug=slug, user_id=user.pk, email=user.email)
         if response is not None:
             return RespondentState(response.survey, response, response.respondent_email_verified)
-    surveys = Survey.objects.select_related("consultation")
-    if signed_in:
-        surveys = surveys.annotate(viewer_email_verified=_email_verified(user))
-    survey = surveys.filter(slug=slug, published_at__isnull=False).first()
+        survey = _viewer_survey.first(slug=slug, user_id=user.pk, email=user.email)
+    else:
+        survey = _survey.first(slug=slug)
     if survey is None:
         return None
     # Signed in without a response (that query found none), or signed out.
     return RespondentState(survey, None, getattr(survey, "viewer_email_verified", None))
 
 
-def _email_verified(user):
-    return Exists(
-        EmailAddress.objects.filter(user_id=user.pk, email__iexact=user.email, verified=True)
+def _email_verified(user_id, email):
+    return Exists(EmailAddress.objects.filter(user_id=user_id, email__iexact=email, verified=True))
+
+
+def _published_surveys(slug):
+    return Survey.objects.select_related("consultation").filter(
+        slug=slug, published_at__isnull=False
     )
+
+
+# Stand-ins for the values, found again among the compiled parameters (see CompiledQuery).
+_PLACEHOLDERS = {
+    "slug": "placeholder-slug-7310009",
+    "user_id": -7310009,
+    "email": "placeholder-7310009@invalid",
+}
+_IEXACT = {"email": lambda value, connection: connection.ops.prep_for_iexact_query(value)}
+
+_respondent_response = CompiledQuery(
+    lambda slug, user_id, email: Response.objects.select_related("survey__consultation")
+    .annotate(respondent_email_verified=_email_verified(user_id, email))
+    .filter(
+        survey__slug=slug,
+        survey__published_at__isnull=False,
+        respondent_id=user_id,
+        channel=Response.Channel.ONLINE,
+    )
+    .order_by("pk")[:1],
+    placeholders=_PLACEHOLDERS,
+    prepare=_IEXACT,
+)
+_viewer_survey = CompiledQuery(
+    lambda slug, user_id, email: _published_surveys(slug)
+    .annotate(viewer_email_verified=_email_verified(user_id, email))
+    .order_by("pk")[:1],
+    placeholders=_PLACEHOLDERS,
+    prepare=_IEXACT,
+)
+_survey = CompiledQuery(
+    lambda slug: _published_surveys(slug).order_by("pk")[:1],
+    placeholders={"slug": _PLACEHOLDERS["slug"]},
+)
 
 
 def response_for_respondent(survey: Survey, user) -> Response | None:

@@ -74,6 +74,7 @@ def survey_create(rows: int) -> int:
                 "summary": "Benchmark only.",
                 "opens_at": now - timezone.timedelta(days=60),
                 "closes_at": now - timezone.timedelta(days=1),
+                "published_at": now,
             },
         )
         entered_by, _ = User.objects.get_or_create(

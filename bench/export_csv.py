@@ -142,7 +142,7 @@ def worker(mode: str, rows: int) -> dict:
     from django.utils import timezone
 
     from consultation.analysis.exports import register_dataset
-    from consultation.analysis.services.exports import _Plan
+    from consultation.analysis.services.exports.plan import ExportPlan
 
     connection.ensure_connection()
     baseline = common.peak_rss_mb()
@@ -161,7 +161,7 @@ def worker(mode: str, rows: int) -> dict:
         requested_by=SimpleNamespace(email="bench@example.org"),
         requested_at=timezone.now(),
     )
-    plan = _Plan(record)
+    plan = ExportPlan(record)
 
     with tempfile.NamedTemporaryFile(suffix=f".{mode}", delete=True) as handle:
         started = time.perf_counter()

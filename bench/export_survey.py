@@ -74,6 +74,7 @@ def survey_create(rows: int) -> int:
                 "summary": "Benchmark only.",
                 "opens_at": now - timezone.timedelta(days=60),
                 "closes_at": now - timezone.timedelta(days=1),
+                "published_at": now,
             },
         )
         entered_by, _ = User.objects.get_or_create(
@@ -209,7 +210,7 @@ def worker(mode: str, survey_id: int) -> dict:
 
     from consultation.analysis.exports import ExportFilters
     from consultation.analysis.exports.surveys import survey_dataset_key
-    from consultation.analysis.services.exports import _Plan
+    from consultation.analysis.services.exports.plan import ExportPlan
 
     connection.ensure_connection()
     baseline = common.peak_rss_mb()
@@ -229,7 +230,7 @@ def worker(mode: str, survey_id: int) -> dict:
     )
     with tempfile.NamedTemporaryFile(suffix=f".{mode}", delete=True) as handle:
         started = time.perf_counter()
-        plan = _Plan(record)  # counted: it loads the survey's structure
+        plan = ExportPlan(record)  # counted: it loads the survey's structure
         if mode in ("csv", "csv-generic"):
             for chunk in plan.csv_chunks(fast=mode == "csv"):
                 handle.write(chunk)

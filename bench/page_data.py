@@ -39,6 +39,7 @@ def proposal_page_with_comments(count: int = 300) -> str:
             summary="Should the Metropolitan Police have routine access to TfL's cameras?",
             opens_at=now - dt.timedelta(days=7),
             closes_at=now + dt.timedelta(days=49),
+            published_at=now,
         )
         ProposalPage.objects.create(
             consultation=consultation,
@@ -46,6 +47,7 @@ def proposal_page_with_comments(count: int = 300) -> str:
             slug="the-proposal",
             body="## What we propose\n\nThe police would use TfL's cameras routinely.",
             position=1,
+            published_at=now,
         )
     page = consultation.pages.order_by("position", "id").first()
     visible = Q(status=Comment.Status.PUBLISHED, deleted_at__isnull=True)

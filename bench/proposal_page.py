@@ -40,9 +40,14 @@ def build(n_comments: int):
         summary="Benchmark",
         opens_at=now - timedelta(days=7),
         closes_at=now + timedelta(days=49),
+        published_at=now,
     )
     page = ProposalPage.objects.create(
-        consultation=consultation, title="The proposal", slug="proposal", body="## Hello\n\nText."
+        consultation=consultation,
+        title="The proposal",
+        slug="proposal",
+        body="## Hello\n\nText.",
+        published_at=now,
     )
     people = [
         verified_user_create(email=f"bench{n}@example.org", display_name=f"Bench {n}")

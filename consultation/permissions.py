@@ -4,7 +4,8 @@ The roles and the rules about a person (participation_problem) are the platform'
 talklondon/permissions.py; the rules about this app's objects live here, beside their models.
 """
 
-from consultation.models import Comment
+from consultation.models import Comment, Consultation, ProposalPage
+from talklondon.permissions import can_manage_consultations
 
 
 def can_read_comment(user, comment: Comment) -> bool:
@@ -26,3 +27,14 @@ def can_reply_to(user, comment: Comment) -> bool:
         and comment.status == Comment.Status.PUBLISHED
         and not comment.is_deleted
     )
+
+
+def can_publish_consultation(user, consultation: Consultation) -> bool:
+    """A draft consultation is published by a Consultation manager, once; there is no going
+    back to draft (people may already have taken part)."""
+    return can_manage_consultations(user) and consultation.is_draft
+
+
+def can_publish_page(user, page: ProposalPage) -> bool:
+    """A draft proposal page is published by a Consultation manager, once."""
+    return can_manage_consultations(user) and page.is_draft

@@ -38,10 +38,30 @@ SORT_LABELS = {"newest": "Newest first", "oldest": "Oldest first", "liked": "Mos
 DEFAULT_SORT = "newest"
 
 
+def consultation_published_q(prefix: str = "") -> Q:
+    """Consultations the public may see: published ones. Drafts are for the staff editor and
+    its preview; every public read filters through here (`prefix` reaches one by a relation)."""
+    return Q(**{f"{prefix}published_at__isnull": False})
+
+
+def page_published_q(prefix: str = "") -> Q:
+    """Proposal pages the public may see: published ones in a published consultation."""
+    return Q(**{f"{prefix}published_at__isnull": False}) & consultation_published_q(
+        f"{prefix}consultation__"
+    )
+
+
+def consultation_get_public(*, slug: str) -> Consultation | None:
+    """A consultation the public may reach by its address (None for a draft)."""
+    return Consultation.objects.filter(consultation_published_q(), slug=slug).first()
+
+
 def consultation_list_public() -> dict[str, list[Consultation]]:
-    """Consultations grouped as open, upcoming and closed, soonest-relevant first."""
+    """Published consultations grouped as open, upcoming and closed, soonest-relevant first."""
     now = timezone.now()
-    consultations = list(Consultation.objects.order_by("closes_at"))
+    consultations = list(
+        Consultation.objects.filter(consultation_published_q()).order_by("closes_at")
+    )
     groups: dict[str, list[Consultation]] = {"open": [], "upcoming": [], "closed": []}
     for consultation in consultations:
         groups[consultation.status_at(now)].append(consultation)
@@ -68,10 +88,12 @@ def _published_visible() -> Q:
     )
 
 
-def consultation_pages(consultation: Consultation) -> list[ProposalPage]:
-    """The consultation's pages in order, each with `comment_count` (published comments)."""
+def consultation_pages(consultation: Consultation, *, drafts: bool = False) -> list[ProposalPage]:
+    """The consultation's published pages in order (`drafts=True`: every page, for the staff
+    preview), each with `comment_count` (published comments)."""
+    pages = consultation.pages.all() if drafts else consultation.pages.filter(page_published_q())
     return list(
-        consultation.pages.annotate(
+        pages.annotate(
             comment_count=Count("comments", filter=Q(comments__status=Comment.Status.PUBLISHED))
         ).order_by("position", "id")
     )
@@ -147,7 +169,7 @@ def consultation_timeline(consultation: Consultation, now=None) -> list[dict]:
 def proposal_page_get(
     *, consultation_slug: str, page_slug: str, user=None, attachments: bool = True
 ) -> ProposalPage | None:
-    """A proposal page with its consultation and attachments (or None).
+    """A published proposal page with its consultation and attachments (None for a draft).
 
     With `user`, the person's participation checks come in the same query (`viewer_flags`);
     `attachments=False` leaves them to be loaded if a page is rendered.
@@ -159,10 +181,23 @@ def proposal_page_get(
         )
     page = (
         pages.annotate(**viewer_flags(user))
-        .filter(consultation__slug=consultation_slug, slug=page_slug)
+        .filter(page_published_q(), consultation__slug=consultation_slug, slug=page_slug)
         .first()
     )
     return viewer_flags_keep(page, user)
+
+
+def proposal_page_titles(page: ProposalPage, *, drafts: bool = False) -> list[ProposalPage]:
+    """The consultation's pages for the page navigation: published ones (`drafts=True`: all)."""
+    pages = page.consultation.pages.all()
+    if not drafts:
+        pages = pages.filter(published_at__isnull=False)
+    # consultation_id too: each link needs it (a deferred field costs a query per page).
+    return list(
+        pages.only("title", "slug", "position", "published_at", "consultation_id").order_by(
+            "position"
+        )
+    )
 
 
 @dataclass
@@ -347,6 +382,7 @@ def comment_get_public(*, comment_id: int, user=None) -> Comment | None:
     comment = (
         Comment.objects.select_related("page__consultation", "author")
         .annotate(**viewer_flags(user, **reported))
+        .filter(page_published_q("page__"))
         .filter(pk=comment_id)
         .first()
     )
@@ -498,8 +534,13 @@ def audit_texts(action: ModerationAction) -> tuple[str | None, str | None]:
 
 
 def attachment_get_public(*, attachment_id: int) -> Attachment | None:
-    """A PDF on a proposal page: public, like the page it is attached to."""
-    return Attachment.objects.select_related("page__consultation").filter(pk=attachment_id).first()
+    """A PDF on a proposal page: public once the page it is attached to is."""
+    return (
+        Attachment.objects.select_related("page__consultation")
+        .filter(page_published_q("page__"))
+        .filter(pk=attachment_id)
+        .first()
+    )
 
 
 def consultation_for_staff(*, consultation_id: int) -> Consultation | None:

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from consultation import publish_views
 from consultation import staff_views as views
 
 app_name = "consultation_staff"
@@ -7,8 +8,12 @@ urlpatterns = [
     path("", views.consultation_list, name="consultation_list"),
     path("new/", views.consultation_create, name="consultation_create"),
     path("<int:pk>/", views.consultation_edit, name="consultation_edit"),
+    path("<int:pk>/publish/", publish_views.consultation_publish, name="consultation_publish"),
+    path("<int:pk>/preview/", publish_views.consultation_preview, name="consultation_preview"),
     path("<int:pk>/pages/new/", views.page_create, name="page_create"),
     path("pages/<int:page_id>/", views.page_edit, name="page_edit"),
+    path("pages/<int:page_id>/publish/", publish_views.page_publish, name="page_publish"),
+    path("pages/<int:page_id>/preview/", publish_views.page_preview, name="page_preview"),
     path("pages/<int:page_id>/attachments/new/", views.attachment_create, name="attachment_create"),
     path(
         "attachments/<int:attachment_id>/delete/", views.attachment_delete, name="attachment_delete"

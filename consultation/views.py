@@ -82,7 +82,7 @@ def _time_left(consultation: Consultation, now) -> str:
 @require_GET
 @cache_anonymous_page(lambda request, slug: ["consultations", f"consultation:{slug}"], params=())
 def consultation_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    consultation = Consultation.objects.filter(slug=slug).first()
+    consultation = selectors.consultation_get_public(slug=slug)
     if consultation is None:
         raise Http404
     now = timezone.now()
@@ -127,12 +127,7 @@ def _page_context(request, page, form=None) -> dict:
     return {
         "consultation": consultation,
         "page": page,
-        "pages": list(
-            # consultation_id too: each link needs it (a deferred field costs a query per page).
-            consultation.pages.only("title", "slug", "position", "consultation_id").order_by(
-                "position"
-            )
-        ),
+        "pages": selectors.proposal_page_titles(page),
         "threads": threads,
         "threads_html": comment_threads_html(
             request, threads=threads, can_comment=can_comment, consultation=consultation

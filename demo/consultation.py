@@ -231,6 +231,8 @@ def seed(*, stdout, historical: bool = False) -> Consultation:
             "opens_at": opens,
             "closes_at": closes,
             "moderation_mode": Consultation.ModerationMode.POST,
+            # The demo shows a live site: what it creates is published.
+            "published_at": timezone.now(),
         },
     )
     pages = []
@@ -238,7 +240,12 @@ def seed(*, stdout, historical: bool = False) -> Consultation:
         page, _ = ProposalPage.objects.get_or_create(
             consultation=consultation,
             slug=slug,
-            defaults={"title": title, "body": body, "position": position},
+            defaults={
+                "title": title,
+                "body": body,
+                "position": position,
+                "published_at": timezone.now(),
+            },
         )
         pages.append(page)
     residents = _residents()

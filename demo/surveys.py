@@ -279,6 +279,7 @@ def consultation_ensure(*, historical: bool) -> Consultation:
             ),
             "opens_at": opens,
             "closes_at": closes,
+            "published_at": timezone.now(),
         },
     )
     return consultation

@@ -447,7 +447,7 @@ COMMENT_BLOCKLIST = env_list("COMMENT_BLOCKLIST", "fuck,cunt,viagra,casino,crypt
 # More comments than this in a minute on one consultation holds new ones (a surge).
 COMMENT_SURGE_PER_MINUTE = env_int("COMMENT_SURGE_PER_MINUTE", 20)
 
-# --- Exports (consultation/analysis/services/exports.py) --------------------------------------
+# --- Exports (consultation/analysis/services/exports/) ---------------------------------------
 # Exports of up to this many rows download at once; larger ones are built in the background.
 EXPORT_STREAM_MAX_ROWS = env_int("EXPORT_STREAM_MAX_ROWS", 5000)
 # Hours a background export's file is offered before it is deleted.

@@ -45,6 +45,8 @@ class ConsultationFactory(factory.django.DjangoModelFactory):
     summary = "What we propose and why we are asking."
     opens_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=7))
     closes_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=49))
+    # Published, as most tests want; pass published_at=None for a draft.
+    published_at = factory.LazyFunction(timezone.now)
 
 
 # --- Consultation: proposal pages and comments (issue 3) ------------------------------------
@@ -62,6 +64,7 @@ class ProposalPageFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"page-{n}")
     position = factory.Sequence(lambda n: n)
     body = "## What we propose\n\nThe police would use **TfL's cameras**."
+    published_at = factory.LazyFunction(timezone.now)
 
 
 class CommentFactory(factory.django.DjangoModelFactory):

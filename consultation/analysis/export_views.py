@@ -11,14 +11,13 @@ from consultation.analysis import selectors
 from consultation.analysis.forms import KIND_IDENTIFIED, ExportRequestForm
 from consultation.analysis.models import ExportRecord
 from consultation.analysis.permissions import can_request_export, can_use_exports
-from consultation.analysis.services.exports import (
+from consultation.analysis.services.exports.delivering import (
     ExportFailed,
     export_file_open,
     export_manifest_get,
-    export_request,
     export_stream_response,
-    stream_max_rows,
 )
+from consultation.analysis.services.exports.requesting import export_request, stream_max_rows
 from talklondon.guards import errors_into_form, recently_authenticated, require_permission_or_404
 from talklondon.permissions import can_export_anonymised, can_export_identified
 

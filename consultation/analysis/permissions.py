@@ -33,4 +33,6 @@ def can_preview_results(user) -> bool:
 
 
 def can_see_results(user, consultation) -> bool:
-    return consultation.results_published_at is not None or can_preview_results(user)
+    """Published results of a published consultation are anyone's; the rest a preview."""
+    published = consultation.results_published_at is not None and not consultation.is_draft
+    return published or can_preview_results(user)

@@ -6,7 +6,8 @@ talklondon/settings.py).
 
 from celery import shared_task
 
-from consultation.analysis.services.exports import export_build_run, export_expire_due
+from consultation.analysis.services.exports.building import export_build_run
+from consultation.analysis.services.exports.delivering import export_expire_due
 
 
 @shared_task(name="consultation.analysis.tasks.export_build")

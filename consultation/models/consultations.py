@@ -1,5 +1,6 @@
 """A consultation: what is being asked, by whom, and when it is open."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -27,6 +28,12 @@ class Consultation(models.Model):
         max_length=4, choices=ModerationMode.choices, default=ModerationMode.POST
     )
     results_published_at = models.DateTimeField(null=True, blank=True)
+    # A consultation is a draft (staff editor and preview only) until a Consultation manager
+    # publishes it; only then do the home page, the list and its public pages show it.
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -58,6 +65,10 @@ class Consultation(models.Model):
     def status(self) -> str:
         """Derived from the clock, never stored."""
         return self.status_at(timezone.now())
+
+    @property
+    def is_draft(self) -> bool:
+        return self.published_at is None
 
     @property
     def is_open(self) -> bool:

@@ -21,6 +21,12 @@ class ProposalPage(models.Model):
     last_updated_at = models.DateTimeField(null=True, blank=True)
     change_note = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # A page is a draft until a Consultation manager publishes it; the public sees it only once
+    # both it and its consultation are published.
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["consultation", "position", "id"]
@@ -32,6 +38,10 @@ class ProposalPage(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_draft(self) -> bool:
+        return self.published_at is None
 
 
 class ProposalPageVersion(models.Model):

@@ -10,6 +10,7 @@ from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
 from consultation.models import Attachment, Consultation, ProposalPage, ProposalPageVersion
+from consultation.permissions import can_publish_consultation, can_publish_page
 from consultation.services.public_pages import consultation_pages_changed
 from talklondon.permissions import can_manage_consultations
 
@@ -18,6 +19,7 @@ MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 CONSULTATION_FIELDS = (
     "title", "slug", "summary", "organisation", "opens_at", "closes_at", "moderation_mode",
 )  # fmt: skip
+PAGE_FIELDS = ("title", "slug", "body", "position", "comments_enabled")
 
 
 def _require_manager(actor) -> None:
@@ -57,12 +59,42 @@ def consultation_update(*, actor, consultation: Consultation, **fields) -> Consu
     if Consultation.objects.filter(slug=fields["slug"]).exclude(pk=consultation.pk).exists():
         raise ValidationError({"slug": "Another consultation already uses this web address."})
     old_slug = consultation.slug
-    for name in CONSULTATION_FIELDS:
-        if name in fields:
-            setattr(consultation, name, fields[name])
-    consultation.save()
+    changed = [name for name in CONSULTATION_FIELDS if name in fields]
+    for name in changed:
+        setattr(consultation, name, fields[name])
+    # Only the form's fields: never write back a publication state this instance was loaded with.
+    consultation.save(update_fields=[*changed, "updated_at"])
     consultation_pages_changed(slugs=[old_slug, consultation.slug], listing=True)
     return consultation
+
+
+@transaction.atomic
+def consultation_publish(*, actor, consultation: Consultation, now=None) -> Consultation:
+    """Make a draft consultation public: the home page, the list and its own page show it,
+    with those of its proposal pages that are published. Publishing twice changes nothing."""
+    _require_manager(actor)
+    consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
+    if not can_publish_consultation(actor, consultation):
+        return consultation
+    consultation.published_at = now or timezone.now()
+    consultation.published_by = actor
+    consultation.save(update_fields=["published_at", "published_by", "updated_at"])
+    consultation_pages_changed(slugs=[consultation.slug], listing=True)
+    return consultation
+
+
+@transaction.atomic
+def proposal_page_publish(*, actor, page: ProposalPage, now=None) -> ProposalPage:
+    """Make a draft proposal page public (once its consultation is published too)."""
+    _require_manager(actor)
+    page = ProposalPage.objects.select_for_update().select_related("consultation").get(pk=page.pk)
+    if not can_publish_page(actor, page):
+        return page
+    page.published_at = now or timezone.now()
+    page.published_by = actor
+    page.save(update_fields=["published_at", "published_by"])
+    consultation_pages_changed(slugs=[page.consultation.slug])
+    return page
 
 
 def _slug_free(consultation: Consultation, slug: str, *, exclude_pk=None) -> None:
@@ -156,7 +188,9 @@ def page_update(
     if text_changed:
         # Before the save, so a page without versions yet can keep its old text as version 1.
         _page_version_add(page=page, actor=actor, change_note=change_note)
-    page.save()
+    # Only what the editor changes: never write back a publication state this instance was
+    # loaded with.
+    page.save(update_fields=[*PAGE_FIELDS, "last_updated_at", "change_note"])
     consultation_pages_changed(slugs=[page.consultation.slug])
     return page
 

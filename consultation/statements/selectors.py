@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q
 
-from consultation.selectors import viewer_flags, viewer_flags_keep
+from consultation.selectors import consultation_published_q, viewer_flags, viewer_flags_keep
 from consultation.statements.models import (
     OpinionResult,
     Statement,
@@ -17,10 +17,11 @@ from consultation.statements.models import (
 
 
 def activity_for_slug(slug: str) -> StatementsActivity | None:
-    """The statements activity of a consultation (public once set up), or None."""
+    """The statements activity of a consultation (public once set up, in a published
+    consultation), or None."""
     return (
         StatementsActivity.objects.select_related("consultation")
-        .filter(consultation__slug=slug)
+        .filter(consultation_published_q("consultation__"), consultation__slug=slug)
         .first()
     )
 
@@ -64,6 +65,7 @@ def statement_for_voting_in(slug: str, statement_id: int, user=None) -> Statemen
         Statement.objects.select_related("activity__consultation")
         .annotate(**viewer_flags(user))
         .filter(
+            consultation_published_q("activity__consultation__"),
             pk=statement_id,
             activity__consultation__slug=slug,
             status=Statement.Status.PUBLISHED,

@@ -6,12 +6,12 @@ from django.urls import reverse
 
 from consultation.analysis.exports import ExportFilters
 from consultation.analysis.models import ExportRecord
-from consultation.analysis.services.exports import (
+from consultation.analysis.services.exports.delivering import (
     export_file_open,
     export_manifest_get,
-    export_request,
     export_stream_response,
 )
+from consultation.analysis.services.exports.requesting import export_request
 from talklondon.permissions import (
     ROLE_ANALYST,
     ROLE_EXPORTER,

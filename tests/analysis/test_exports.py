@@ -13,7 +13,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from consultation.analysis.models import ExportRecord
-from consultation.analysis.services.exports import export_expire_due
+from consultation.analysis.services.exports.delivering import export_expire_due
 from talklondon.permissions import ROLE_ANALYST, ROLE_EXPORTER
 from tests.analysis.helpers import NASTY_TEXTS, csv_rows, list_dataset_register
 from tests.factories import UserFactory
@@ -409,7 +409,7 @@ def test_expiry_runs_on_a_beat_schedule():
 
 @pytest.mark.django_db
 def test_background_build_is_idempotent(staff_client, settings, django_capture_on_commit_callbacks):
-    from consultation.analysis.services.exports import export_build_run
+    from consultation.analysis.services.exports.building import export_build_run
 
     settings.EXPORT_STREAM_MAX_ROWS = 1
     participants()

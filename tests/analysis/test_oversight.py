@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from consultation.analysis.models import ExportRecord
 from consultation.analysis.purpose import purpose_problem
-from consultation.analysis.services.exports import export_file_open
+from consultation.analysis.services.exports.delivering import export_file_open
 from talklondon.permissions import ROLE_ANALYST, ROLE_DPO, ROLE_EXPORTER
 
 pytestmark = pytest.mark.django_db

@@ -89,10 +89,16 @@ def anpr_consultation() -> AnprConsultation:
         opens_at=now - dt.timedelta(days=7),
         closes_at=now + dt.timedelta(days=49),
         moderation_mode=Consultation.ModerationMode.POST,
+        published_at=now,
     )
     pages = [
         ProposalPage.objects.create(
-            consultation=consultation, slug=slug, title=title, body=body, position=position
+            consultation=consultation,
+            slug=slug,
+            title=title,
+            body=body,
+            position=position,
+            published_at=now,
         )
         for position, (slug, title, body) in enumerate(consultation_demo.PAGES, start=1)
     ]

@@ -213,6 +213,7 @@ def _closed_with_responses(manager):
         organisation="Transport for London",
         opens_at=now + dt.timedelta(days=7),
         closes_at=now + dt.timedelta(days=63),
+        published_at=now,
     )
     empty = survey_build(upcoming, slug="bus-lane-cameras-survey")
     return data, empty

@@ -38,6 +38,7 @@ def test_a_manager_builds_a_survey_from_draft_to_published(page, page_titles):
         organisation="Mayor of London",
         opens_at=now - dt.timedelta(days=1),
         closes_at=now + dt.timedelta(days=30),
+        published_at=now,
     )
     manager = staff_create("mo@example.org", "Mo the manager", permissions.ROLE_MANAGER)
     sign_in(page, manager.email, PASSWORD, totp=lambda: totp_current_code(manager))

@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from consultation.models import ProposalPageVersion
-from consultation.services.consultations import page_create, page_update
+from consultation.services.consultations import page_create, page_update, proposal_page_publish
 from tests import factories
 from tests.consultation.conftest import consultation_in_state
 
@@ -35,6 +35,7 @@ def test_each_edit_is_a_version_with_its_note_and_the_public_sees_what_changed(m
         actor=manager, consultation=consultation, title="Retention", slug="retention", body=FIRST
     )
     assert page.versions.count() == 1
+    proposal_page_publish(actor=manager, page=page)  # a new page is a draft
     _edit(manager, page, FIRST.replace("12 months", "31 days"), "Shortened retention to 31 days")
     _edit(
         manager,

@@ -225,7 +225,7 @@ def test_consultation_and_page_edits_show_on_the_next_request(client, manager, o
 def test_a_new_consultation_appears_on_the_list_at_once(client, manager):
     anonymous_html(client, reverse("consultation:list"))
     now = timezone.now()
-    consultation_services.consultation_create(
+    consultation = consultation_services.consultation_create(
         actor=manager,
         title="Brand new consultation",
         slug="brand-new",
@@ -235,6 +235,9 @@ def test_a_new_consultation_appears_on_the_list_at_once(client, manager):
         closes_at=now + dt.timedelta(days=30),
         moderation_mode=Consultation.ModerationMode.POST,
     )
+    # A new consultation is a draft: it appears once it is published, and at once.
+    assert "Brand new consultation" not in anonymous_html(client, reverse("consultation:list"))
+    consultation_services.consultation_publish(actor=manager, consultation=consultation)
     assert "Brand new consultation" in anonymous_html(client, reverse("consultation:list"))
 
 

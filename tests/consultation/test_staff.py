@@ -76,6 +76,10 @@ def test_manager_creates_consultation_and_pages(staff_client, settings, tmp_path
     )
     attachment = Attachment.objects.get()
     assert attachment.page_count == 3 and attachment.size_bytes > 0
+    # Drafts until published, each after a confirmation page.
+    assert client.get(reverse("consultation:detail", args=["cameras"])).status_code == 404
+    client.post(reverse("consultation_staff:consultation_publish", args=[consultation.pk]))
+    client.post(reverse("consultation_staff:page_publish", args=[page.pk]))
     html = client.get(
         reverse("consultation:page", args=["cameras", "the-proposal"])
     ).content.decode()

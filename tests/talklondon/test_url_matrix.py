@@ -14,6 +14,10 @@ declared below the matrix fails, naming it. To declare a rule, add the URL's nam
 Path parameters are filled from PARAMS with real objects, including objects that belong to
 someone else and comments in every state; the text of held and removed comments must never
 reach anyone but moderators. If your URL takes a new kind of id, add it to PARAMS.
+
+Public consultation routes are also requested with a draft consultation and a draft proposal
+page (and the comments, documents and statements under them): everyone gets 404, and no public
+page names the draft.
 """
 
 from dataclasses import dataclass, field
@@ -40,6 +44,9 @@ from tests.analysis.surveydata import survey_with_responses
 from tests.talklondon.helpers import force_login_without_mfa
 
 HELD_MARKER = "HELD-TEXT-NAMING-AB12CDE"
+DRAFT_MARKER = "DRAFT-NOT-YET-PUBLISHED"
+# Public routes that read a consultation or its pages: drafts must be "not found" on them.
+DRAFT_CHECKED = ("consultation:", "statements:")
 # An id that names nothing (for objects the world does not build): everyone gets 404.
 MISSING_ID = 999999
 
@@ -93,7 +100,7 @@ RULES: dict[str, Rule] = {
     "results:": staff(p.ROLE_ANALYST, p.ROLE_MANAGER),
     # The link in a results email: the signed token is the only credential.
     "results:unsubscribe": PUBLIC,
-    "consultation_staff:": MANAGER,
+    "consultation_staff:": MANAGER,  # including publishing and previewing drafts
     "surveys_staff:": MANAGER,
     "anpr_staff:": PUBLISHER,
     "analysis_staff:": ANALYST,
@@ -288,16 +295,49 @@ def world(db, make_staff):
         "per_route": per_route,
         "comments": extra_comments,
         "nobodys": NOBODYS_ROUTES,
+        "drafts": _drafts(page),
     }
 
 
-def url_for(world, name, route, pattern) -> str | None:
+def _drafts(published_page) -> dict[str, dict]:
+    """Path parameters naming drafts: a draft consultation (with a published page, comment,
+    document and statement of its own) and a draft page of a published consultation."""
+    consultation = factories.ConsultationFactory(title=DRAFT_MARKER, published_at=None)
+    in_draft = factories.ProposalPageFactory(consultation=consultation, title=DRAFT_MARKER)
+    activity = factories.StatementsActivityFactory(consultation=consultation)
+    draft_page = factories.ProposalPageFactory(
+        consultation=published_page.consultation, title=DRAFT_MARKER, published_at=None
+    )
+    drafts = {}
+    for state, page in (("draft consultation", in_draft), ("draft page", draft_page)):
+        drafts[state] = {
+            "slug": page.consultation.slug,
+            "page_slug": page.slug,
+            "comment_id": factories.CommentFactory(page=page).pk,
+            "attachment_id": Attachment.objects.create(
+                page=page, title="Plan", file="consultation/attachments/d.pdf", size_bytes=1
+            ).pk,
+        }
+    drafts["draft consultation"]["statement_id"] = factories.StatementFactory(
+        activity=activity, text=DRAFT_MARKER
+    ).pk
+    return drafts
+
+
+def _hidden(response) -> bool:
+    """Not found, or (for a route that asks people to sign in first) sent to sign in."""
+    if response.status_code == 302:
+        return response["Location"].startswith(SIGN_IN_STEPS)
+    return response.status_code in (404, 405)
+
+
+def url_for(world, name, route, pattern, extra=None) -> str | None:
     """The URL with real objects in it, or None if it cannot be built (regex admin routes)."""
     from django.urls import NoReverseMatch, reverse
 
     if name is None:
         return None
-    params = {**world["values"], **world["per_route"].get(name, {})}
+    params = {**world["values"], **world["per_route"].get(name, {}), **(extra or {})}
     kwargs = {key: params[key] for key in pattern.pattern.converters}
     try:
         return reverse(name, kwargs=kwargs)
@@ -375,6 +415,8 @@ def _problems_for(kind, rule, url, response, *, nobodys: bool = False) -> list[s
         problems.append("the Django admin opened for a non-superuser")
     if kind not in MAY_READ_HELD and HELD_MARKER.encode() in getattr(response, "content", b""):
         problems.append("held or removed comment text leaked")
+    if rule.kind == "public" and DRAFT_MARKER.encode() in getattr(response, "content", b""):
+        problems.append("a draft consultation or page was shown")
     return problems
 
 
@@ -403,6 +445,14 @@ def test_role_by_url_matrix(world, make_staff, kind):
                     f"GET {other} ({state} comment): {problem}"
                     for problem in _problems_for(kind, rule, other, response)
                 ]
+        if rule.kind == "public" and name.startswith(DRAFT_CHECKED):
+            for state, params in world["drafts"].items():
+                draft_url = url_for(world, name, route, pattern, params)
+                if draft_url == url:
+                    continue  # the route takes none of the draft's ids
+                response = client.get(draft_url)
+                if not _hidden(response):
+                    problems.append(f"GET {draft_url} ({state}): {response.status_code}, not 404")
     assert not problems, "\n".join(problems)
 
 

@@ -127,6 +127,9 @@ def survey_publish(*, user, survey: Survey, now=None) -> Survey:
         return survey
     if not Question.objects.filter(section__survey=survey).exists():
         raise ValidationError("Add at least one question before publishing the survey.")
+    if survey.consultation.is_draft:
+        # Its start page would show the draft consultation's name to everyone.
+        raise ValidationError("Publish the consultation before its survey.")
     survey.published_at = now or timezone.now()
     survey.published_by = user
     survey.save(update_fields=["published_at", "published_by", "updated_at"])

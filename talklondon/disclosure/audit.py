@@ -141,14 +141,24 @@ class Intruder:
         range is then only a lower bound on the true one, which is all a check needs.
         """
         targets = list(targets)
-        low = {k: float(known[k]) for k in targets} if known else {}
-        high = dict(low)
+        columns = np.array([self.index[k] for k in targets], dtype=np.int64)
+        seen_low = np.full(len(targets), np.inf)
+        seen_high = np.full(len(targets), -np.inf)
+        if known:
+            seen_low = np.array([float(known[k]) for k in targets])
+            seen_high = seen_low.copy()
+        position = {k: i for i, k in enumerate(targets)}
 
         def observe(point) -> None:
-            for k in targets:
-                value = round(point[self.index[k]])
-                low[k] = min(low.get(k, value), value)
-                high[k] = max(high.get(k, value), value)
+            # Every whole table that fits what is published widens each target's range at
+            # once (vectorised: an audit observes thousands of targets per solution).
+            values = np.round(np.asarray(point)[columns])
+            np.minimum(seen_low, values, out=seen_low)
+            np.maximum(seen_high, values, out=seen_high)
+
+        def spread(k) -> float:
+            i = position[k]
+            return seen_high[i] - seen_low[i] if np.isfinite(seen_low[i]) else -1.0
 
         if enough is not None and len(targets) > 2:
             # A few whole tables that fit what is published, pushed in different directions,
@@ -163,19 +173,20 @@ class Intruder:
                 for sense in (1, -1):
                     observe(self.extreme(direction, sense)[1])
         for key in targets:
+            i = position[key]
             for sense in (-1, 1):
-                if enough is not None and key in low and high[key] - low[key] >= enough:
+                if enough is not None and spread(key) >= enough:
                     break
                 value, point = self.extreme({key: 1}, sense)
                 if value == float("inf"):
-                    high[key] = value
+                    seen_high[i] = value
                     continue
                 observe(point)
                 if sense == 1:
-                    low[key] = min(low[key], value)
+                    seen_low[i] = min(seen_low[i], value)
                 else:
-                    high[key] = max(high[key], value)
-        return {k: (low[k], high[k]) for k in targets}
+                    seen_high[i] = max(seen_high[i], value)
+        return {k: (float(seen_low[position[k]]), float(seen_high[position[k]])) for k in targets}
 
 
 def hidden_ranges(

@@ -30,7 +30,7 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import lil_matrix
 
-from talklondon.disclosure.audit import Line, Rules, weak_entries
+from talklondon.disclosure.audit import Fact, Line, Rules, weak_entries
 
 TOTAL = "all"
 CONFIDENTIAL = "c"
@@ -338,6 +338,99 @@ def protect_linked(
     for i, (spec, grid) in enumerate(zip(tables, grids, strict=True)):
         results.append(_finish(spec, grid, {k: decided.get(name(i, k)) for k in grid.values}))
     return results
+
+
+Entry = tuple[int, Key]  # a figure of one of several tables: (table index, key)
+Relation = tuple[Mapping[Entry, float], float, float]  # low <= sum(coefficient * entry) <= high
+
+
+def protect_related(
+    tables: list[dict],
+    relations: Iterable[Relation],
+    *,
+    rules: Rules = RULES,
+    max_rounds: int = 40,
+) -> list[ProtectedTable]:
+    """Protect many tier B tables that count the same people, against an intruder who reads
+    them together.
+
+    Each table is a dict of `protect_table`'s arguments and is protected on its own (quick, as
+    every table's own optimisation is small); then the intruder audits all of them at once,
+    knowing each table's sums and the `relations` between tables (two figures count the same
+    people; a follow-up question was answered by at most the people who gave the answer that
+    opens it). Where the intruder narrows a hidden figure, the smallest published figure that
+    shares a sum or a relation with it is hidden too, and the tables are protected again, until
+    the joint audit passes. Solving every table as one system (`protect_linked`) is exact but
+    grows too fast for a survey's dozens of tables by borough.
+
+    Relations must be ones the intruder can know from the published questionnaire (questions
+    everyone is shown, follow-ups and what opens them), never coincidences of the counts: an
+    audit that assumed coincidences would find hidden figures pinned that nothing published
+    reveals. The consultation's results tables do not use it yet: each is protected on its own.
+    """
+    relations = list(relations)
+    grids = [
+        grid_of(spec["values"], spec["rows"], spec["cols"], additive=spec.get("additive", True))
+        for spec in tables
+    ]
+    forced = [set(spec.get("forced", ())) for spec in tables]
+    true = {(i, key): value for i, grid in enumerate(grids) for key, value in grid.values.items()}
+    lines: list[Line] = [
+        ([(i, p) for p in parts], (i, total))
+        for i, grid in enumerate(grids)
+        for parts, total in grid.lines
+    ]
+    # A relation the true figures break is not one the intruder can rely on (a paper form
+    # answers a question its reader was not meant to see, or skips a required one), and an
+    # audit that assumed it would rule out the truth itself: only relations that hold count.
+    facts: list[Fact] = []
+    for coefficients, low, high in relations:
+        if all(entry in true for entry in coefficients):
+            value = sum(c * true[entry] for entry, c in coefficients.items())
+            if low <= value <= high:
+                facts.append((dict(coefficients), low, high))
+    groups = [[*parts, total] for parts, total in lines] + [list(c) for c, _lo, _hi in facts]
+    protected: list[ProtectedTable | None] = [None] * len(tables)
+    audited: set[Entry] | None = None
+    weak: set[Entry] = set()
+    for _ in range(max_rounds):
+        for i, spec in enumerate(tables):
+            if protected[i] is None:  # new, or given a figure more to hide in the last round
+                protected[i] = protect_table(**{**spec, "forced": forced[i]}, rules=rules)
+        published = {
+            (i, key): protected[i].cells[key].value
+            for i, grid in enumerate(grids)
+            for key in grid.values
+        }
+        hidden = {entry for entry, value in published.items() if value is None}
+        # Hiding more only takes knowledge away from the intruder, and every table keeps what
+        # it hid before (below), so a figure found safe stays safe: after the first audit only
+        # the figures hidden since and the weak ones need auditing again.
+        targets = hidden if audited is None else (hidden - audited) | weak
+        weak = set(weak_entries(published, lines, true, rules=rules, facts=facts, targets=targets))
+        audited = hidden
+        if not weak:
+            return protected
+        candidates: set[Entry] = set()
+        for entry in weak:
+            near = {m for group in groups if entry in group for m in group}
+            nearby = [m for m in near if published[m] is not None]
+            if nearby:
+                candidates.add(min(nearby, key=lambda m: (true[m], m[0], m[1])))
+        if not candidates:
+            candidates = {m for m in published if published[m] is not None}
+        if not candidates:
+            return protected  # everything is hidden already: nothing more can be done
+        for table in {table for table, _key in candidates}:
+            forced[table] |= protected[table].suppressed
+            protected[table] = None
+        for table, key in candidates:
+            forced[table].add(key)
+    # Never reached in practice: hide every figure rather than publish a weak one.
+    return [
+        protect_table(**{**spec, "forced": set(grids[i].values)}, rules=rules)
+        for i, spec in enumerate(tables)
+    ]
 
 
 def _finish(spec: dict, grid: Grid, decided: dict) -> ProtectedTable:

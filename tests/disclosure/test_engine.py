@@ -12,8 +12,10 @@ from talklondon.disclosure import (
     TOTAL,
     Published,
     Rules,
+    grid_of,
     protect_counts,
     protect_linked,
+    protect_related,
     protect_table,
 )
 from tests.disclosure.intruder import Knowledge
@@ -190,3 +192,145 @@ def test_protect_counts_gives_every_total_even_for_a_table_of_one_row_or_one_col
     one_column = protect_counts({"a": {"x": 40}, "b": {"x": 55}}, columns=["x"])
     assert one_column[("a", TOTAL)] == Published(40)
     assert one_column[(TOTAL, TOTAL)] == one_column[(TOTAL, "x")] == Published(95)
+
+
+# --- Tables that count the same people, read together -------------------------------------------
+
+B = [("b0",), ("b1",)]
+
+
+def _same_people():
+    """Two questions by borough, answered by the same people: equal borough totals."""
+    a = {
+        (("b0",), ("a0",)): 1,
+        (("b0",), ("a1",)): 0,
+        (("b1",), ("a0",)): 16,
+        (("b1",), ("a1",)): 20,
+    }
+    b = {
+        (("b0",), ("x0",)): 1,
+        (("b0",), ("x1",)): 0,
+        (("b0",), ("x2",)): 0,
+        (("b1",), ("x0",)): 15,
+        (("b1",), ("x1",)): 1,
+        (("b1",), ("x2",)): 20,
+    }
+    return a, [("a0",), ("a1",)], b, [("x0",), ("x1",), ("x2",)]
+
+
+def _read_together(pa, ca, pb, cb, rows, relate):
+    knowledge = Knowledge(threshold=10, base=5)
+    knowledge.add_grid("a", {k: p.value for k, p in pa.cells.items()}, rows, ca, T)
+    knowledge.add_grid("b", {k: p.value for k, p in pb.cells.items()}, rows, cb, T)
+    relate(knowledge)
+    return narrowed(knowledge)
+
+
+def _equal_totals(knowledge):
+    for row in [*B, T]:
+        knowledge.same(("a", row, T), ("b", row, T))
+
+
+def test_two_questions_by_borough_are_protected_as_the_same_people():
+    """Regression: each results table was protected on its own. The borough totals of two
+    questions answered by the same people are the same figures, so an intruder reading both
+    tables pinned hidden figures that each table alone protected."""
+    a, ca, b, cb = _same_people()
+    alone = _read_together(
+        protect_table(a, B, ca), ca, protect_table(b, B, cb), cb, B, _equal_totals
+    )
+    assert alone, "the example no longer shows the weakness of protecting tables one by one"
+    relations = [({(0, (r, T)): 1, (1, (r, T)): -1}, 0, 0) for r in [*B, T]]
+    pa, pb = protect_related(
+        [{"values": a, "rows": B, "cols": ca}, {"values": b, "rows": B, "cols": cb}], relations
+    )
+    assert _read_together(pa, ca, pb, cb, B, _equal_totals) == {}
+
+
+def test_a_follow_up_question_is_protected_with_the_answer_that_opens_it():
+    """Regression: a question asked only of those who said yes was answered, in each borough,
+    by at most the people who said yes there; its published totals pinned hidden yes counts."""
+    rows = [("b0",), ("b1",), ("b2",)]
+    yes_no, follow_cols = [("yes",), ("no",)], [("f0",), ("f1",)]
+    parent = {
+        (("b0",), ("yes",)): 30,
+        (("b0",), ("no",)): 2,
+        (("b1",), ("yes",)): 25,
+        (("b1",), ("no",)): 9,
+        (("b2",), ("yes",)): 4,
+        (("b2",), ("no",)): 26,
+    }
+    follow = {
+        (("b0",), ("f0",)): 7,
+        (("b0",), ("f1",)): 22,
+        (("b1",), ("f0",)): 17,
+        (("b1",), ("f1",)): 5,
+        (("b2",), ("f0",)): 2,
+        (("b2",), ("f1",)): 0,
+    }
+
+    def at_most_the_yeses(knowledge):
+        for row in [*rows, T]:
+            knowledge.fact({("b", row, T): 1, ("a", row, ("yes",)): -1}, -(10**9), 0)
+
+    alone = _read_together(
+        protect_table(parent, rows, yes_no),
+        yes_no,
+        protect_table(follow, rows, follow_cols),
+        follow_cols,
+        rows,
+        at_most_the_yeses,
+    )
+    assert alone, "the example no longer shows the weakness of protecting tables one by one"
+    relations = [
+        ({(1, (row, T)): 1, (0, (row, ("yes",))): -1}, -float("inf"), 0) for row in [*rows, T]
+    ]
+    pa, pb = protect_related(
+        [
+            {"values": parent, "rows": rows, "cols": yes_no},
+            {"values": follow, "rows": rows, "cols": follow_cols},
+        ],
+        relations,
+    )
+    assert _read_together(pa, yes_no, pb, follow_cols, rows, at_most_the_yeses) == {}
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tables(max_rows=4, max_cols=3), st.data())
+def test_no_hidden_figure_in_related_tables_is_narrowed(table, data):
+    """A question by borough, a second one answered by the same people, and a follow-up asked
+    of those who gave the first answer: protected with protect_related, read together."""
+    values, rows, cols = table
+    second_cols = [("s0",), ("s1",)]
+    second, follow = {}, {}
+    for r in rows:
+        total = sum(values[(r, c)] for c in cols)
+        first = data.draw(st.integers(0, total))
+        second[(r, second_cols[0])], second[(r, second_cols[1])] = first, total - first
+        opened = data.draw(st.integers(0, values[(r, cols[0])]))
+        some = data.draw(st.integers(0, opened))
+        follow[(r, second_cols[0])], follow[(r, second_cols[1])] = some, opened - some
+    specs = [
+        {"values": values, "rows": rows, "cols": cols},
+        {"values": second, "rows": rows, "cols": second_cols},
+        {"values": follow, "rows": rows, "cols": second_cols},
+    ]
+    figures = [set(grid_of(s["values"], s["rows"], s["cols"], additive=True).values) for s in specs]
+    relations = []
+    for r in [*rows, T]:
+        relations.append(({(0, (r, T)): 1, (1, (r, T)): -1}, 0, 0))
+        relations.append(({(2, (r, T)): 1, (0, (r, cols[0])): -1}, -float("inf"), 0))
+    # Only relations between figures the tables publish (a one-row table has no total row).
+    relations = [rel for rel in relations if all(key in figures[i] for i, key in rel[0])]
+    protected = protect_related(specs, relations)
+    knowledge = Knowledge(threshold=10, base=5)
+    for name, spec, result in zip("abc", specs, protected, strict=True):
+        grid = {k: p.value for k, p in result.cells.items()}
+        knowledge.add_grid(name, grid, spec["rows"], spec["cols"], T)
+    for coefficients, low, high in relations:
+        knowledge.fact(
+            {("abc"[i], *key): c for (i, key), c in coefficients.items()},
+            -(10**9) if low == -float("inf") else low,
+            high,
+        )
+    assert narrowed(knowledge) == {}

@@ -264,14 +264,22 @@ register_fields(
     Field("consultation.Attachment", "uploaded_by", "which member of staff uploaded a "
           "document", "accountability", PUBLIC_TASK, STAFF_RECORD, PSEUDONYMISE,
           person="uploaded_by", audience="staff", group=_STAFF),
+    Field("consultation.Consultation", "published_by", "which member of staff published a "
+          "consultation", "accountability", PUBLIC_TASK, STAFF_RECORD, KEEP,
+          person="published_by", audience="staff", group=_STAFF),
+    Field("consultation.ProposalPage", "published_by", "which member of staff published a "
+          "proposal page", "accountability", PUBLIC_TASK, STAFF_RECORD, KEEP,
+          person="published_by", audience="staff", group=_STAFF),
 )  # fmt: skip
 
 register_not_personal(
     NotPersonal("consultation.Consultation", ("title", "slug", "summary", "organisation",
                 "opens_at", "closes_at", "moderation_mode", "results_published_at",
-                "created_at", "updated_at"), "what MOPAC publishes about a consultation"),
+                "created_at", "updated_at", "published_at"),
+                "what MOPAC publishes about a consultation"),
     NotPersonal("consultation.ProposalPage", ("consultation", "title", "slug", "position",
-                "body", "comments_enabled", "last_updated_at", "change_note", "created_at"),
+                "body", "comments_enabled", "last_updated_at", "change_note", "created_at",
+                "published_at"),
                 "MOPAC's published proposal"),
     NotPersonal("consultation.ProposalPageVersion", ("page", "number", "title", "body",
                 "change_note", "created_at"), "earlier wording of MOPAC's published proposal"),

@@ -139,9 +139,10 @@ def _outbox_pk(task) -> int | None:
     the publisher marks eager runs itself, with no query of its own)."""
     request = task.request
     pk = (request.id or "").removeprefix(TASK_ID_PREFIX)
-    if request.is_eager or pk == request.id or not pk.isdigit():
+    if request.is_eager or pk == request.id:
         return None
-    return int(pk)
+    # ASCII digits only: str.isdigit() accepts "²", which int() then refuses inside a signal.
+    return int(pk) if pk.isascii() and pk.isdigit() else None
 
 
 @task_success.connect

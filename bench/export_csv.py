@@ -38,7 +38,10 @@ QUESTIONS = [f"q{i:02d}" for i in range(1, 15)]
 COLUMNS = ["id", "respondent_id", "submitted_at", "borough", "channel", *QUESTIONS, "comment"]
 BOOLEAN_QUESTIONS = {name for index, name in enumerate(QUESTIONS) if index % 3 == 2}
 TARGET_RATIO = 2.0
-TARGET_RSS_MB = 200
+# Memory is judged by growth over the worker's own footprint at the start, which depends on what
+# the code base imports rather than on the export (it fell from 165 to 92 MB when the solvers
+# stopped loading at start-up).
+TARGET_GROWTH_MB = 100
 
 
 def select_sql() -> str:
@@ -244,7 +247,7 @@ def main() -> int:
         f"{platform.machine()}, {os.cpu_count()} CPUs, load average "
         f"{os.getloadavg()[0]:.1f}; best of {1 if args.quick else 2} runs for COPY and CSV. "
         f"Targets: engine CSV ≤ "
-        f"{TARGET_RATIO:g}× COPY; peak RSS < {TARGET_RSS_MB} MB and flat.",
+        f"{TARGET_RATIO:g}× COPY; peak RSS at most {TARGET_GROWTH_MB} MB over the start and flat.",
         "",
         "| Rows | COPY s | Engine CSV (COPY fast path) s | ratio | Engine CSV (server-side "
         "cursor) s | ratio | CSV peak RSS MB (fast / cursor) | XLSX s | XLSX peak RSS MB "
@@ -254,7 +257,10 @@ def main() -> int:
     ok = True
     for rows, best in results:
         copy, fast, cursor, xlsx = best["copy"], best["csv"], best["csv-cursor"], best["xlsx"]
-        ok &= max(fast["peak_rss_mb"], cursor["peak_rss_mb"]) < TARGET_RSS_MB
+        ok &= all(
+            run["peak_rss_mb"] - run["baseline_rss_mb"] <= TARGET_GROWTH_MB
+            for run in (fast, cursor)
+        )
         ok &= fast["rows"] == cursor["rows"] == rows
         lines.append(
             f"| {rows:,} | {copy['seconds']:.2f} | {fast['seconds']:.2f} | "

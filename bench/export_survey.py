@@ -39,7 +39,10 @@ if __package__ in (None, ""):
 from bench import common  # noqa: E402
 
 TARGET_RATIO = 2.0
-TARGET_RSS_MB = 200
+# Memory is judged by growth over the worker's own footprint at the start, which depends on what
+# the code base imports rather than on the export (it fell from 165 to 92 MB when the solvers
+# stopped loading at start-up).
+TARGET_GROWTH_MB = 100
 SLUG_PREFIX = "bench-export-"
 # (type, how many, options)
 QUESTIONS = [
@@ -319,7 +322,7 @@ def main() -> int:
         f"({results[0][2]['csv']['columns']} columns), PostgreSQL, Python "
         f"{platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs, load "
         f"average {os.getloadavg()[0]:.1f}; best of 2 runs for COPY and CSV. Targets: engine "
-        f"CSV ≤ {TARGET_RATIO:g}× COPY of the same join; peak RSS < {TARGET_RSS_MB} MB and flat.",
+        f"CSV ≤ {TARGET_RATIO:g}× COPY of the same join; peak RSS at most {TARGET_GROWTH_MB} MB over the start and flat.",
         "",
         "| Responses | created in s | COPY s | Engine CSV (fast path) s | ratio | Engine CSV "
         "(generic) s | ratio | CSV peak RSS MB (fast / generic) | XLSX s | XLSX peak RSS MB "
@@ -329,7 +332,10 @@ def main() -> int:
     ok = True
     for rows, created, best in results:
         copy, fast, generic, xlsx = best["copy"], best["csv"], best["csv-generic"], best["xlsx"]
-        ok &= max(fast["peak_rss_mb"], generic["peak_rss_mb"]) < TARGET_RSS_MB
+        ok &= all(
+            run["peak_rss_mb"] - run["baseline_rss_mb"] <= TARGET_GROWTH_MB
+            for run in (fast, generic)
+        )
         ok &= fast["rows"] == generic["rows"] == copy["rows"] == rows
         lines.append(
             f"| {rows:,} | {created:.1f} | {copy['seconds']:.2f} | {fast['seconds']:.2f} | "

@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import re
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
 FORMULA_STARTS = "=+-@\uff1d\uff0b\uff0d\uff20"
 # Guarded whatever follows them.
 ALWAYS_GUARDED = "\t\r\x00"
@@ -40,8 +38,10 @@ SKIPPED_BEFORE = (
 # the hot path of a large export costs one set lookup per cell.
 FIRST_CHARACTERS = frozenset(FORMULA_STARTS + ALWAYS_GUARDED + SKIPPED_BEFORE)
 
-# Characters XML 1.0 cannot hold at all (C0 controls except tab, LF, CR). XLSX only.
-XML_ILLEGAL_RE: re.Pattern[str] = ILLEGAL_CHARACTERS_RE
+# Characters XML 1.0 cannot hold at all (C0 controls except tab, LF, CR). XLSX only. The same
+# pattern as openpyxl's ILLEGAL_CHARACTERS_RE (a test holds them equal), written out so that
+# web workers, which never build a workbook, do not load openpyxl.
+XML_ILLEGAL_RE: re.Pattern[str] = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 
 
 _STARTS = frozenset(FORMULA_STARTS)

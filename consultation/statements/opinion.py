@@ -28,9 +28,12 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import sparse
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 AGREE = 1
 DISAGREE = -1
@@ -105,6 +108,10 @@ class Outcome:
 
 def _matrix(voters, statements, values, n_voters: int, n_statements: int):
     """Sparse agree/disagree matrix (passes left empty) and per-cell vote codes."""
+    # scipy loads here, not at import: it costs every web worker about 60 MB and only the
+    # opinion-groups task builds the matrix.
+    from scipy import sparse
+
     values = np.asarray(values, dtype=np.int8)
     voters = np.asarray(voters, dtype=np.int64)
     statements = np.asarray(statements, dtype=np.int64)

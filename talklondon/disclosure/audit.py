@@ -15,10 +15,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-import highspy
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import lil_matrix
 
 # No published count comes near it; an entry that reaches it is unbounded.
 UNBOUNDED = 10**8
@@ -58,6 +55,12 @@ class Intruder:
         facts: Iterable[Fact] = (),
         rules: Rules | Mapping[Hashable, Rules] = DEFAULT_RULES,
     ):
+        # The solvers load here, not at import: scipy and HiGHS cost every web worker about
+        # 70 MB, and only the release and audit tasks ever solve.
+        import highspy
+        from scipy.optimize import Bounds, LinearConstraint
+        from scipy.sparse import lil_matrix
+
         self.keys = list(published)
         self.index = {k: i for i, k in enumerate(self.keys)}
         low = np.zeros(len(self.keys))
@@ -104,6 +107,9 @@ class Intruder:
         The linear relaxation is solved first; when its optimum is already a whole-number
         table (always, for a single table of rows and columns with totals) it is the answer,
         otherwise the integer program is solved."""
+        import highspy
+        from scipy.optimize import milp
+
         c = np.zeros(len(self.keys))
         for key, coefficient in objective.items():
             c[self.index[key]] += coefficient * sense

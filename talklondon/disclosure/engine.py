@@ -27,8 +27,6 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import lil_matrix
 
 from talklondon.disclosure.audit import Fact, Line, Rules, weak_entries
 
@@ -104,6 +102,10 @@ def _secondary(
     """The cheapest set of entries to hide, containing `primary`, such that no line hides
     exactly one entry, each hidden entry has `rules.protection` of room in each of its lines,
     and every cut (a set of entries at least one of which must be hidden) is met."""
+    # Loaded here rather than at import, like the audit's solvers (see audit.Intruder).
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import lil_matrix
+
     keys = list(values)
     index = {k: i for i, k in enumerate(keys)}
     totals = {total for _parts, total in lines}

@@ -106,3 +106,17 @@ def test_the_sql_guard_matches_the_python_one_on_the_database(text):
         cursor.execute(sql, [text])
         (guarded,) = cursor.fetchone()
     assert guarded == formula_guarded(text)
+
+
+def test_the_xml_illegal_characters_are_openpyxls():
+    """Written out so that web workers need not load openpyxl; it must stay openpyxl's rule, or
+    a workbook export would fail on a character we let through."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    from talklondon.spreadsheet_safety import XML_ILLEGAL_RE
+
+    for code in range(0x110000):
+        character = chr(code)
+        assert bool(XML_ILLEGAL_RE.search(character)) == bool(
+            ILLEGAL_CHARACTERS_RE.search(character)
+        ), hex(code)

@@ -17,9 +17,6 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from talklondon.spreadsheet_safety import FIRST_CHARACTERS, formula_guarded, strip_xml_illegal
 
@@ -154,6 +151,11 @@ def xlsx_write(
     so memory does not grow with the number of rows. The manifest is built after the data, from
     `manifest(stats)`, so it can state the row count.
     """
+    # openpyxl loads here: only the export task writes workbooks, and web workers are spared it.
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
     workbook = Workbook(write_only=True)
     bold = Font(bold=True)
 

@@ -10,8 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.decomposition import NMF
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 
 @dataclass(frozen=True)
@@ -41,6 +39,11 @@ def suggest_themes(
     items = [(item_id, text) for item_id, text in items if text and text.strip()]
     if len(items) < 3:
         return []
+    # scikit-learn (and scipy under it) loads here, in the task that suggests themes, rather
+    # than in every web worker that imports the analysis views.
+    from sklearn.decomposition import NMF
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     texts = [text for _, text in items]
     vectorizer = TfidfVectorizer(
         stop_words="english",

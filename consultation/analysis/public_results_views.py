@@ -26,7 +26,7 @@ from consultation.analysis.results_tables import (
 )
 from consultation.analysis.services.notifications import (
     results_emails_unsubscribe,
-    results_unsubscribe_user_id,
+    results_unsubscribe_token_valid,
 )
 from consultation.analysis.services.releases import latest_published_release
 from talklondon.disclosure import CONFIDENTIAL_NOTE, ROUNDING_NOTE
@@ -147,7 +147,7 @@ def results_datapackage_by_borough(request, slug: str, survey_id: int, number: i
 @ratelimit(key="ip", rate="30/m", method="POST", block=True)
 def results_unsubscribe(request, token: str):
     """One-click unsubscribe from results emails: GET asks to confirm, POST switches them off."""
-    valid = results_unsubscribe_user_id(token) is not None
+    valid = results_unsubscribe_token_valid(token)
     done = request.method == "POST" and valid and results_emails_unsubscribe(token=token)
     return render(
         request,

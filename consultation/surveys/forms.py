@@ -307,6 +307,16 @@ class ResponseEntryForm(forms.Form):
         required=False,
         max_length=200,
     )
+    results_email = forms.EmailField(
+        label="Email address for the results (optional)",
+        help_text="Only if the person asked to hear about the results. We email them when the "
+        "results are published or revised, and delete the address when they unsubscribe",
+        required=False,
+        max_length=254,
+        error_messages={
+            "invalid": "Enter an email address in the correct format, like name@example.com"
+        },
+    )
     scan = forms.FileField(
         label="Scan of the response (optional)",
         help_text="A PDF, JPEG or PNG file, smaller than 10 MB",

@@ -16,6 +16,7 @@ from consultation.surveys.selectors import (
 )
 from talklondon.personal_data import (
     BLANK,
+    CONSENT,
     DELETE,
     KEEP,
     PSEUDONYMISE,
@@ -213,6 +214,10 @@ register_fields(
     Field("surveys.Response", "respondent_name", "the name on a paper form, email or letter "
           "response", "to record responses that did not come online and spot duplicates",
           PUBLIC_TASK, OFFLINE_LIFE, BLANK, person=None, group=_SURVEYS),
+    Field("surveys.Response", "results_email", "the email address given on a paper form, "
+          "email or letter response to hear about the results", "to tell the person when the "
+          "results are published or revised", CONSENT, OFFLINE_LIFE, BLANK, person=None,
+          group=_SURVEYS),
     Field("surveys.Response", "channel_reference", "the reference of a paper form, email or "
           "letter", "to find the original if a response is queried", PUBLIC_TASK,
           OFFLINE_LIFE, BLANK, person=None, group=_SURVEYS),
@@ -287,6 +292,7 @@ def _offline_identities(now):
         closed.filter(closes__lt=cutoff)
         .filter(
             ~Q(respondent_name="")
+            | ~Q(results_email="")
             | ~Q(channel_reference="")
             | ~Q(scan="")
             | Q(answers__question__type__in=FREE_TEXT_TYPES, answers__text__gt="")
@@ -306,7 +312,9 @@ def offline_identities_erase(now) -> int:
             response.scan.delete(save=False)
     ids = [r.pk for r in responses]
     responses_free_text_blank(ids)
-    Response.objects.filter(pk__in=ids).update(respondent_name="", channel_reference="", scan="")
+    Response.objects.filter(pk__in=ids).update(
+        respondent_name="", results_email="", channel_reference="", scan=""
+    )
     return len(ids)
 
 

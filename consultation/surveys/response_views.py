@@ -78,9 +78,14 @@ def response_enter(request: HttpRequest, survey_id: int) -> HttpResponse:
                         answers=answers_form.answers,
                         token=cleaned["token"] or uuid.uuid4().hex,
                         scan=cleaned["scan"],
+                        results_email=cleaned["results_email"],
                     )
                 except ValidationError as exc:
-                    if hasattr(exc, "error_dict") and set(exc.message_dict) <= {"scan", "channel"}:
+                    if hasattr(exc, "error_dict") and set(exc.message_dict) <= {
+                        "scan",
+                        "channel",
+                        "results_email",
+                    }:
                         errors_into_form(details, exc)
                     else:
                         errors_into_form(answers_form, exc)

@@ -259,3 +259,51 @@ def test_a_revision_reason_that_names_someone_is_refused(published):
             results_revision_prepare(actor=manager, consultation=survey.consultation, reason=reason)
         assert "Take it out" in str(refused.value)
     assert not ResultsRelease.objects.filter(status=ResultsRelease.Status.DRAFT).exists()
+
+
+def test_people_who_responded_on_paper_with_an_address_are_told_too(
+    db, make_staff, client, mailoutbox, django_capture_on_commit_callbacks
+):
+    from consultation.models import NotificationSent
+    from consultation.surveys.models import Response
+    from talklondon.models import Profile
+    from tests.analysis.surveydata import online_response
+    from tests.factories import UserFactory
+
+    survey = survey_with_responses(count=30, closed=True)
+    paper = list(Response.objects.filter(survey=survey).exclude(channel="online")[:5])
+    if len(paper) < 5:
+        paper = list(Response.objects.filter(survey=survey)[:5])
+        Response.objects.filter(pk__in=[r.pk for r in paper]).update(channel="paper")
+    online = UserFactory(email="online@example.org")
+    online_response(survey, online)
+    switched_off = UserFactory(email="quiet@example.org")
+    Profile.objects.update_or_create(user=switched_off, defaults={"email_on_results": False})
+    given = [
+        "ada@example.org",
+        "ADA@example.org",  # the same person's second form
+        "online@example.org",  # already told through their account
+        "quiet@example.org",  # an account that switched results emails off
+        "grace@example.org",
+    ]
+    for response, address in zip(paper, given, strict=True):
+        Response.objects.filter(pk=response.pk).update(
+            results_email=address, respondent_name="Ada" if "ada" in address.lower() else ""
+        )
+    manager = make_staff(ROLE_MANAGER)
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(survey, manager)
+    told = sorted(address.lower() for email in mailoutbox for address in email.to)
+    assert told == ["ada@example.org", "grace@example.org", "online@example.org"]
+    # No address is kept in the record of what was sent.
+    assert not NotificationSent.objects.filter(key__icontains="@").exists()
+    ada = next(e for e in mailoutbox if e.to[0].lower() == "ada@example.org")
+    assert "Hello Ada," in ada.body
+    unsubscribe = ada.extra_headers["List-Unsubscribe"].strip("<>")
+    path = unsubscribe.split("://", 1)[1].split("/", 1)[1]
+    assert client.get("/" + path).status_code == 200  # asks to confirm, changes nothing
+    assert Response.objects.filter(results_email__iexact="ada@example.org").count() == 2
+    assert client.post("/" + path).status_code == 200
+    # One click deletes the address from both forms: we keep it for nothing else.
+    assert not Response.objects.filter(results_email__iexact="ada@example.org").exists()
+    assert Response.objects.filter(results_email="grace@example.org").exists()

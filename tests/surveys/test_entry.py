@@ -180,3 +180,18 @@ def test_invalid_answers_and_online_channel_are_refused(manager_client, smap):
     assert b"first part of a UK postcode" in page.content
     assert b"Not a postcode" in page.content
     assert not Response.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_address_for_the_results_is_kept_with_a_paper_response(manager_client, smap):
+    client, _ = manager_client
+    refused = client.post(_url(smap), entry_data(smap, results_email="ada at example"))
+    assert refused.status_code == 400
+    assert "Enter an email address in the correct format" in refused.content.decode()
+    assert not Response.objects.exists()  # nothing half-written
+    saved = client.post(_url(smap), entry_data(smap, results_email=" ada@example.org "))
+    assert saved.status_code == 302
+    response = Response.objects.get()
+    assert response.results_email == "ada@example.org"
+    page = client.get(reverse("surveys_staff:response", kwargs={"response_id": response.pk}))
+    assert "ada@example.org" in page.content.decode()

@@ -100,6 +100,7 @@ def _walk_through(make_staff):
         respondent_name=NAME,
         answers={question.pk: {"text": f"Letter about {PLATE}"}},
         token="paper-1",
+        results_email=EMAIL,
         scan=SimpleUploadedFile("letter.png", PNG + f"{NAME} {PLATE}".encode()),
     )
     OutgoingEmail.objects.create(

@@ -3,14 +3,18 @@
 When a version of a consultation's figures is published (the first publication, or a revision
 that changes them), everyone who commented, liked a comment or submitted a survey response
 with their account is emailed a link to "We asked, you said, we did", unless they switched
-these emails off. Each email is sent once per person and version (NotificationSent), through
-the outbox like every other email, with a one-click unsubscribe link (RFC 8058).
+these emails off. So is everyone who responded on paper, by email or by letter and gave an
+address to hear about the results (staff type it in with the response). Each email is sent
+once per person or address and version (NotificationSent, keyed by a digest, never the
+address), through the outbox like every other email, with a one-click unsubscribe link
+(RFC 8058): for an account it switches results emails off, for an address it deletes it.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -23,8 +27,11 @@ from consultation.services.notifications import (
     unsubscribe_token,
     unsubscribe_user_id,
 )
+from talklondon.digests import keyed_digest
 
 UNSUBSCRIBE_SALT = "consultation.unsubscribe.results"
+# A token of its own kind for addresses given on paper: it names a response, not an account.
+ADDRESS_UNSUBSCRIBE_SALT = "consultation.unsubscribe.results.address"
 
 
 def results_unsubscribe_token(user) -> str:
@@ -35,9 +42,42 @@ def results_unsubscribe_user_id(token: str) -> int | None:
     return unsubscribe_user_id(token, salt=UNSUBSCRIBE_SALT)
 
 
+def results_address_unsubscribe_token(response) -> str:
+    return signing.dumps({"r": response.pk}, salt=ADDRESS_UNSUBSCRIBE_SALT, compress=True)
+
+
+def _address_response_id(token: str) -> int | None:
+    try:
+        data = signing.loads(token, salt=ADDRESS_UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        return None
+    response_id = data.get("r") if isinstance(data, dict) else None
+    return response_id if isinstance(response_id, int) else None
+
+
+def results_unsubscribe_token_valid(token: str) -> bool:
+    """Whether the token is one of ours, for an account or for an address given on paper."""
+    return results_unsubscribe_user_id(token) is not None or _address_response_id(token) is not None
+
+
+@transaction.atomic
 def results_emails_unsubscribe(*, token: str) -> bool:
-    """Switch off results emails for the person in the token. False if it is not valid."""
-    return email_choice_switch_off(token=token, salt=UNSUBSCRIBE_SALT, field="email_on_results")
+    """Stop results emails for the person in the token: an account's choice is switched off;
+    an address given on paper is deleted from every response that gave it (we keep it for
+    nothing else). False if the token is not valid."""
+    if results_unsubscribe_user_id(token) is not None:
+        return email_choice_switch_off(token=token, salt=UNSUBSCRIBE_SALT, field="email_on_results")
+    response_id = _address_response_id(token)
+    if response_id is None:
+        return False
+    from consultation.surveys.models import Response
+
+    address = (
+        Response.objects.filter(pk=response_id).values_list("results_email", flat=True).first()
+    )
+    if address:
+        Response.objects.filter(results_email__iexact=address).update(results_email="")
+    return True
 
 
 def participants(consultation):
@@ -69,6 +109,51 @@ def participants(consultation):
     )
 
 
+def addresses_given(consultation, *, emailed: set[str]):
+    """[(address, response)] for the addresses given on paper, email and letter responses to
+    hear about the results: one per address (case aside), leaving out the addresses `emailed`
+    already (lower-cased) and those of accounts that switched results emails off."""
+    from consultation.surveys.models import Response
+
+    responses = (
+        Response.objects.filter(survey__consultation=consultation, status=Response.Status.SUBMITTED)
+        .exclude(channel=Response.Channel.ONLINE)
+        .exclude(results_email="")
+        .only("pk", "results_email", "respondent_name")
+        .order_by("pk")
+    )
+    chosen: dict[str, object] = {}
+    for response in responses:
+        chosen.setdefault(response.results_email.casefold(), response)
+    switched_off = {
+        email.casefold()
+        for email in get_user_model()
+        .objects.filter(profile__email_on_results=False)
+        .filter(email__in=[r.results_email for r in chosen.values()])
+        .values_list("email", flat=True)
+    }
+    return [
+        (response.results_email, response)
+        for address, response in chosen.items()
+        if address not in emailed and address not in switched_off
+    ]
+
+
+def _subject(consultation, release) -> str:
+    return (
+        f"the results of \u201c{consultation.title}\u201d"
+        if release.version == 1
+        else f"updated results of \u201c{consultation.title}\u201d"
+    )
+
+
+def _unsubscribe_headers(unsubscribe_url: str) -> dict:
+    return {
+        "List-Unsubscribe": f"<{unsubscribe_url}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+
+
 def _send(*, to: str, subject: str, context: dict, headers: dict) -> None:
     context = {**context, "site_url": settings.SITE_URL}
     message = EmailMultiAlternatives(
@@ -95,7 +180,9 @@ def results_published_notify_all(*, release_id: int) -> int:
     consultation = release.consultation
     results_url = settings.SITE_URL + reverse("results:detail", args=[consultation.slug])
     sent = 0
+    emailed: set[str] = set()
     for user in participants(consultation).iterator(chunk_size=500):
+        emailed.add(user.email.casefold())
         with transaction.atomic():
             if not _claim(f"results:{release.pk}:{user.pk}"):
                 continue
@@ -104,22 +191,37 @@ def results_published_notify_all(*, release_id: int) -> int:
             )
             _send(
                 to=user.email,
-                subject=(
-                    f"the results of \u201c{consultation.title}\u201d"
-                    if release.version == 1
-                    else f"updated results of \u201c{consultation.title}\u201d"
-                ),
+                subject=_subject(consultation, release),
                 context={
-                    "recipient": user,
+                    "greeting": user.public_name,
                     "consultation": consultation,
                     "release": release,
                     "results_url": results_url,
                     "unsubscribe_url": unsubscribe_url,
                 },
-                headers={
-                    "List-Unsubscribe": f"<{unsubscribe_url}>",
-                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                headers=_unsubscribe_headers(unsubscribe_url),
+            )
+            sent += 1
+    for address, response in addresses_given(consultation, emailed=emailed):
+        with transaction.atomic():
+            # The claim names a digest of the address: NotificationSent keeps no address.
+            digest = keyed_digest(address, purpose="results-email")
+            if not _claim(f"results:{release.pk}:address:{digest}"):
+                continue
+            unsubscribe_url = settings.SITE_URL + reverse(
+                "results:unsubscribe", args=[results_address_unsubscribe_token(response)]
+            )
+            _send(
+                to=address,
+                subject=_subject(consultation, release),
+                context={
+                    "greeting": response.respondent_name or "",
+                    "consultation": consultation,
+                    "release": release,
+                    "results_url": results_url,
+                    "unsubscribe_url": unsubscribe_url,
                 },
+                headers=_unsubscribe_headers(unsubscribe_url),
             )
             sent += 1
     return sent

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
@@ -434,6 +435,7 @@ def survey_response_enter(
     answers: dict[int, dict | None],
     token: str,
     scan=None,
+    results_email: str = "",
 ) -> Response:
     """Record a paper, email, letter or event response on someone's behalf.
 
@@ -452,6 +454,14 @@ def survey_response_enter(
     if existing:
         return existing
     scan_check(scan)
+    results_email = results_email.strip()
+    if results_email:
+        try:
+            validate_email(results_email)
+        except ValidationError:
+            raise ValidationError(
+                {"results_email": ["Enter an email address in the correct format"]}
+            ) from None
     structure = survey_structure(survey)
     all_ids = [q.pk for q in structure.questions]
     values = _validate(structure, answers, question_ids=all_ids, enforce_required=False)
@@ -467,6 +477,7 @@ def survey_response_enter(
                 channel=channel,
                 channel_reference=channel_reference.strip()[:100],
                 respondent_name=respondent_name.strip()[:200],
+                results_email=results_email,
                 entered_by=user,
                 status=Response.Status.SUBMITTED,
                 submitted_at=now,

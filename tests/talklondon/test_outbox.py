@@ -104,3 +104,40 @@ def test_the_relay_publishes_waiting_and_stalled_tasks_until_the_attempts_run_ou
     assert outbox_relay_pending() == 1  # the stall period is the operators' knob
     recent.refresh_from_db()
     assert recent.completed_at is not None
+
+
+def test_a_refused_publish_leaves_the_task_due_with_the_reason(settings, monkeypatch):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    sent = []
+
+    def broker_down(*args, **kwargs):
+        raise OSError("broker down")
+
+    monkeypatch.setattr(celery_app, "send_task", broker_down)
+    with transaction.atomic():
+        task = outbox_enqueue(task_name=PROBE, kwargs={"n": 1})
+    task.refresh_from_db()
+    assert (task.relayed_at, task.attempts, task.last_error) == (None, 1, "broker down")
+
+    monkeypatch.setattr(celery_app, "send_task", lambda name, **kw: sent.append(kw["task_id"]))
+    assert outbox_relay_pending() == 1
+    assert outbox_relay_pending() == 0  # claimed once: published once
+    task.refresh_from_db()
+    assert sent == [f"outbox-{task.pk}"]
+    assert task.relayed_at is not None and task.attempts == 2 and task.completed_at is None
+
+
+def test_the_relay_after_commit_claims_its_task_in_one_query(
+    settings, monkeypatch, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    """Every survey submission pays for it: a conditional UPDATE, no transaction or lock."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    sent = []
+    monkeypatch.setattr(celery_app, "send_task", lambda name, **kw: sent.append(kw["task_id"]))
+    with django_capture_on_commit_callbacks(execute=False) as callbacks, transaction.atomic():
+        task = outbox_enqueue(task_name=PROBE, kwargs={"n": 1})
+    with django_assert_num_queries(1):
+        callbacks[0]()
+    # The beat relay finds it claimed and does not publish it a second time.
+    assert outbox_relay_pending() == 0
+    assert sent == [f"outbox-{task.pk}"]

@@ -47,10 +47,7 @@ def opinion_groups_request(*, activity: StatementsActivity) -> bool:
         .update(compute_queued_at=now)
     )
     if claimed:
-        # A second run only stores an equal computation, so the relay need not lock the row.
-        outbox_enqueue(
-            task_name=COMPUTE_TASK, kwargs={"activity_id": activity.pk}, duplicate_ok=True
-        )
+        outbox_enqueue(task_name=COMPUTE_TASK, kwargs={"activity_id": activity.pk})
     return bool(claimed)
 
 

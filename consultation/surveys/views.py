@@ -362,22 +362,33 @@ def _page_save(
     """
     response = state.response
     try:
-        if response is None:
-            response = survey_response_start(
+        if response is None and section is None:
+            # The "one page" layout's first answers start the response, in one INSERT.
+            survey_response_start(
                 survey=state.survey,
                 user=request.user,
                 structure=structure,
                 email_verified=state.email_verified,
+                answers=form.answers,
+                enforce_required=not later,
             )
-        survey_section_save(
-            response=response,
-            user=request.user,
-            section=section,
-            answers=form.answers,
-            enforce_required=not later,
-            structure=structure,
-            email_verified=state.email_verified,
-        )
+        else:
+            if response is None:
+                response = survey_response_start(
+                    survey=state.survey,
+                    user=request.user,
+                    structure=structure,
+                    email_verified=state.email_verified,
+                )
+            survey_section_save(
+                response=response,
+                user=request.user,
+                section=section,
+                answers=form.answers,
+                enforce_required=not later,
+                structure=structure,
+                email_verified=state.email_verified,
+            )
     except PermissionDenied as exc:
         return _refuse(request, state, str(exc))
     except ValidationError as exc:

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
@@ -61,32 +61,75 @@ def _own(response: Response, user) -> None:
 
 
 def survey_response_start(
-    *, survey: Survey, user, structure: Structure | None = None, email_verified: bool | None = None
+    *,
+    survey: Survey,
+    user,
+    structure: Structure | None = None,
+    email_verified: bool | None = None,
+    answers: dict[int, dict | None] | None = None,
+    enforce_required: bool = True,
 ) -> Response:
     """The person's response to this survey, created as a draft the first time.
 
     One per account per survey: the database constraint lets one of two racing requests
     create it, and the other gets the same row. `structure` and `email_verified` are what the
-    caller already loaded this request, if anything.
+    caller already loaded this request, if anything. With `answers` (the "one page" layout's
+    first POST), the whole survey's answers are checked and stored with the new response in
+    the same INSERT, as `survey_section_save(section=None)` would store them.
     """
     _may_respond(survey=survey, user=user, email_verified=email_verified)
     structure = structure if structure is not None and structure.survey.pk == survey.pk else None
     structure = structure or survey_structure(survey)
-    first = structure.sections[0] if structure.sections else None
-    try:
-        with transaction.atomic():
-            return Response.objects.create(
-                survey=survey,
-                respondent=user,
-                current_section=first,
-                draft_answers=draft_answers_encode({}),
+    if answers is None:
+        fields = {
+            "current_section": structure.sections[0] if structure.sections else None,
+            "draft_answers": draft_answers_encode({}),
+        }
+    else:
+        question_ids = [q.pk for q in structure.questions]
+        if set(answers) - set(question_ids):
+            raise ValidationError(
+                "One of the answers is for a question that is not in this survey."
             )
-    except IntegrityError:
-        existing = Response.objects.get(
-            survey=survey, respondent=user, channel=Response.Channel.ONLINE
+        merged = {qid: answers.get(qid) for qid in question_ids}
+        merged.update(
+            _validate(
+                structure, merged, question_ids=question_ids, enforce_required=enforce_required
+            )
         )
-        existing.survey = survey
+        fields = _draft_fields(structure, None, merged, enforce_required, submitted=False)
+    created = _create_once(survey=survey, respondent=user, **fields)
+    if created is not None:
+        if answers is not None:
+            created._current_answers = {qid: v for qid, v in merged.items() if v}
+        return created
+    existing = Response.objects.get(survey=survey, respondent=user, channel=Response.Channel.ONLINE)
+    existing.survey = survey
+    if answers is None:
         return existing
+    return survey_section_save(
+        response=existing,
+        user=user,
+        section=None,
+        answers=answers,
+        enforce_required=enforce_required,
+        structure=structure,
+        email_verified=email_verified,
+    )
+
+
+def _create_once(**fields) -> Response | None:
+    """INSERT a person's online response, or None if they have one (the one-per-account
+    constraint refused it)."""
+    try:
+        if connection.in_atomic_block:
+            with transaction.atomic():  # a savepoint, so the caller's transaction survives
+                return Response.objects.create(**fields)
+        # In autocommit a refused INSERT leaves nothing to roll back: no BEGIN and COMMIT
+        # around it (two queries on every respondent's first page).
+        return Response.objects.create(**fields)
+    except IntegrityError:
+        return None
 
 
 def _validate(
@@ -263,23 +306,37 @@ def _section_write(
         structure, merged, question_ids=section_ids, enforce_required=enforce_required
     )
     merged.update(values)
-    now = timezone.now()
-    fields = {"draft_answers": draft_answers_encode(merged), "updated_at": now}
-    if not response.is_submitted and section is None:
-        # One page: "check your answers" next, or back to the page after "later".
-        fields["current_section"] = (
-            None if enforce_required or not structure.sections else structure.sections[0]
-        )
-    elif not response.is_submitted:
-        fields["current_section"] = (
-            section_after(structure, merged, section) if enforce_required else section
-        )
+    fields = _draft_fields(
+        structure, section, merged, enforce_required, submitted=response.is_submitted
+    )
     if not _unchanged(response).update(**fields):
         return False
     for name, value in fields.items():
         setattr(response, name, value)
     response._current_answers = {qid: v for qid, v in merged.items() if v}
     return True
+
+
+def _draft_fields(
+    structure: Structure,
+    section: Section | None,
+    merged: dict,
+    enforce_required: bool,
+    *,
+    submitted: bool,
+) -> dict:
+    """The response's fields after saving a page: the answers so far and where to resume."""
+    fields = {"draft_answers": draft_answers_encode(merged), "updated_at": timezone.now()}
+    if not submitted and section is None:
+        # One page: "check your answers" next, or back to the page after "later".
+        fields["current_section"] = (
+            None if enforce_required or not structure.sections else structure.sections[0]
+        )
+    elif not submitted:
+        fields["current_section"] = (
+            section_after(structure, merged, section) if enforce_required else section
+        )
+    return fields
 
 
 def survey_changes_discard(*, response: Response, user) -> Response:

@@ -32,6 +32,7 @@ from consultation.surveys.selectors import (
     response_snapshot,
     survey_structure,
 )
+from talklondon.bulk_insert import rows_insert
 from talklondon.permissions import can_manage_consultations, participation_problem
 
 Type = Question.Type
@@ -207,7 +208,7 @@ def _answers_write(
         rows.append((answer, value, t))
     if rows:
         # Free text is held to the comment rules: flagged here, withheld until reviewed.
-        Answer.objects.bulk_create([answer_flags_set(a) for a, _, _ in rows])
+        rows_insert([answer_flags_set(a) for a, _, _ in rows])
     for answer, value, t in rows:
         if t == Type.MULTIPLE_CHOICE:
             choices += [AnswerChoice(answer=answer, option_id=o) for o in value["options"]]
@@ -217,8 +218,7 @@ def _answers_write(
             ]
         elif t == Type.RANKING:
             choices += [AnswerChoice(answer=answer, option_id=o, rank=r) for o, r in value["ranks"]]
-    if choices:
-        AnswerChoice.objects.bulk_create(choices)
+    rows_insert(choices)
 
 
 def _structure(response: Response, loaded: Structure | None) -> Structure:

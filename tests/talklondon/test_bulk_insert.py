@@ -1,0 +1,82 @@
+"""rows_insert writes exactly what bulk_create writes, whatever the values, in one statement."""
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from consultation.surveys.models import Answer, Response
+from talklondon.bulk_insert import rows_insert
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+PROPERTY = settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+# Text that array literals and NULL handling could get wrong, and anything else.
+TEXT = st.one_of(
+    st.sampled_from(["", "NULL", "null", '"', "\\", "{}", "{a,b}", "a,b", " ", "'; --", "é🙂"]),
+    st.text(alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\x00")),
+)
+ANSWER = st.fixed_dictionaries(
+    {
+        "text": TEXT,
+        "detail": TEXT.map(lambda t: t[:200]),
+        "number": st.none() | st.integers(-(2**31), 2**31 - 1),
+        "boolean": st.none() | st.booleans(),
+        "scale_point": st.none() | st.integers(0, 5),
+        "held_for": TEXT.map(lambda t: t[:100]),
+    }
+)
+FIELDS = ["question_id", "text", "detail", "number", "boolean", "scale_point", "held_for"]
+
+
+@pytest.fixture
+def two_responses(db):
+    """Six questions (one answer each per response) and two responses."""
+    first = factories.QuestionFactory()
+    questions = [first] + [factories.QuestionFactory(section=first.section) for _ in range(5)]
+    survey = first.section.survey
+    responses = [Response.objects.create(survey=survey, respondent=None) for _ in range(2)]
+    return questions, responses
+
+
+@PROPERTY
+@given(values=st.lists(ANSWER, min_size=1, max_size=6))
+def test_the_rows_are_the_ones_bulk_create_writes(two_responses, values):
+    questions, (ours, theirs) = two_responses
+    # Each example in a savepoint of its own, so one failure cannot hide behind another.
+    with transaction.atomic():
+        _compare(questions, ours, theirs, values)
+        transaction.set_rollback(True)
+
+
+def _compare(questions, ours, theirs, values):
+    inserted = rows_insert(
+        [Answer(response=ours, question=q, **v) for q, v in zip(questions, values, strict=False)]
+    )
+    Answer.objects.bulk_create(
+        [Answer(response=theirs, question=q, **v) for q, v in zip(questions, values, strict=False)]
+    )
+    assert all(a.pk for a in inserted)
+    mine = list(Answer.objects.filter(response=ours).order_by("pk").values_list(*FIELDS))
+    reference = list(Answer.objects.filter(response=theirs).order_by("pk").values_list(*FIELDS))
+    assert mine == reference
+    # Each instance got the id of its own row.
+    assert [Answer.objects.get(pk=a.pk).text for a in inserted] == [v["text"] for v in values]
+
+
+def test_one_statement_and_a_model_it_cannot_write_is_refused(two_responses):
+    questions, (response, _) = two_responses
+    question = questions[0]
+    with CaptureQueriesContext(connection) as queries:
+        rows_insert([Answer(response=response, question=q, text=q.text) for q in questions])
+    assert len(queries) == 1
+    if connection.vendor == "postgresql":
+        # Response has file and JSON columns, which need the ORM's conversion.
+        with pytest.raises(TypeError, match="cannot write Response"):
+            rows_insert([Response(survey=question.section.survey), Response()])

@@ -263,9 +263,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Auth and accounts (django-allauth) -----------------------------------------------------
 AUTH_USER_MODEL = "talklondon.User"
+# Django's and allauth's backends, loading the signed-in person with a compiled query.
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "talklondon.auth_backends.ModelBackend",
+    "talklondon.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

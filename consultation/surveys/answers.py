@@ -83,6 +83,9 @@ class Structure:
     section_conditions: dict[int, Condition] = field(default_factory=dict)
     question_conditions: dict[int, Condition] = field(default_factory=dict)
     condition_options: dict[int, frozenset[int]] = field(default_factory=dict)
+    # Things worked out from the structure and reused while it lives (a structure is reused
+    # between requests until the survey changes), such as each question's form fields.
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     @cached_property
     def questions(self) -> list[Question]:

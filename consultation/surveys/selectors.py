@@ -84,8 +84,9 @@ def survey_structure_for_respondents(survey: Survey) -> Structure:
     if structure is None:
         structure = survey_structure(survey)
         _structure_copies.put(key, structure)
-    # The survey row itself (title, dates) is the one this request loaded.
-    return dataclasses.replace(structure, survey=survey)
+    # The survey row itself (title, dates) is the one this request loaded; what was worked
+    # out from the structure (its memo) is shared with every request that reuses it.
+    return dataclasses.replace(structure, survey=survey, memo=structure.memo)
 
 
 def survey_structure_copies_clear() -> None:

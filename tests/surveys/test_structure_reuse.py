@@ -107,3 +107,36 @@ def test_copies_expire(client, participant, survey, smap, settings):
     _page(client, survey, smap.s[0])
     _, second = _page(client, survey, smap.s[0])
     assert second >= 1
+
+
+def test_a_page_builds_its_fields_once_and_each_form_has_its_own_copies(
+    client, participant, survey, smap, monkeypatch
+):
+    from consultation.surveys import forms as survey_forms
+    from consultation.surveys.selectors import survey_structure_for_respondents
+
+    built = []
+    real = survey_forms.question_fields
+    monkeypatch.setattr(
+        survey_forms,
+        "question_fields",
+        lambda structure, question: built.append(question.pk) or real(structure, question),
+    )
+    survey_response_start(survey=survey, user=participant)
+    client.force_login(participant)
+    _page(client, survey, smap.s[0])
+    first = len(built)
+    html, _ = _page(client, survey, smap.s[0])
+    assert first >= 1 and len(built) == first  # the second view reused them
+    # A form that shows an error marks its own fields, never the shared ones.
+    structure = survey_structure_for_respondents(Survey.objects.get(pk=survey.pk))
+    questions = structure.questions_by_section[smap.s[0].pk]
+    refused = survey_forms.AnswersForm(
+        {}, structure=structure, questions=questions, enforce_required=True
+    )
+    name = next(iter(refused.fields))
+    refused.fields[name].widget.attrs["aria-invalid"] = "true"
+    fresh = survey_forms.AnswersForm(structure=structure, questions=questions)
+    assert "aria-invalid" not in fresh.fields[name].widget.attrs
+    assert fresh.fields[name] is not refused.fields[name]
+    assert 'aria-invalid="true"' not in html

@@ -24,7 +24,7 @@ from typing import Any
 
 from cachetools import LRUCache, TTLCache
 from django.core.cache import cache
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -32,7 +32,30 @@ logger = logging.getLogger(__name__)
 _OUTAGE = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
+class _ReusedClientCache(RedisCacheClient):
+    """Django's Redis cache client, keeping one `redis.Redis` per connection pool.
+
+    Django builds a new `redis.Redis` for every cache call (its constructor fills a table of
+    about eighty reply handlers), six times in a survey POST. A client over a connection pool
+    is safe to share between threads, so each pool gets one for the life of the process."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients: dict = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+
 class ResilientRedisCache(RedisCache):
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = _ReusedClientCache
+
     def _guard(self, name, default, *args, **kwargs):
         try:
             return getattr(super(), name)(*args, **kwargs)

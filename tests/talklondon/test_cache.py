@@ -146,3 +146,29 @@ def test_versions_remembered_by_a_process_see_its_own_bump_at_once_and_others_la
     assert namespace_versions(["board"]) != [after_own_bump]  # the shared cache has it
     time.sleep(1.05)
     assert namespace_versions(["board"], local=local) == namespace_versions(["board"])
+
+
+# --- The shared cache's Redis client ------------------------------------------------------------
+
+
+def test_the_redis_cache_keeps_one_client_and_still_works():
+    """Django builds a redis.Redis per cache call; ours keeps one per connection pool."""
+    from django.core.cache.backends.redis import RedisCache
+
+    from talklondon.cache import ResilientRedisCache
+
+    redis_url = "redis://127.0.0.1:6379/15"
+    ours = ResilientRedisCache(redis_url, {"OPTIONS": {"socket_connect_timeout": 0.5}})
+    django_own = RedisCache(redis_url, {})
+    assert django_own._cache.get_client() is not django_own._cache.get_client()
+    first = ours._cache.get_client()
+    assert ours._cache.get_client() is first
+    assert ours._cache.get_client(write=True) is first  # one server: one pool
+    try:
+        ours.set("reuse-probe", 41)
+    except Exception:  # noqa: BLE001 - the suite can run without Redis
+        pytest.skip("no Redis on this machine")
+    if ours.get("reuse-probe") is None:
+        pytest.skip("no Redis on this machine")
+    assert ours.incr("reuse-probe") == 42
+    ours.delete("reuse-probe")

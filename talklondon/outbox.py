@@ -90,7 +90,11 @@ def _publish(task: OutboxTask) -> bool:
             app.loader.import_default_modules()
         app.tasks[task.task_name].apply(kwargs=task.kwargs, task_id=task_id, throw=True)
         return True
-    app.send_task(task.task_name, kwargs=task.kwargs, task_id=task_id, retry=False)
+    # Nobody reads an outbox task's result (the worker's signal marks the row), so none is
+    # stored, and publishing does not subscribe to it: two Redis round trips fewer per task.
+    app.send_task(
+        task.task_name, kwargs=task.kwargs, task_id=task_id, retry=False, ignore_result=True
+    )
     return False
 
 

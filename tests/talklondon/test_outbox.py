@@ -132,8 +132,12 @@ def test_the_relay_after_commit_claims_its_task_in_one_query(
 ):
     """Every survey submission pays for it: a conditional UPDATE, no transaction or lock."""
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    sent = []
-    monkeypatch.setattr(celery_app, "send_task", lambda name, **kw: sent.append(kw["task_id"]))
+    sent, options = [], []
+    monkeypatch.setattr(
+        celery_app,
+        "send_task",
+        lambda name, **kw: sent.append(kw["task_id"]) or options.append(kw),
+    )
     with django_capture_on_commit_callbacks(execute=False) as callbacks, transaction.atomic():
         task = outbox_enqueue(task_name=PROBE, kwargs={"n": 1})
     with django_assert_num_queries(1):
@@ -141,3 +145,5 @@ def test_the_relay_after_commit_claims_its_task_in_one_query(
     # The beat relay finds it claimed and does not publish it a second time.
     assert outbox_relay_pending() == 0
     assert sent == [f"outbox-{task.pk}"]
+    # Nobody reads an outbox task's result: none is stored or subscribed to.
+    assert options[0]["ignore_result"] is True

@@ -254,10 +254,10 @@ def main() -> int:
         "| CSV MB |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    ok = True
+    ok, within_target = True, True
     for rows, best in results:
         copy, fast, cursor, xlsx = best["copy"], best["csv"], best["csv-cursor"], best["xlsx"]
-        ok &= all(
+        within_target &= all(
             run["peak_rss_mb"] - run["baseline_rss_mb"] <= TARGET_GROWTH_MB
             for run in (fast, cursor)
         )
@@ -275,6 +275,9 @@ def main() -> int:
     print(report)
     if not args.no_record:
         common.results_append_text("\n" + report)
+    if not within_target:
+        # Reported, not asserted (bench/run_all.py): only lost or wrong rows fail the run.
+        print(f"Target missed: peak RSS grew more than {TARGET_GROWTH_MB} MB over the start.")
     return 0 if ok else 1
 
 

@@ -44,7 +44,7 @@ class Response(models.Model):
     respondent_name = models.CharField(max_length=200, blank=True)
     # For other channels: the address the person gave to hear about the results (the online
     # respondents' accounts serve that). Emptied when they unsubscribe, and with the name.
-    results_email = models.EmailField(blank=True)
+    results_email = models.EmailField(blank=True, default="", db_default="")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     reference = models.CharField(max_length=20, unique=True, default=reference_new)
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.ONLINE)

@@ -59,17 +59,18 @@ def campaign_groups(
     seed: int = 1,
     min_size: int = 2,
     on_progress: Progress | None = None,
-    progress_every: int = PROGRESS_EVERY,
+    progress_every: int | None = None,
 ) -> list[CampaignGroup]:
     """Groups of at least `min_size` answers whose shingle sets are about `threshold` similar.
 
     Largest group first; item ids inside a group keep their input order. Answers in no group are
     simply not listed here (they are still individual answers). `on_progress(done, total)` is
-    called every `progress_every` answers and once at the end.
+    called every `progress_every` (PROGRESS_EVERY) answers and once at the end.
     """
     if on_progress is not None and not isinstance(items, Sized):
         items = list(items)
     total = len(items) if isinstance(items, Sized) else 0
+    progress_every = progress_every or PROGRESS_EVERY
     # A lower banding threshold than the one we verify against: LSH then misses (almost) no
     # true pair, and the exact signature comparison below decides.
     lsh = MinHashLSH(threshold=max(0.3, threshold - 0.2), num_perm=num_perm)

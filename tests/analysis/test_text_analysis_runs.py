@@ -437,3 +437,28 @@ def test_campaign_pages_query_count_does_not_grow_with_answers_or_groups(
         page = client.get(campaigns, {"page": 3})
     assert [row["number"] for row in page.context["rows"]][:1] == [101]
     assert len(page.context["rows"]) == 40
+
+
+# --- The demo ----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_demo_shows_campaign_groups_and_suggestions_computed_when_seeded(staff_client):
+    import io
+
+    from demo import analysis as analysis_demo
+    from demo import surveys as surveys_demo
+
+    surveys_demo.seed(stdout=io.StringIO())
+    analysis_demo.seed(stdout=io.StringIO())
+    runs = TextAnalysis.objects.order_by("kind")
+    assert [(r.kind, r.state) for r in runs] == [("campaigns", "done"), ("suggestions", "done")]
+    analysis_demo.seed(stdout=io.StringIO())  # again: nothing new
+    assert TextAnalysis.objects.count() == 2
+
+    client, _ = staff_client(ROLE_ANALYST)
+    question = runs[0].question
+    campaigns = client.get(url("text_campaigns", question.pk)).content.decode()
+    assert "Computed at" in campaigns and "data-campaign-summary" in campaigns
+    suggestions = client.get(url("text_suggestions", question.pk))
+    assert suggestions.context["suggestions"]

@@ -64,7 +64,7 @@ register_not_personal(
     NotPersonal("analysis.Theme", ("dataset_key", "question_key", "name", "description",
                 "origin", "suggested_terms", "created_at"), "analysts' codebook"),
     NotPersonal("analysis.TextAnalysis", ("question", "kind", "state", "progress", "stage",
-                "answers_counted", "fingerprint", "requested_at", "started_at", "finished_at",
+                "answers_counted", "fingerprint", "last_answer_id", "requested_at", "started_at", "finished_at",
                 "result", "error"),
                 "a run of campaign grouping or theme suggestion: answer ids, sizes and top "
                 "terms only (never answer text), and how long it took"),

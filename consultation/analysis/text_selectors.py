@@ -1,8 +1,9 @@
 """Reads for stored free-text analysis runs (campaign groups, theme suggestions).
 
-The pages never compute: they read the latest finished run, the run in progress if any, and one
-aggregate over the answers to say how many have changed since. A constant number of queries,
-however many answers or groups there are.
+The pages never compute: they read the latest finished run, the run in progress if any, and
+count the answers that arrived after the run's newest one (a range on the primary key). A
+constant number of queries, none of them scanning every answer, however many answers or groups
+there are.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ class TextsNow:
     """The answers an analysis would read now: how many, and a digest of their state."""
 
     count: int
+    last_id: int | None
     fingerprint: str
 
 
@@ -40,18 +42,7 @@ class TextAnalysisOverview:
     done: TextAnalysis | None  # the latest finished run, with its result
     live: TextAnalysis | None  # queued or running, without its result
     failed: TextAnalysis | None  # the latest attempt, if it failed after `done`
-    now: TextsNow
-
-    @property
-    def changed(self) -> bool:
-        return self.done is not None and self.done.fingerprint != self.now.fingerprint
-
-    @property
-    def answers_since(self) -> int:
-        """Answers added since the run (0 when answers were only edited or removed)."""
-        if self.done is None or self.done.answers_counted is None:
-            return 0
-        return max(0, self.now.count - self.done.answers_counted)
+    answers_since: int  # answers submitted (or changed and submitted again) after `done` read
 
 
 def texts_now(question) -> TextsNow:
@@ -76,8 +67,22 @@ def texts_now(question) -> TextsNow:
     edited = stats["edited"].timestamp() if stats["edited"] else 0
     reviewed = stats["reviewed"].timestamp() if stats["reviewed"] else 0
     return TextsNow(
-        count=stats["n"], fingerprint=f"{stats['n']}:{stats['last']}:{edited}:{reviewed}"
+        count=stats["n"],
+        last_id=stats["last"],
+        fingerprint=f"{stats['n']}:{stats['last']}:{edited}:{reviewed}",
     )
+
+
+def answers_since(question, last_answer_id: int | None) -> int:
+    """Answers an analysis would read now that are newer than `last_answer_id`. A submitted
+    change writes new answer rows, so it counts too; one query over the newer rows only."""
+    from consultation.analysis.selectors import text_answers
+    from consultation.surveys.free_text import withheld_q
+
+    answers = text_answers(question).prefetch_related(None).select_related(None)
+    if last_answer_id is not None:
+        answers = answers.filter(pk__gt=last_answer_id)
+    return answers.exclude(withheld_q()).order_by().count()
 
 
 def text_analysis_latest_done(question, kind: str) -> TextAnalysis | None:
@@ -100,7 +105,8 @@ def text_analysis_latest_attempt(question, kind: str) -> TextAnalysis | None:
 
 
 def text_analysis_overview(question, kind: str) -> TextAnalysisOverview:
-    """Three queries: the latest finished run, the latest other attempt, the answers now."""
+    """Three queries at most: the latest finished run, the latest other attempt, and (after a
+    finished run) the answers since."""
     done = text_analysis_latest_done(question, kind)
     attempt = text_analysis_latest_attempt(question, kind)
     live = attempt if attempt is not None and attempt.is_live else None
@@ -111,7 +117,8 @@ def text_analysis_overview(question, kind: str) -> TextAnalysisOverview:
         and (done is None or attempt.requested_at > done.requested_at)
     ):
         failed = attempt
-    return TextAnalysisOverview(done=done, live=live, failed=failed, now=texts_now(question))
+    since = answers_since(question, done.last_answer_id) if done is not None else 0
+    return TextAnalysisOverview(done=done, live=live, failed=failed, answers_since=since)
 
 
 def stored_groups(run: TextAnalysis | None) -> list[StoredGroup] | None:

@@ -121,6 +121,8 @@ def test_campaign_groups_are_requested_computed_in_the_task_and_stored_with_prog
     assert before <= run.requested_at <= run.started_at <= run.finished_at <= timezone.now()
     assert run.requested_by == analyst
     assert run.answers_counted == len(TEXTS)
+    assert run.last_answer_id == Answer.objects.filter(question=question).order_by("pk").last().pk
+    assert run.fingerprint.startswith(f"{len(TEXTS)}:{run.last_answer_id}:")
     ids = list(
         Answer.objects.filter(question=question, text__startswith="I object").values_list(
             "pk", flat=True
@@ -143,7 +145,6 @@ def test_pages_show_the_run_its_time_and_answers_since(question, staff_client, n
     client, analyst = staff_client(ROLE_ANALYST)
     empty = client.get(url("text_campaigns", question.pk)).content.decode()
     assert "No campaign groups have been computed for this question yet" in empty
-    assert f"reads all {len(TEXTS)} answers" in empty
     assert ">Find campaign groups</button>" in empty and "analysis-text.js" not in empty
 
     finished = timezone.make_aware(timezone.datetime(2026, 11, 30, 14, 2, 5))
@@ -156,12 +157,14 @@ def test_pages_show_the_run_its_time_and_answers_since(question, staff_client, n
         started_at=finished - timedelta(seconds=3),
         finished_at=finished,
         answers_counted=5812,
-        fingerprint="old",
+        # Read up to the second newest answer: the newest arrived since.
+        last_answer_id=Answer.objects.filter(question=question).order_by("-pk")[1].pk,
         result={"groups": [{"ids": [Answer.objects.filter(text=CAMPAIGN).first().pk] * 2}]},
     )
     page = client.get(url("text_campaigns", question.pk)).content.decode()
     assert "Computed at 14:02 on 30 November 2026 from 5,812 answers in 3.0 seconds." in page
-    assert "Answers have changed since" in page and ">Compute again</button>" in page
+    assert "1 answer has arrived since: compute again to include it." in page
+    assert ">Compute again</button>" in page
     assert "data-group-size>2<" in page and "I object to the police" in page
 
 
@@ -171,7 +174,11 @@ def test_answers_arriving_after_a_run_are_counted_as_since(question, staff_clien
     client.post(url("text_campaigns_compute", question.pk))
     page = client.get(url("text_campaigns", question.pk)).content.decode()
     assert f"from {len(TEXTS)} answers" in page and "data-text-analysis-changed" not in page
-    add_answers(question, ["A new answer about cameras."])
+    add_answers(question, ["A new answer about cameras.", "And another one."])
+    page = client.get(url("text_campaigns", question.pk)).content.decode()
+    assert "2 answers have arrived since: compute again to include them." in page
+    # A withheld answer is not one the analysis would read, so it is not counted.
+    Answer.objects.filter(text="And another one.").update(held_for="email")
     page = client.get(url("text_campaigns", question.pk)).content.decode()
     assert "1 answer has arrived since" in page
 

@@ -32,10 +32,13 @@ class TextAnalysis(models.Model):
     state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)  # percent
     stage = models.CharField(max_length=80, blank=True)
-    # How many answers went in, and a digest of their state, so that the page can say
-    # "N answers since" without recomputing.
+    # How many answers went in, and a digest of their state (count, newest id, last edit, last
+    # review), which tells whether two runs read the same answers.
     answers_counted = models.PositiveIntegerField(null=True, blank=True)
     fingerprint = models.CharField(max_length=200, blank=True)
+    # The newest answer read: the page counts the answers after it ("N answers since") with a
+    # range on the primary key, cheap at any size, where the digest would scan every answer.
+    last_answer_id = models.PositiveBigIntegerField(null=True, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

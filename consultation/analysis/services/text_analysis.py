@@ -184,12 +184,14 @@ def text_analysis_run(*, analysis_id: int) -> TextAnalysis | None:
     run.stage = ""
     run.answers_counted = len(texts)
     run.fingerprint = now.fingerprint
+    run.last_answer_id = now.last_id
     run.result = result
     run.finished_at = timezone.now()
     run.error = ""
     run.save(
         update_fields=[
-            "state", "progress", "stage", "answers_counted", "fingerprint", "result",
+            "state", "progress", "stage", "answers_counted", "fingerprint",
+            "last_answer_id", "result",
             "finished_at", "error",
         ]
     )  # fmt: skip

@@ -292,6 +292,31 @@ def test_a_run_whose_worker_died_is_taken_over_by_the_next_delivery(question, ma
 
 
 @pytest.mark.django_db
+def test_a_run_left_running_by_a_lost_worker_is_replaced_when_asked_again(
+    question, staff_client, django_capture_on_commit_callbacks
+):
+    # The outbox redelivers a task whose worker died, but the redelivery finds the run
+    # "running" and leaves it: without this, no one could ever ask for that kind again.
+    client, analyst = staff_client(ROLE_ANALYST)
+    lost = TextAnalysis.objects.create(
+        question=question,
+        kind=CAMPAIGNS,
+        state=TextAnalysis.State.RUNNING,
+        progress=40,
+        requested_by=analyst,
+        started_at=timezone.now() - TextAnalysis.STALE_AFTER - timedelta(minutes=1),
+    )
+    page = client.get(url("text_campaigns", question.pk)).content.decode()
+    assert "data-text-analysis-stale" in page and ">Find campaign groups</button>" in page
+    with django_capture_on_commit_callbacks(execute=False):
+        new = text_analysis_request(actor=analyst, question=question, kind=CAMPAIGNS)
+    assert new.pk != lost.pk and new.state == TextAnalysis.State.QUEUED
+    lost.refresh_from_db()
+    assert lost.state == TextAnalysis.State.FAILED and "stopped without finishing" in lost.error
+    assert text_analysis_run(analysis_id=lost.pk) is None  # a late delivery leaves it alone
+
+
+@pytest.mark.django_db
 def test_while_running_the_page_shows_progress_a_refresh_link_and_the_polling_script(
     question, staff_client, no_heavy_code
 ):

@@ -6,6 +6,8 @@ answers, and whether answers have changed since. The result holds answer ids onl
 the answers' text by id, so a withheld or erased answer is never quoted from a stale result.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -24,6 +26,11 @@ class TextAnalysis(models.Model):
         FAILED = "failed", "Failed"
 
     LIVE_STATES = (State.QUEUED, State.RUNNING)
+    # A run still waiting or running this long after it was asked for or started has lost its
+    # worker (a restart, a crash; the outbox's redelivery finds it "running" and leaves it):
+    # a new request replaces it, and a late delivery may take it over. Minutes at 100,000
+    # answers, so half an hour is ample.
+    STALE_AFTER = timedelta(minutes=30)
 
     question = models.ForeignKey(
         "surveys.Question", on_delete=models.CASCADE, related_name="text_analyses"
@@ -82,6 +89,11 @@ class TextAnalysis(models.Model):
     @property
     def is_live(self) -> bool:
         return self.state in self.LIVE_STATES
+
+    @property
+    def is_stale(self) -> bool:
+        since = self.started_at or self.requested_at
+        return self.is_live and since < timezone.now() - self.STALE_AFTER
 
     @property
     def duration_seconds(self) -> float | None:

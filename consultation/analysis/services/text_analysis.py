@@ -10,7 +10,6 @@ failure is recorded with a safe message, never the text that caused it.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -23,9 +22,8 @@ from talklondon.outbox import outbox_enqueue
 logger = logging.getLogger(__name__)
 
 RUN_TASK = "consultation.analysis.tasks.text_analysis_run"
-# A run still "running" this long after it started lost its worker: the outbox publishes the
-# task again, and the next delivery may take it over.
-STALE_RUNNING = timedelta(minutes=30)
+STALE_RUNNING = TextAnalysis.STALE_AFTER
+ABANDONED_MESSAGE = "It stopped without finishing (the computer running it may have restarted)."
 FAILED_MESSAGE = (
     "The analysis stopped with an error ({error}). Try again; if it fails again, tell the "
     "service team the question number."
@@ -50,8 +48,13 @@ def text_analysis_request(*, actor, question, kind: str) -> TextAnalysis:
             .filter(question=question, kind=kind, state__in=TextAnalysis.LIVE_STATES)
             .first()
         )
-        if live is not None:
+        if live is not None and not live.is_stale:
             return live
+        if live is not None:
+            live.state = State.FAILED
+            live.error = ABANDONED_MESSAGE
+            live.finished_at = timezone.now()
+            live.save(update_fields=["state", "error", "finished_at"])
         try:
             # A savepoint: two analysts asking at once meet the one-live-run constraint, and
             # the second joins the first's run.
@@ -78,9 +81,7 @@ def _claim(analysis_id: int) -> TextAnalysis | None:
         )
         if run is None:
             return None
-        stale = run.state == State.RUNNING and (
-            run.started_at is None or run.started_at < timezone.now() - STALE_RUNNING
-        )
+        stale = run.state == State.RUNNING and run.is_stale
         if run.state != State.QUEUED and not stale:
             return None
         run.state = State.RUNNING

@@ -77,6 +77,23 @@ def themes_seed(survey: Survey, analyst, stdout) -> None:
                 stdout.write(f"Tagged {added} answers with the theme “{name}”.")
 
 
+def text_analysis_seed(survey: Survey, analyst, stdout) -> None:
+    """Campaign groups and suggested themes for the open question, as an analyst would ask for
+    them (computed at once where Celery is eager, as in the embedded demo; by a worker
+    otherwise), so that those pages show a result rather than an empty state."""
+    from consultation.analysis.models import TextAnalysis
+    from consultation.analysis.services.text_analysis import text_analysis_request
+
+    question = _open_question(survey)
+    if question is None:
+        return
+    for kind in TextAnalysis.Kind.values:
+        if not TextAnalysis.objects.filter(question=question, kind=kind).exists():
+            run = text_analysis_request(actor=analyst, question=question, kind=kind)
+            run.refresh_from_db()
+            stdout.write(f"{run.get_kind_display()} for the open question: {run.state}.")
+
+
 def _share(rows, labels) -> tuple[int, int]:
     """(percentage, count) of the rows whose label is one of `labels`."""
     total = sum(r.count for r in rows)
@@ -160,5 +177,6 @@ def seed(*, stdout, historical: bool = False) -> None:
     analyst = User.objects.get(email=DEMO_ANALYST)
     manager = User.objects.get(email=DEMO_MANAGER)
     themes_seed(survey, analyst, stdout)
+    text_analysis_seed(survey, analyst, stdout)
     if historical and survey.consultation.is_closed:
         results_seed(survey, manager, stdout)

@@ -39,6 +39,9 @@ register_fields(
     Field("analysis.Theme", "created_by", "which analyst made a theme", "accountability",
           PUBLIC_TASK, STAFF_RECORD, KEEP, person="created_by", audience="staff",
           group=_STAFF),
+    Field("analysis.TextAnalysis", "requested_by", "which analyst asked for campaign groups "
+          "or theme suggestions", "accountability", PUBLIC_TASK, STAFF_RECORD, KEEP,
+          person="requested_by", audience="staff", group=_STAFF),
     Field("analysis.ThemeTag", "tagged_by", "which analyst tagged an answer", "accountability",
           PUBLIC_TASK, STAFF_RECORD, KEEP, person="tagged_by", audience="staff", group=_STAFF),
 )  # fmt: skip
@@ -60,6 +63,11 @@ register_not_personal(
                 "check) and their digests; staff write the reason, checked to name no one"),
     NotPersonal("analysis.Theme", ("dataset_key", "question_key", "name", "description",
                 "origin", "suggested_terms", "created_at"), "analysts' codebook"),
+    NotPersonal("analysis.TextAnalysis", ("question", "kind", "state", "progress", "stage",
+                "answers_counted", "fingerprint", "last_answer_id", "requested_at", "started_at", "finished_at",
+                "result", "error"),
+                "a run of campaign grouping or theme suggestion: answer ids, sizes and top "
+                "terms only (never answer text), and how long it took"),
     NotPersonal("analysis.ThemeTag", ("theme", "answer", "tagged_at"),
                 "a theme on an answer (the answer itself is in the inventory)"),
 )  # fmt: skip

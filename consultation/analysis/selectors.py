@@ -73,7 +73,6 @@ def text_questions(structure, numbers: dict[int, int]) -> list[dict]:
 
 TEXT_DATASET = "survey-answers"
 SUGGESTION_SAMPLE = 5000
-FREE_TEXT_CACHE_SECONDS = 300
 
 
 def text_question_get(question_id: int):
@@ -108,24 +107,6 @@ def question_themes(question) -> list[tuple[Theme, int]]:
     return theme_counts(dataset_key=TEXT_DATASET, question_key=str(question.pk))
 
 
-def _texts_key(question, what: str) -> str:
-    """A cache key that changes whenever an answer is added, removed or edited."""
-    from django.db.models import Max
-
-    from consultation.surveys.models import Response
-
-    answers = text_answers(question).filter(response__status=Response.Status.SUBMITTED)
-    stats = answers.aggregate(
-        n=Count("pk"),
-        last=Max("pk"),
-        edited=Max("response__updated_at"),
-        reviewed=Max("reviewed_at"),  # a reviewed answer joins the texts
-    )
-    edited = stats["edited"].timestamp() if stats["edited"] else 0
-    reviewed = stats["reviewed"].timestamp() if stats["reviewed"] else 0
-    return f"analysis:{what}:{question.pk}:{stats['n']}:{stats['last']}:{edited}:{reviewed}"
-
-
 def question_texts(question) -> list[tuple[int, str]]:
     """(answer id, text) for theme suggestions and campaign groups: answers withheld because
     they may hold personal data stay out until an analyst has reviewed them, so they are never
@@ -140,39 +121,46 @@ def question_texts(question) -> list[tuple[int, str]]:
     )
 
 
-def campaigns_for_question(question, *, compute: bool = True):
-    """Groups of near-identical answers (campaigns and duplicates), cached while unchanged.
+def campaigns_for_question(question, *, run=None):
+    """The campaign groups of the latest finished run (None if there is none yet).
 
-    With `compute=False`, only what is already cached (None otherwise): the answers page shows
-    the groups without making every visit pay for MinHash over all the answers.
+    Never computed here: MinHash over every answer runs in a Celery task
+    (services/text_analysis.py), and pages read what it stored.
     """
-    from django.core.cache import cache
+    from consultation.analysis.models import TextAnalysis
+    from consultation.analysis.text_selectors import stored_groups, text_analysis_latest_done
 
-    from consultation.analysis.text.campaigns import campaign_groups
-
-    key = _texts_key(question, "campaigns")
-    groups = cache.get(key)
-    if groups is None and compute:
-        groups = campaign_groups(question_texts(question))
-        cache.set(key, groups, FREE_TEXT_CACHE_SECONDS)
-    return groups
+    if run is None:
+        run = text_analysis_latest_done(question, TextAnalysis.Kind.CAMPAIGNS)
+    return stored_groups(run)
 
 
-def suggestions_for_question(question, *, n_themes: int = 6):
-    """Candidate themes (TF-IDF + NMF, fixed seed) from up to SUGGESTION_SAMPLE answers spread
-    evenly over all of them; cached while the answers are unchanged."""
-    from django.core.cache import cache
+def suggestions_for_question(question, *, run=None):
+    """Candidate themes of the latest finished run, with their quotes read from the answers
+    (one query), or [] if there is no run yet. Never computed here (see above)."""
+    from consultation.analysis.models import TextAnalysis
+    from consultation.analysis.text.themes import ThemeSuggestion
+    from consultation.analysis.text_selectors import answer_texts_shown, text_analysis_latest_done
+    from consultation.surveys.free_text import WITHHELD
 
-    from consultation.analysis.text.themes import suggest_themes
-
-    key = _texts_key(question, f"suggestions{n_themes}")
-    suggestions = cache.get(key)
-    if suggestions is None:
-        texts = question_texts(question)
-        step = max(1, len(texts) // SUGGESTION_SAMPLE)
-        suggestions = suggest_themes(texts[::step], n_themes=n_themes, random_state=0)
-        cache.set(key, suggestions, FREE_TEXT_CACHE_SECONDS)
-    return suggestions
+    if run is None:
+        run = text_analysis_latest_done(question, TextAnalysis.Kind.SUGGESTIONS)
+    if run is None:
+        return []
+    stored = run.result.get("suggestions", [])
+    texts = answer_texts_shown(pk for item in stored for pk in item["quote_ids"])
+    return [
+        ThemeSuggestion(
+            label=item["label"],
+            terms=tuple(item["terms"]),
+            size=item["size"],
+            # An answer withheld or erased since the run is not quoted.
+            quotes=tuple(
+                (pk, texts[pk]) for pk in item["quote_ids"] if texts.get(pk, WITHHELD) != WITHHELD
+            ),
+        )
+        for item in stored
+    ]
 
 
 # --- Objects by id, for the routes that take one ---------------------------------------------

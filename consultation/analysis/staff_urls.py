@@ -26,7 +26,31 @@ urlpatterns = [
         name="text_suggestions",
     ),
     path(
+        "questions/<int:question_id>/suggestions/compute/",
+        text_views.text_analysis_compute,
+        {"kind": "suggestions"},
+        name="text_suggestions_compute",
+    ),
+    path(
+        "questions/<int:question_id>/suggestions/status.json",
+        text_views.text_analysis_status,
+        {"kind": "suggestions"},
+        name="text_suggestions_status",
+    ),
+    path(
         "questions/<int:question_id>/campaigns/", text_views.text_campaigns, name="text_campaigns"
+    ),
+    path(
+        "questions/<int:question_id>/campaigns/compute/",
+        text_views.text_analysis_compute,
+        {"kind": "campaigns"},
+        name="text_campaigns_compute",
+    ),
+    path(
+        "questions/<int:question_id>/campaigns/status.json",
+        text_views.text_analysis_status,
+        {"kind": "campaigns"},
+        name="text_campaigns_status",
     ),
     path("themes/<int:theme_id>/edit/", text_views.theme_edit, name="theme_edit"),
     path("themes/<int:theme_id>/delete/", text_views.theme_remove, name="theme_delete"),

@@ -1,4 +1,5 @@
-"""Celery tasks for exports. Tasks take ids and call services; both are idempotent.
+"""Celery tasks for exports and free-text analysis. Tasks take ids and call services; all are
+idempotent.
 
 Beat runs `export_expire` every EXPORT_EXPIRY_CHECK_SECONDS (CELERY_BEAT_SCHEDULE in
 talklondon/settings.py).
@@ -25,3 +26,11 @@ def results_published_notify(release_id: int) -> int:
     from consultation.analysis.services.notifications import results_published_notify_all
 
     return results_published_notify_all(release_id=release_id)
+
+
+@shared_task(name="consultation.analysis.tasks.text_analysis_run")
+def text_analysis_run(analysis_id: int) -> bool:
+    """Campaign groups or theme suggestions for one question (services/text_analysis.py)."""
+    from consultation.analysis.services.text_analysis import text_analysis_run as run
+
+    return run(analysis_id=analysis_id) is not None

@@ -3,6 +3,9 @@ review suggested themes and see campaign (near-duplicate) groups. Analysts only.
 
 Suggestions are never applied by themselves: a person accepts (and may rename) or rejects each
 one; rejections are remembered in the person's session so that the list gets shorter.
+
+Suggestions and campaign groups are computed by a Celery task when an analyst asks
+(services/text_analysis.py); these pages only read the stored run and show its progress.
 """
 
 from urllib.parse import urlencode
@@ -10,21 +13,22 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
-from consultation.analysis import selectors
+from consultation.analysis import selectors, text_selectors
 from consultation.analysis.forms import (
     AnswerReviewForm,
     SuggestionAcceptForm,
     TagForm,
     ThemeForm,
 )
-from consultation.analysis.models import Theme
+from consultation.analysis.models import TextAnalysis, Theme
 from consultation.analysis.permissions import can_analyse_text
+from consultation.analysis.services.text_analysis import text_analysis_request
 from consultation.analysis.services.themes import (
     theme_accept_suggestion,
     theme_create,
@@ -40,6 +44,7 @@ from talklondon.converters import ascii_int
 from talklondon.guards import errors_into_form, found_or_404, require_permission_or_404
 
 PAGE_SIZE = 50
+GROUPS_PAGE_SIZE = 50
 REJECTED_SESSION_KEY = "analysis_rejected_suggestions"
 
 
@@ -82,7 +87,8 @@ def text_answers(request, question_id: int):
         if theme_filter is not None:
             answers = answers.filter(theme_tags__theme=theme_filter)
     campaign = ascii_int(request.GET.get("campaign", ""))
-    groups = selectors.campaigns_for_question(question, compute=campaign is not None)
+    # The latest finished run's groups: never computed on this page.
+    groups = selectors.campaigns_for_question(question)
     campaign_group = None
     if groups and campaign is not None and 1 <= campaign <= len(groups):
         campaign_group = groups[campaign - 1]
@@ -312,15 +318,22 @@ def text_suggestions(request, question_id: int):
         for t, _ in selectors.question_themes(question)
         if t.suggested_terms
     }
+    overview = text_selectors.text_analysis_overview(question, TextAnalysis.Kind.SUGGESTIONS)
     suggestions = [
         {"suggestion": s, "terms_value": "|".join(s.terms), "errors": errors.get(s.label, [])}
-        for s in selectors.suggestions_for_question(question)
+        for s in selectors.suggestions_for_question(question, run=overview.done)
         if s.label not in rejected and tuple(s.terms) not in accepted
     ]
     return render(
         request,
         "analysis/text_suggestions.html",
-        _context(question, suggestions=suggestions, rejected_count=len(rejected)),
+        _context(
+            question,
+            suggestions=suggestions,
+            rejected_count=len(rejected),
+            overview=overview,
+            **_analysis_urls(question, TextAnalysis.Kind.SUGGESTIONS),
+        ),
     )
 
 
@@ -329,15 +342,81 @@ def text_suggestions(request, question_id: int):
 def text_campaigns(request, question_id: int):
     """Groups of near-identical answers, largest first; every answer stays in the data."""
     question = _question(request, question_id)
-    groups = selectors.campaigns_for_question(question)
-    total = len(selectors.question_texts(question))
+    overview = text_selectors.text_analysis_overview(question, TextAnalysis.Kind.CAMPAIGNS)
+    groups = selectors.campaigns_for_question(question, run=overview.done) or []
+    page = Paginator(groups, GROUPS_PAGE_SIZE).get_page(request.GET.get("page"))
+    examples = text_selectors.answer_texts_shown(g.item_ids[0] for g in page.object_list)
+    offset = page.start_index() - 1 if groups else 0
+    rows = [
+        {"number": offset + i, "size": g.size, "example": examples.get(g.item_ids[0], "")}
+        for i, g in enumerate(page.object_list, start=1)
+    ]
     return render(
         request,
         "analysis/text_campaigns.html",
         _context(
             question,
+            overview=overview,
             groups=groups,
-            total=total,
+            page=page,
+            rows=rows,
+            total=overview.done.answers_counted if overview.done else 0,
             in_campaigns=sum(g.size for g in groups),
+            **_analysis_urls(question, TextAnalysis.Kind.CAMPAIGNS),
         ),
+    )
+
+
+_PAGES = {
+    TextAnalysis.Kind.CAMPAIGNS: "campaigns",
+    TextAnalysis.Kind.SUGGESTIONS: "suggestions",
+}
+
+
+def _analysis_urls(question, kind: str) -> dict:
+    page = _PAGES[kind]
+    return {
+        "analysis_kind": kind,
+        "analysis_page_url": reverse(f"analysis_staff:text_{page}", args=[question.pk]),
+        "analysis_compute_url": reverse(f"analysis_staff:text_{page}_compute", args=[question.pk]),
+        "analysis_status_url": reverse(f"analysis_staff:text_{page}_status", args=[question.pk]),
+    }
+
+
+@require_POST
+@ratelimit(key="user_or_ip", rate="10/m", method="POST", block=True)
+@require_permission_or_404(can_analyse_text)
+def text_analysis_compute(request, question_id: int, kind: str):
+    """Ask for campaign groups or theme suggestions; a Celery task computes them."""
+    question = _question(request, question_id)
+    try:
+        run = text_analysis_request(actor=request.user, question=question, kind=kind)
+    except PermissionDenied:
+        raise Http404 from None
+    run.refresh_from_db(fields=["state"])  # in eager mode (the demo) it has already finished
+    if run.state == TextAnalysis.State.DONE:
+        messages.success(request, f"{run.get_kind_display()} computed.")
+    elif run.state != TextAnalysis.State.FAILED:
+        messages.success(
+            request,
+            f"{run.get_kind_display()} are being computed. This page shows the progress.",
+        )
+    return redirect(f"analysis_staff:text_{_PAGES[kind]}", question_id=question.pk)
+
+
+@require_GET
+@require_permission_or_404(can_analyse_text)
+def text_analysis_status(request, question_id: int, kind: str):
+    """The latest run's state and progress as JSON, for the page's polling script."""
+    question = _question(request, question_id)
+    attempt = text_selectors.text_analysis_latest_attempt(question, kind)
+    live = attempt is not None and attempt.is_live
+    return JsonResponse(
+        {
+            "state": attempt.state if live else "finished",
+            "state_label": attempt.get_state_display() if live else "Finished",
+            "percent": attempt.progress if live else 100,
+            "stage": attempt.stage if live else "",
+            "finished": not live,
+        }
     )

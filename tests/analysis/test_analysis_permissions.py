@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from consultation.analysis.models import Theme
+from consultation.analysis.models import TextAnalysis, Theme
 from consultation.surveys.models import Answer
 from talklondon.permissions import (
     ROLE_ANALYST,
@@ -41,6 +41,10 @@ PAGES = [
     ("text_themes", lambda o: [o["answer"].question_id], "post", {"name": "New"}, {ROLE_ANALYST}),
     ("text_suggestions", lambda o: [o["answer"].question_id], "get", None, {ROLE_ANALYST}),
     ("text_campaigns", lambda o: [o["answer"].question_id], "get", None, {ROLE_ANALYST}),
+    ("text_campaigns_compute", lambda o: [o["answer"].question_id], "post", {}, {ROLE_ANALYST}),
+    ("text_campaigns_status", lambda o: [o["answer"].question_id], "get", None, {ROLE_ANALYST}),
+    ("text_suggestions_compute", lambda o: [o["answer"].question_id], "post", {}, {ROLE_ANALYST}),
+    ("text_suggestions_status", lambda o: [o["answer"].question_id], "get", None, {ROLE_ANALYST}),
     (
         "text_tag",
         lambda o: [o["answer"].question_id],
@@ -85,3 +89,5 @@ def test_analysis_page_permissions(
         assert response.status_code == 404
     if who not in allowed and name == "text_themes" and method == "post":
         assert not Theme.objects.filter(name="New").exists()
+    if who not in allowed and name.endswith("_compute"):
+        assert not TextAnalysis.objects.exists()

@@ -135,6 +135,12 @@ RULES: dict[str, Rule] = {
     "analysis_staff:results_revise": MANAGER,
     "analysis_staff:results_revision_publish": MANAGER,
     "analysis_staff:oversight": staff(p.ROLE_DPO),
+    # Campaign groups and theme suggestions computed by a task (issue 16 item 9): analysts ask
+    # for a run and watch its progress.
+    "analysis_staff:text_campaigns_compute": ANALYST,
+    "analysis_staff:text_campaigns_status": ANALYST,
+    "analysis_staff:text_suggestions_compute": ANALYST,
+    "analysis_staff:text_suggestions_status": ANALYST,
     "analysis_staff:export_list": EXPORTS,
     "analysis_staff:export_create": EXPORTS,
     "analysis_staff:export_detail": EXPORTS,

@@ -9,12 +9,18 @@ stays in the data: groups are shown and counted, never used to drop anything.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sized
 from dataclasses import dataclass
 
 from datasketch import MinHash, MinHashLSH
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+# How many answers between two progress reports: often enough for a moving bar, rarely enough
+# that reporting (a database write in the task) costs nothing next to the hashing.
+PROGRESS_EVERY = 500
+
+# Called with (answers done, answers in all).
+Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -52,12 +58,19 @@ def campaign_groups(
     num_perm: int = 128,
     seed: int = 1,
     min_size: int = 2,
+    on_progress: Progress | None = None,
+    progress_every: int | None = None,
 ) -> list[CampaignGroup]:
     """Groups of at least `min_size` answers whose shingle sets are about `threshold` similar.
 
     Largest group first; item ids inside a group keep their input order. Answers in no group are
-    simply not listed here (they are still individual answers).
+    simply not listed here (they are still individual answers). `on_progress(done, total)` is
+    called every `progress_every` (PROGRESS_EVERY) answers and once at the end.
     """
+    if on_progress is not None and not isinstance(items, Sized):
+        items = list(items)
+    total = len(items) if isinstance(items, Sized) else 0
+    progress_every = progress_every or PROGRESS_EVERY
     # A lower banding threshold than the one we verify against: LSH then misses (almost) no
     # true pair, and the exact signature comparison below decides.
     lsh = MinHashLSH(threshold=max(0.3, threshold - 0.2), num_perm=num_perm)
@@ -80,7 +93,9 @@ def campaign_groups(
             parent[second] = first
 
     order_index: dict[int, int] = {}
-    for item_id, text in items:
+    for done, (item_id, text) in enumerate(items, start=1):
+        if on_progress is not None and done % progress_every == 0:
+            on_progress(done, total)
         tokens = shingles(text or "", shingle_size)
         if not tokens or item_id in signatures:
             continue
@@ -95,6 +110,8 @@ def campaign_groups(
         lsh.insert(item_id, signature)
         signatures[item_id] = signature
 
+    if on_progress is not None:
+        on_progress(total, total)
     members: dict[int, list[int]] = {}
     for item_id in order:
         members.setdefault(find(item_id), []).append(item_id)

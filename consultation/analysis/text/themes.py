@@ -6,10 +6,14 @@ nothing is tagged without a person. The same texts and `random_state` give the s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+
+# Called with (stages done, stages in all): reading the words, fitting NMF, picking quotes.
+Progress = Callable[[int, int], None]
+STAGES = 3
 
 
 @dataclass(frozen=True)
@@ -29,13 +33,20 @@ def suggest_themes(
     n_terms: int = 8,
     n_quotes: int = 3,
     random_state: int = 0,
+    on_progress: Progress | None = None,
 ) -> list[ThemeSuggestion]:
     """Candidate themes for `items` [(item id, text)], largest first.
 
     TF-IDF over words and two-word phrases (English stop words removed), then NMF with a fixed
     seed. Each answer counts towards the theme it weighs most on; quotes are the answers that
     weigh most on each theme. Returns [] when there is too little text to find anything.
+    `on_progress(stage, STAGES)` is called as each stage ends.
     """
+
+    def report(stage: int) -> None:
+        if on_progress is not None:
+            on_progress(stage, STAGES)
+
     items = [(item_id, text) for item_id, text in items if text and text.strip()]
     if len(items) < 3:
         return []
@@ -57,6 +68,7 @@ def suggest_themes(
         matrix = vectorizer.fit_transform(texts)
     except ValueError:  # nothing but stop words
         return []
+    report(1)
     n_components = max(1, min(n_themes, matrix.shape[0] - 1, matrix.shape[1]))
     model = NMF(
         n_components=n_components,
@@ -65,6 +77,7 @@ def suggest_themes(
         max_iter=500,
     )
     weights = model.fit_transform(matrix)
+    report(2)
     vocabulary = vectorizer.get_feature_names_out()
     dominant = weights.argmax(axis=1)
     has_weight = weights.max(axis=1) > 0
@@ -86,4 +99,5 @@ def suggest_themes(
             )
         )
     suggestions.sort(key=lambda s: (-s.size, s.label))
+    report(3)
     return suggestions

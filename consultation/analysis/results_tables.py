@@ -5,6 +5,14 @@ the site's disclosure-control engine (talklondon.disclosure): counts under 10 hi
 secondary suppression so that no hidden count can be narrowed to a range less than 5 wide by
 anyone who knows the rules, and every published count rounded to the nearest 5.
 
+The tables of a survey are protected together (`disclosure.protect_related`): each on its own,
+then audited as one by an intruder who reads them all and knows how they relate from the
+published questionnaire (`_relations`: a required question everyone is shown was answered by
+every response, borough by borough by the same people; a follow-up by at most those who gave
+the answer that opens it). The one-way borough table is not related to the by-borough tables'
+rows: their "Borough not given" rows would be pinned to 0-4 by the rounding of two totals of
+the same people, a structural zero rather than anyone's answer.
+
 A table is plain JSON (what a release stores and hashes):
 
     {"id", "title", "row_label", "column_label", "unit", "additive",

@@ -361,14 +361,16 @@ def protect_related(
     knowing each table's sums and the `relations` between tables (two figures count the same
     people; a follow-up question was answered by at most the people who gave the answer that
     opens it). Where the intruder narrows a hidden figure, the smallest published figure that
-    shares a sum or a relation with it is hidden too, and the tables are protected again, until
-    the joint audit passes. Solving every table as one system (`protect_linked`) is exact but
+    shares a sum or a relation with it is hidden too (or, where all of those are hidden
+    already, the nearest published one further out), and the tables are protected again,
+    until the joint audit passes. Solving every table as one system (`protect_linked`) is exact but
     grows too fast for a survey's dozens of tables by borough.
 
     Relations must be ones the intruder can know from the published questionnaire (questions
     everyone is shown, follow-ups and what opens them), never coincidences of the counts: an
     audit that assumed coincidences would find hidden figures pinned that nothing published
-    reveals. The consultation's results tables do not use it yet: each is protected on its own.
+    reveals. The consultation's results tables use it for each survey's tables
+    (consultation/analysis/results_tables.py, which says which relations).
     """
     relations = list(relations)
     grids = [

@@ -9,9 +9,11 @@ The tables of a survey are protected together (`disclosure.protect_related`): ea
 then audited as one by an intruder who reads them all and knows how they relate from the
 published questionnaire (`_relations`: a required question everyone is shown was answered by
 every response, borough by borough by the same people; a follow-up by at most those who gave
-the answer that opens it). The one-way borough table is not related to the by-borough tables'
-rows: their "Borough not given" rows would be pinned to 0-4 by the rounding of two totals of
-the same people, a structural zero rather than anyone's answer.
+the answer that opens it). Not yet among them: the one-way table of a required borough
+question counts, borough by borough, the same people as the by-borough tables' rows. With it,
+the intruder pins the "Borough not given" rows to 0-4 (the difference of two rounded totals
+of the same people: a row empty by design online, only a paper response can fill it), and
+hiding more to widen them hid every figure of the 2,000-response demo.
 
 A table is plain JSON (what a release stores and hashes):
 

@@ -5,6 +5,16 @@ the site's disclosure-control engine (talklondon.disclosure): counts under 10 hi
 secondary suppression so that no hidden count can be narrowed to a range less than 5 wide by
 anyone who knows the rules, and every published count rounded to the nearest 5.
 
+The tables of a survey are protected together (`disclosure.protect_related`): each on its own,
+then audited as one by an intruder who reads them all and knows how they relate from the
+published questionnaire (`_relations`: a required question everyone is shown was answered by
+every response, borough by borough by the same people; a follow-up by at most those who gave
+the answer that opens it). Not yet among them: the one-way table of a required borough
+question counts, borough by borough, the same people as the by-borough tables' rows. With it,
+the intruder pins the "Borough not given" rows to 0-4 (the difference of two rounded totals
+of the same people: a row empty by design online, only a paper response can fill it), and
+hiding more to widen them hid every figure of the 2,000-response demo.
+
 A table is plain JSON (what a release stores and hashes):
 
     {"id", "title", "row_label", "column_label", "unit", "additive",
@@ -35,61 +45,186 @@ NOT_GIVEN = "not-given"
 Type = Question.Type
 
 
-def _table(
-    table_id: str,
-    *,
-    title: str,
-    rows: list[tuple[str, str]],
-    columns: list[tuple[str, str]],
-    counts: dict[tuple[str, str], int],
-    row_label: str,
-    column_label: str = "",
-    additive: bool = True,
-    forced=(),
-) -> tuple[dict, dict]:
-    """(the protected table, its true counts as {"row|column": count} including totals)."""
-    values = {((r,), (c,)): int(counts.get((r, c), 0)) for r, _ in rows for c, _ in columns}
-    protected = disclosure.protect_table(
-        values,
-        [(r,) for r, _ in rows],
-        [(c,) for c, _ in columns],
-        additive=additive,
-        forced=[((r,), (c,)) for r, c in forced],
-    )
-    grid = disclosure.grid_of(
-        values, [(r,) for r, _ in rows], [(c,) for c, _ in columns], additive=additive
-    )
-    cells = [
-        [row[0], col[0], published.value, published.flag]
-        for (row, col), published in sorted(protected.cells.items())
-    ]
-    payload = {
+def _specs_and_true(pending: dict[str, dict]) -> tuple[list[dict], dict[str, dict]]:
+    """The engine's table specs, in the order of `pending`, and each table's true counts as
+    {"row|column": count} including totals."""
+    specs, true = [], {}
+    for table_id, table in pending.items():
+        rows = [(r,) for r, _ in table["rows"]]
+        cols = [(c,) for c, _ in table["columns"]]
+        values = {
+            ((r,), (c,)): int(table["counts"].get((r, c), 0))
+            for r, _ in table["rows"]
+            for c, _ in table["columns"]
+        }
+        specs.append(
+            {
+                "values": values,
+                "rows": rows,
+                "cols": cols,
+                "additive": table["additive"],
+                "forced": [((r,), (c,)) for r, c in table["forced"]],
+            }
+        )
+        grid = disclosure.grid_of(values, rows, cols, additive=table["additive"])
+        true[table_id] = {f"{row[0]}|{col[0]}": value for (row, col), value in grid.values.items()}
+    return specs, true
+
+
+def _payload(table_id: str, table: dict, protected) -> dict:
+    return {
         "id": table_id,
-        "title": title,
-        "row_label": row_label,
-        "column_label": column_label,
+        "title": table["title"],
+        "row_label": table["row_label"],
+        "column_label": table["column_label"],
         "unit": "responses",
-        "additive": additive,
-        "rows": [list(r) for r in rows],
-        "columns": [list(c) for c in columns],
-        "cells": cells,
+        "additive": table["additive"],
+        "rows": [list(r) for r in table["rows"]],
+        "columns": [list(c) for c in table["columns"]],
+        "cells": [
+            [row[0], col[0], published.value, published.flag]
+            for (row, col), published in sorted(protected.cells.items())
+        ],
         "notes": protected.notes,
     }
-    true = {f"{row[0]}|{col[0]}": value for (row, col), value in grid.values.items()}
-    return payload, true
+
+
+def _protect_together(
+    pending: dict[str, dict], relations: list[tuple[dict, float, float]]
+) -> tuple[dict[str, dict], dict[str, dict]]:
+    """Protect one survey's tables together (talklondon.disclosure.protect_related): each on
+    its own, then audited as one by an intruder who also knows `relations`, given as
+    ({(table id, row code, column code): coefficient}, low, high)."""
+    specs, true = _specs_and_true(pending)
+    index = {table_id: i for i, table_id in enumerate(pending)}
+    engine_relations = [
+        (
+            {(index[t], ((row,), (col,))): c for (t, row, col), c in coefficients.items()},
+            low,
+            high,
+        )
+        for coefficients, low, high in relations
+    ]
+    protected = disclosure.protect_related(specs, engine_relations)
+    tables = {
+        table_id: _payload(table_id, pending[table_id], protected[index[table_id]])
+        for table_id in pending
+    }
+    return tables, true
 
 
 def _boroughs() -> list[tuple[str, str]]:
     return [*borough_choices(), (NOT_GIVEN, "Borough not given")]
 
 
+@dataclass
+class _Shape:
+    """Where a question's figures are in its survey's tables, for the relations between them."""
+
+    question: Question
+    table: str
+    by_borough: bool
+    one_answer_each: bool
+    columns: list[str]  # the answer codes of a by-borough table
+    answered: tuple[str, str, str]  # (table, row, column) of the number who answered
+
+
+def _conditions(structure, question: Question) -> list:
+    """What decides whether the question is shown: its own condition and its section's."""
+    found = [
+        structure.question_conditions.get(question.pk),
+        structure.section_conditions.get(question.section_id),
+    ]
+    return [condition for condition in found if condition is not None]
+
+
+def _opening_answers(structure, condition, parent: Question) -> list[str]:
+    """The answer codes of `parent` (as in its table) that show what `condition` guards."""
+    if parent.type == Type.YES_NO:  # rows Yes, No
+        return ["0" if condition.boolean_value else "1"]
+    if parent.type == Type.ORGANISATION:  # rows As an individual, On behalf of an organisation
+        return ["1" if condition.boolean_value else "0"]
+    opening = structure.condition_options.get(condition.pk, frozenset())
+    options = structure.options_by_question.get(parent.pk, [])
+    return [str(j) for j, option in enumerate(options) if option.pk in opening]
+
+
+def _relations(
+    structure, shapes: dict[int, _Shape], responses: tuple[str, str, str]
+) -> list[tuple[dict, float, float]]:
+    """What anyone can tell from the published questionnaire about how a survey's tables
+    relate, as linear facts over their true counts ({(table, row, column): coefficient},
+    low, high). The intruder of the joint audit knows them.
+
+    - Everyone: a required question shown to everyone, with one answer each, was answered by
+      every response, so the number who answered it is the number of responses (`responses`,
+      the channels table's total).
+    - The same people: such questions were answered in each borough by the same people, so
+      their by-borough tables have equal row totals (the "not given" row and the London-wide
+      total included).
+    - A follow-up: a question shown only after a given answer (its own condition or its
+      section's) was answered by at most the people who gave that answer; by borough where
+      both questions have borough tables, and London-wide.
+
+    A relation the true counts break (a paper response skips a required question or answers
+    one its reader was not meant to see) is left out by the engine, which is right: the
+    intruder cannot rely on it either.
+    """
+    rows = [code for code, _name in _boroughs()] + [TOTAL]
+    unbounded = -float("inf")
+    relations: list[tuple[dict, float, float]] = []
+    everyone = [
+        shape
+        for shape in shapes.values()
+        if shape.one_answer_each
+        and shape.question.required
+        and not _conditions(structure, shape.question)
+    ]
+    for shape in everyone:
+        relations.append(({shape.answered: 1, responses: -1}, 0, 0))
+    everyone = [shape for shape in everyone if shape.by_borough]
+    for other in everyone[1:]:
+        for row in rows:
+            relations.append(
+                ({(everyone[0].table, row, TOTAL): 1, (other.table, row, TOTAL): -1}, 0, 0)
+            )
+    for shape in shapes.values():
+        for condition in _conditions(structure, shape.question):
+            parent = shapes.get(condition.depends_on_id)
+            if parent is None:
+                continue
+            opening = _opening_answers(structure, condition, parent.question)
+            if not opening:
+                continue
+            if shape.by_borough and parent.by_borough:
+                for row in rows:
+                    gave = {(parent.table, row, j): -1 for j in opening}
+                    # One answer each: the row total is people; several: each answer is.
+                    counted = [TOTAL] if shape.one_answer_each else shape.columns
+                    for column in counted:
+                        relations.append(({(shape.table, row, column): 1, **gave}, unbounded, 0))
+                if shape.one_answer_each:
+                    continue  # the London-wide row above is the number who answered
+            gave = {
+                (parent.table, TOTAL, j)
+                if parent.by_borough
+                else (parent.table, j, "responses"): -1
+                for j in opening
+            }
+            relations.append(({shape.answered: 1, **gave}, unbounded, 0))
+    return relations
+
+
 def results_tables(consultation, *, forced: dict | None = None) -> tuple[dict, dict]:
     """(content, true counts) for every survey of the consultation.
 
-    `forced` maps a table id to the [row, column] cells hidden in an earlier version, which
-    stay hidden. The content is JSON: {"surveys": [{"survey_id", "title", "total_table",
-    "questions": [{"question_id", "number", "text", "type", "anchor", "table",
-    "answered_table", "by_borough"}], "themes": [...]}], "tables": {id: table}}.
+    The tables of each survey are protected together (`_relations`, `_protect_together`):
+    each on its own, then audited as one by an intruder who reads every table of the survey
+    and knows how they relate. `forced` maps a table id to the [row, column] cells hidden in
+    an earlier version, which stay hidden. The content is JSON: {"surveys": [{"survey_id",
+    "title", "total_table", "questions": [{"question_id", "number", "text", "type",
+    "anchor", "table", "answered_table", "by_borough"}], "themes": [...]}], "tables": {id:
+    table}}.
     """
     from consultation.analysis.models import Theme
 
@@ -97,18 +232,40 @@ def results_tables(consultation, *, forced: dict | None = None) -> tuple[dict, d
     tables: dict[str, dict] = {}
     counts: dict[str, dict] = {}
 
-    def add(table_id: str, **kwargs) -> str:
-        payload, true = _table(table_id, forced=forced.get(table_id, ()), **kwargs)
-        tables[table_id], counts[table_id] = payload, true
-        return table_id
-
     surveys = []
     for index, survey in enumerate(Survey.objects.filter(consultation=consultation).order_by("pk")):
+        pending: dict[str, dict] = {}
+
+        def add(
+            table_id: str,
+            *,
+            title: str,
+            rows: list[tuple[str, str]],
+            columns: list[tuple[str, str]],
+            counts: dict[tuple[str, str], int],
+            row_label: str,
+            column_label: str = "",
+            additive: bool = True,
+            pending=pending,
+        ) -> str:
+            pending[table_id] = {
+                "title": title,
+                "rows": rows,
+                "columns": columns,
+                "counts": counts,
+                "row_label": row_label,
+                "column_label": column_label,
+                "additive": additive,
+                "forced": forced.get(table_id, ()),
+            }
+            return table_id
+
         prefix = "" if index == 0 else f"survey-{survey.pk}-"
         summary = results_summary(survey)
         structure = summary["structure"]
         numbers = {q.pk: n for n, q in enumerate(structure.questions, start=1)}
         has_borough = any(q.type == Type.BOROUGH for q in structure.questions)
+        shapes: dict[int, _Shape] = {}
         total_table = add(
             f"s{survey.pk}-channels",
             title=f"{survey.title}: responses by channel",
@@ -124,6 +281,7 @@ def results_tables(consultation, *, forced: dict | None = None) -> tuple[dict, d
             title = f"Q{number}. {question.text}"
             table_id = f"s{survey.pk}-q{number}"
             by_borough = question.type in CROSSTAB_TYPES and has_borough
+            columns = [("responses", "Responses")]
             if result.statements:
                 columns = [(str(i), r.label) for i, r in enumerate(result.statements[0][1])]
                 rows = [(str(i), label) for i, (label, _) in enumerate(result.statements)]
@@ -200,6 +358,18 @@ def results_tables(consultation, *, forced: dict | None = None) -> tuple[dict, d
                     additive=False,
                 )
             )
+            if one_answer_each:
+                answered_entry = (table, TOTAL, TOTAL if by_borough else "responses")
+            else:
+                answered_entry = (answered, "answered", "responses")
+            shapes[question.pk] = _Shape(
+                question=question,
+                table=table,
+                by_borough=by_borough,
+                one_answer_each=one_answer_each,
+                columns=[code for code, _label in columns],
+                answered=answered_entry,
+            )
             questions.append(
                 {
                     "question_id": question.pk,
@@ -248,6 +418,11 @@ def results_tables(consultation, *, forced: dict | None = None) -> tuple[dict, d
                     "table": table,
                 }
             )
+        protected, true = _protect_together(
+            pending, _relations(structure, shapes, (total_table, TOTAL, "responses"))
+        )
+        tables.update(protected)
+        counts.update(true)
         surveys.append(
             {
                 "survey_id": survey.pk,

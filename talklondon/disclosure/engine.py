@@ -361,14 +361,16 @@ def protect_related(
     knowing each table's sums and the `relations` between tables (two figures count the same
     people; a follow-up question was answered by at most the people who gave the answer that
     opens it). Where the intruder narrows a hidden figure, the smallest published figure that
-    shares a sum or a relation with it is hidden too, and the tables are protected again, until
-    the joint audit passes. Solving every table as one system (`protect_linked`) is exact but
+    shares a sum or a relation with it is hidden too (or, where all of those are hidden
+    already, the nearest published one further out), and the tables are protected again,
+    until the joint audit passes. Solving every table as one system (`protect_linked`) is exact but
     grows too fast for a survey's dozens of tables by borough.
 
     Relations must be ones the intruder can know from the published questionnaire (questions
     everyone is shown, follow-ups and what opens them), never coincidences of the counts: an
     audit that assumed coincidences would find hidden figures pinned that nothing published
-    reveals. The consultation's results tables do not use it yet: each is protected on its own.
+    reveals. The consultation's results tables use it for each survey's tables
+    (consultation/analysis/results_tables.py, which says which relations).
     """
     relations = list(relations)
     grids = [
@@ -392,6 +394,10 @@ def protect_related(
             if low <= value <= high:
                 facts.append((dict(coefficients), low, high))
     groups = [[*parts, total] for parts, total in lines] + [list(c) for c, _lo, _hi in facts]
+    groups_of: dict[Entry, list[list[Entry]]] = {}
+    for group in groups:
+        for entry in group:
+            groups_of.setdefault(entry, []).append(group)
     protected: list[ProtectedTable | None] = [None] * len(tables)
     audited: set[Entry] | None = None
     weak: set[Entry] = set()
@@ -413,14 +419,11 @@ def protect_related(
         audited = hidden
         if not weak:
             return protected
-        candidates: set[Entry] = set()
-        for entry in weak:
-            near = {m for group in groups if entry in group for m in group}
-            nearby = [m for m in near if published[m] is not None]
-            if nearby:
-                candidates.add(min(nearby, key=lambda m: (true[m], m[0], m[1])))
-        if not candidates:
-            candidates = {m for m in published if published[m] is not None}
+        candidates = {
+            found
+            for entry in weak
+            if (found := _nearest_published(entry, groups_of, published, true)) is not None
+        }
         if not candidates:
             return protected  # everything is hidden already: nothing more can be done
         for table in {table for table, _key in candidates}:
@@ -433,6 +436,30 @@ def protect_related(
         protect_table(**{**spec, "forced": set(grids[i].values)}, rules=rules)
         for i, spec in enumerate(tables)
     ]
+
+
+def _nearest_published(
+    entry: Entry,
+    groups_of: Mapping[Entry, list[list[Entry]]],
+    published: Mapping[Entry, int | None],
+    true: Mapping[Entry, int],
+) -> Entry | None:
+    """The smallest published figure nearest to a weak hidden one: in a sum or relation with
+    it, else with a figure that is, and so on outwards.
+
+    Where every figure next to the weak one is hidden already, what narrows it comes from
+    further away (a hidden total equal, through a relation, to a published one): hiding the
+    nearest published figures is what widens it, not hiding every figure of every table.
+    """
+    seen, frontier = {entry}, [entry]
+    while frontier:
+        near = {m for e in frontier for group in groups_of.get(e, ()) for m in group} - seen
+        found = [m for m in near if published[m] is not None]
+        if found:
+            return min(found, key=lambda m: (true[m], m[0], m[1]))
+        seen |= near
+        frontier = list(near)
+    return None
 
 
 def _finish(spec: dict, grid: Grid, decided: dict) -> ProtectedTable:

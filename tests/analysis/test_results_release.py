@@ -244,6 +244,9 @@ def test_both_methodologies_explain_the_protection_with_a_worked_example(publish
     assert "How we protect the people who took part" in html
     assert "Yes 120, No [c], Not sure [c], Total 170" in html
     assert "cell-key" in html
+    # The tables are attacked together, with the relations the questionnaire shows.
+    assert "We attack all the tables of a survey together" in html
+    assert "a question shown only after a given answer" in html
     anpr = client.get(reverse("anpr_info:methodology")).content.decode()
     assert "A worked example" in anpr and "0 to 24" in anpr
     assert "[c] confidential" in anpr and "[x] not available" in anpr

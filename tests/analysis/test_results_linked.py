@@ -1,0 +1,216 @@
+"""The results tables of a survey are protected together: an intruder who reads every table and
+knows from the questionnaire how they relate narrows no hidden figure (issue 15)."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from consultation.analysis import results_tables as results_module
+from consultation.analysis.results_tables import results_tables
+from consultation.surveys.models import Answer, Condition, Question, Response
+from talklondon import disclosure
+from talklondon.areas import borough_choices
+from tests.analysis.surveydata import survey_with_responses
+from tests.disclosure.intruder import Knowledge
+from tests.factories import ConsultationFactory, QuestionFactory, SectionFactory, SurveyFactory
+
+Type = Question.Type
+TOTAL = disclosure.TOTAL
+PROTECTION = disclosure.RULES.protection
+
+
+def narrowed(knowledge: Knowledge) -> dict:
+    return {k: r for k, r in knowledge.ranges().items() if r[1] - r[0] < PROTECTION}
+
+
+def follow_up_survey(people):
+    """A survey with a borough question, "Do you drive?" for everyone and "Do you pay the
+    charge?" only for those who drive; `people` is [(borough code, drives, pays)]."""
+    now = timezone.now()
+    consultation = ConsultationFactory(
+        opens_at=now - timedelta(days=30), closes_at=now - timedelta(hours=1)
+    )
+    survey = SurveyFactory(consultation=consultation)
+    about = SectionFactory(survey=survey, position=1)
+    borough = QuestionFactory(section=about, type=Type.BOROUGH, required=True, position=1)
+    drives = QuestionFactory(section=about, type=Type.YES_NO, required=True, position=2)
+    driving = SectionFactory(survey=survey, position=2)
+    pays = QuestionFactory(section=driving, type=Type.YES_NO, required=True, position=1)
+    Condition.objects.create(section=driving, depends_on=drives, boolean_value=True)
+    for code, drive, pay in people:
+        response = Response.objects.create(
+            survey=survey, status=Response.Status.SUBMITTED, submitted_at=now
+        )
+        Answer.objects.create(response=response, question=borough, text=code)
+        Answer.objects.create(response=response, question=drives, boolean=drive)
+        if drive:
+            Answer.objects.create(response=response, question=pays, boolean=pay)
+    return survey
+
+
+def read(knowledge: Knowledge, name: str, table: dict) -> None:
+    grid = {(row, col): value for row, col, value, _flag in table["cells"]}
+    rows = [code for code, _label in table["rows"]]
+    columns = [code for code, _label in table["columns"]]
+    knowledge.add_grid(name, grid, rows, columns, total=TOTAL)
+
+
+def attack(parent: dict, follow_up: dict, channels: dict | None = None) -> dict:
+    """The intruder of tests/disclosure (not the engine's own) reads both tables by borough and
+    knows the follow-up was answered, in each borough, by at most those who said Yes; given
+    the channels table, also that everyone answered "Do you drive?" (it is required)."""
+    knowledge = Knowledge(threshold=10, base=5)
+    read(knowledge, "drives", parent)
+    read(knowledge, "pays", follow_up)
+    for row in [*(code for code, _label in parent["rows"]), TOTAL]:
+        # Yes is the first answer ("0") of a yes/no question.
+        knowledge.fact({("pays", row, TOTAL): 1, ("drives", row, "0"): -1}, -(10**9), 0)
+    if channels is not None:
+        read(knowledge, "channels", channels)
+        knowledge.same(("drives", TOTAL, TOTAL), ("channels", TOTAL, "responses"))
+    return narrowed(knowledge)
+
+
+def one_by_one(table: dict, true: dict) -> dict:
+    """The table as it was published before the wiring: protected on its own."""
+    rows = [(code,) for code, _label in table["rows"]]
+    columns = [(code,) for code, _label in table["columns"]]
+    values = {(r, c): true[f"{r[0]}|{c[0]}"] for r in rows for c in columns}
+    protected = disclosure.protect_table(values, rows, columns, additive=table["additive"])
+    return {
+        **table,
+        "cells": [[r[0], c[0], p.value, p.flag] for (r, c), p in protected.cells.items()],
+    }
+
+
+@pytest.mark.django_db
+def test_a_follow_up_is_protected_with_the_answer_that_opens_it():
+    """Regression: each results table was protected on its own. Fourteen of fifteen people
+    drive, and all fourteen answered the follow-up: its published total (15, so 13 to 17)
+    told the intruder that at least 13 said Yes, and so that the one who said No was one of
+    0 to 4, a range narrower than the methodology's 5 for a figure each table alone hid."""
+    codes = [code for code, _name in borough_choices()[:3]]
+    people = [(codes[i % 3], True, i % 2 == 0) for i in range(14)] + [(codes[0], False, None)]
+    survey = follow_up_survey(people)
+    content, true = results_tables(survey.consultation)
+    parent_id, follow_id = f"s{survey.pk}-q2-by-borough", f"s{survey.pk}-q3-by-borough"
+    parent, follow_up = content["tables"][parent_id], content["tables"][follow_id]
+
+    alone = attack(one_by_one(parent, true[parent_id]), one_by_one(follow_up, true[follow_id]))
+    assert ("drives", TOTAL, "1") in alone, "the example no longer shows the weakness"
+    # The engine's own audit sees the same weakness in the tables protected one by one.
+    engine_view = disclosure.hidden_ranges(
+        {("n", "all"): 15, ("yes", "all"): None, ("no", "all"): None, ("pays", "all"): 15},
+        [([("yes", "all"), ("no", "all")], ("n", "all"))],
+        facts=[({("pays", "all"): 1, ("yes", "all"): -1}, -float("inf"), 0)],
+    )
+    assert engine_view[("no", "all")] == (0, 4)
+
+    assert attack(parent, follow_up) == {}
+    # Hiding the question's total is not enough when the intruder also knows that everyone
+    # answered it: the number of responses, published with the channels, is the same figure.
+    channels = content["tables"][f"s{survey.pk}-channels"]
+    assert attack(parent, follow_up, channels) == {}
+
+
+def engine_view(content: dict) -> tuple[dict, list]:
+    """Every published figure of a release, named (table, row, column), and the sums."""
+    published, lines = {}, []
+    for table_id, table in content["tables"].items():
+        for row, col, value, _flag in table["cells"]:
+            published[(table_id, row, col)] = value
+        grid = disclosure.grid_of(
+            {},
+            [(code,) for code, _label in table["rows"]],
+            [(code,) for code, _label in table["columns"]],
+            additive=table["additive"],
+        )
+        lines += [
+            ([(table_id, r[0], c[0]) for r, c in parts], (table_id, *(k[0] for k in total)))
+            for parts, total in grid.lines
+        ]
+    return published, lines
+
+
+def demo_relations(survey, content: dict) -> list:
+    """What the demo questionnaire (demo/surveys.py) tells anyone, written out by hand."""
+    s = f"s{survey.pk}"
+    tables = content["tables"]
+    borough_rows = [code for code, _label in tables[f"{s}-q1-by-borough"]["rows"]] + [TOTAL]
+    responses = (f"{s}-channels", TOTAL, "responses")
+    # Required, shown to everyone, one answer each: organisation, agreement, retention,
+    # awareness, driving (by borough) and the borough itself.
+    everyone = [f"{s}-q{n}-by-borough" for n in (1, 2, 5, 7, 9)]
+    facts = [({(t, TOTAL, TOTAL): 1, responses: -1}, 0, 0) for t in everyone]
+    facts.append(({(f"{s}-q13", TOTAL, "responses"): 1, responses: -1}, 0, 0))
+    for t in everyone[1:]:
+        for row in borough_rows:
+            facts.append(({(everyone[0], row, TOTAL): 1, (t, row, TOTAL): -1}, 0, 0))
+    never = -float("inf")
+    # Q8 (where heard, several answers) only for those aware (Q7 Yes); the driving section
+    # (Q10-Q12) only for those who drive (Q9 Yes).
+    heard = f"{s}-q8-by-borough"
+    for row in borough_rows:
+        aware = (f"{s}-q7-by-borough", row, "0")
+        for code, _label in tables[heard]["columns"]:
+            facts.append(({(heard, row, code): 1, aware: -1}, never, 0))
+        facts.append(
+            (
+                {(f"{s}-q11-by-borough", row, TOTAL): 1, (f"{s}-q9-by-borough", row, "0"): -1},
+                never,
+                0,
+            )
+        )
+    facts.append(
+        (
+            {
+                (f"{s}-q8-answered", "answered", "responses"): 1,
+                (f"{s}-q7-by-borough", TOTAL, "0"): -1,
+            },
+            never,
+            0,
+        )
+    )
+    return facts
+
+
+@pytest.mark.django_db
+def test_the_demo_like_release_passes_the_joint_audit(monkeypatch):
+    """The demo survey with 120 responses: every table of the release read together, with
+    what the questionnaire says about them, narrows no hidden figure; and reading them
+    together costs no more hidden figures than protecting each table alone."""
+    survey = survey_with_responses(count=120, closed=True)
+    given = []
+    protect_together = results_module._protect_together
+
+    def spy(pending, relations):
+        given.extend(relations)
+        return protect_together(pending, relations)
+
+    monkeypatch.setattr(results_module, "_protect_together", spy)
+    content, true = results_tables(survey.consultation)
+    published, lines = engine_view(content)
+    true_values = {
+        (table_id, *key.split("|")): value
+        for table_id, figures in true.items()
+        for key, value in figures.items()
+    }
+    facts = demo_relations(survey, content)
+    for coefficients, low, high in facts:  # the relations hold: the intruder may rely on them
+        assert low <= sum(c * true_values[e] for e, c in coefficients.items()) <= high
+
+    # Every relation the questionnaire shows is one the engine was given.
+    def same(relations):
+        return {(frozenset(c.items()), low, high) for c, low, high in relations}
+
+    assert same(facts) <= same(given)
+    assert disclosure.weak_entries(published, lines, true_values, facts=facts) == []
+
+    hidden = sum(value is None for value in published.values())
+    alone = sum(
+        value is None
+        for table_id, table in content["tables"].items()
+        for _r, _c, value, _f in one_by_one(table, true[table_id])["cells"]
+    )
+    assert hidden <= alone * 1.05

@@ -98,6 +98,14 @@ class Intruder:
         self.highs = highspy.Highs()
         self.highs.setOptionValue("output_flag", False)
         self.highs.passModel(model)
+        # And once more with every entry a whole number, for the programs whose linear
+        # optimum is fractional (tables joined by relations): kept too, so no solve pays for
+        # building the model again.
+        model.integrality_ = [highspy.HighsVarType.kInteger] * len(self.keys)
+        self.mip = highspy.Highs()
+        self.mip.setOptionValue("output_flag", False)
+        self.mip.passModel(model)
+        self.low, self.high = low, high
         self.all_columns = np.arange(len(self.keys), dtype=np.int32)
 
     def extreme(self, objective: Mapping[Hashable, float], sense: int):
@@ -107,31 +115,49 @@ class Intruder:
         The linear relaxation is solved first; when its optimum is already a whole-number
         table (always, for a single table of rows and columns with totals) it is the answer,
         otherwise the integer program is solved."""
-        import highspy
-        from scipy.optimize import milp
-
         c = np.zeros(len(self.keys))
         for key, coefficient in objective.items():
             c[self.index[key]] += coefficient * sense
-        self.highs.changeColsCost(len(self.keys), self.all_columns, c)
-        self.highs.run()
-        point = None
-        if self.highs.getModelStatus() == highspy.HighsModelStatus.kOptimal:
-            point = np.asarray(self.highs.getSolution().col_value)
-            if np.abs(point - np.round(point)).max() > 1e-6:
-                point = None
-        if point is None:
-            result = milp(
-                c, constraints=self.constraints, bounds=self.bounds, integrality=self.integrality
-            )
-            if result.status != 0:
-                raise RuntimeError(f"Disclosure audit failed: {result.message}")
-            point = result.x
-        point = np.round(point)
+        point = self._solve(c)
         value = sense * float(c @ point)
         if abs(value) >= UNBOUNDED / 2:
             value = float("inf") * -sense
         return value, point
+
+    def _solve(self, c) -> np.ndarray:
+        """A whole-number table minimising c @ table."""
+        import highspy
+
+        self.highs.changeColsCost(len(self.keys), self.all_columns, c)
+        self.highs.run()
+        if self.highs.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+            point = np.asarray(self.highs.getSolution().col_value)
+            if np.abs(point - np.round(point)).max() <= 1e-6:
+                return np.round(point)
+        self.mip.changeColsCost(len(self.keys), self.all_columns, c)
+        self.mip.run()
+        status = self.mip.getModelStatus()
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise RuntimeError(f"Disclosure audit failed: {self.mip.modelStatusToString(status)}")
+        return np.round(np.asarray(self.mip.getSolution().col_value))
+
+    def _witness_above(self, columns: np.ndarray, floors: np.ndarray) -> np.ndarray:
+        """A whole-number table that fits what is published with as many of `columns` as it
+        can at `floors` or above: the sum of those entries is maximised with each capped at
+        its floor, so the slack goes to as many entries as possible instead of all to one."""
+        highs = self.high[columns]
+        caps = np.maximum(self.low[columns], np.minimum(highs, floors))
+        for solver in (self.highs, self.mip):
+            solver.changeColsBounds(len(columns), columns.astype(np.int32), self.low[columns], caps)
+        try:
+            c = np.zeros(len(self.keys))
+            c[columns] = -1.0
+            return self._solve(c)
+        finally:
+            for solver in (self.highs, self.mip):
+                solver.changeColsBounds(
+                    len(columns), columns.astype(np.int32), self.low[columns], highs
+                )
 
     def ranges(
         self,
@@ -166,18 +192,18 @@ class Intruder:
             i = position[k]
             return seen_high[i] - seen_low[i] if np.isfinite(seen_low[i]) else -1.0
 
-        if enough is not None and len(targets) > 2:
-            # A few whole tables that fit what is published, pushed in different directions,
-            # usually show most targets spread wide enough; only the rest need their own two
-            # programs.
-            generator = np.random.default_rng(len(targets))
-            directions = [dict.fromkeys(targets, 1.0)]
-            directions += [
-                dict(zip(targets, generator.choice([-1.0, 1.0], len(targets)), strict=True))
-            ]
-            for direction in directions:
-                for sense in (1, -1):
-                    observe(self.extreme(direction, sense)[1])
+        if enough is not None and known:
+            # Most hidden figures are small and can be as much as `enough` larger: a few
+            # tables that lift every figure not yet shown wide enough, each capped at that
+            # (`_witness_above`), show most of them in a handful of programs instead of one
+            # or two each. The rest get their own two programs below.
+            while True:
+                narrow = np.flatnonzero(seen_high - seen_low < enough)
+                if not len(narrow):
+                    break
+                observe(self._witness_above(columns[narrow], seen_low[narrow] + enough))
+                if np.count_nonzero(seen_high[narrow] - seen_low[narrow] < enough) == len(narrow):
+                    break  # no figure moved: what is left needs its own programs
         for key in targets:
             i = position[key]
             for sense in (-1, 1):

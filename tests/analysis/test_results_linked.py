@@ -214,3 +214,41 @@ def test_the_demo_like_release_passes_the_joint_audit(monkeypatch):
         for _r, _c, value, _f in one_by_one(table, true[table_id])["cells"]
     )
     assert hidden <= alone * 1.05
+
+
+@pytest.mark.django_db
+def test_the_joint_audit_needs_few_programs_for_many_hidden_figures(monkeypatch):
+    """Regression: the joint audit solved one or two integer programs for most hidden figures
+    (153 for the 120-response demo survey, 567 for 300), so previewing or publishing results
+    took half a minute in the request and the browser gave up. Lifting every figure not yet
+    shown wide enough at once, each capped, settles nearly all of them in a few programs."""
+    from talklondon.disclosure import audit, engine
+
+    survey = survey_with_responses(count=120, closed=True)
+    programs: list[str] = []
+    for name in ("extreme", "_witness_above"):
+        original = getattr(audit.Intruder, name, None)
+        if original is None:
+            continue
+
+        def spy(self, *args, _original=original, _name=name, **kwargs):
+            programs.append(_name)
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(audit.Intruder, name, spy)
+    joint: list[tuple[int, int]] = []  # (hidden figures audited, programs solved)
+    weak_entries = engine.weak_entries
+
+    def spy_audit(published, lines, true, **kwargs):
+        before = len(programs)
+        found = weak_entries(published, lines, true, **kwargs)
+        if kwargs.get("facts"):  # the joint audit, not one table's own
+            joint.append((len(kwargs["targets"]), len(programs) - before))
+        return found
+
+    monkeypatch.setattr(engine, "weak_entries", spy_audit)
+    results_tables(survey.consultation)
+    assert joint, "the survey's tables were not audited together"
+    audited, solved = joint[0]
+    assert audited > 1000
+    assert solved <= 60, f"{solved} programs for {audited} hidden figures"

@@ -164,7 +164,7 @@ def proposal_page(request: HttpRequest, slug: str, page_slug: str) -> HttpRespon
         if form.is_valid():
             try:
                 comment = comment_services.comment_post(
-                    user=request.user, page=page, text=form.cleaned_data["body"]
+                    actor=request.user, page=page, text=form.cleaned_data["body"]
                 )
             except (ValidationError, PermissionDenied) as exc:
                 errors_into_form(form, exc)
@@ -217,7 +217,7 @@ def comment_reply(request: HttpRequest, comment_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             reply = comment_services.comment_post(
-                user=request.user,
+                actor=request.user,
                 page=comment.page,
                 text=form.cleaned_data["body"],
                 reply_to_id=comment.pk,
@@ -256,7 +256,7 @@ def comment_edit(request: HttpRequest, comment_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             comment = comment_services.comment_edit(
-                user=request.user, comment=comment, text=form.cleaned_data["body"]
+                actor=request.user, comment=comment, text=form.cleaned_data["body"]
             )
         except (ValidationError, PermissionDenied) as exc:
             errors_into_form(form, exc)
@@ -286,7 +286,7 @@ def comment_delete(request: HttpRequest, comment_id: int) -> HttpResponse:
     error = ""
     if request.method == "POST":
         try:
-            comment_services.comment_delete(user=request.user, comment=comment)
+            comment_services.comment_delete(actor=request.user, comment=comment)
         except (ValidationError, PermissionDenied) as exc:
             error = " ".join(getattr(exc, "messages", [str(exc)]))
         else:
@@ -311,7 +311,7 @@ def comment_report(request: HttpRequest, comment_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             comment_services.comment_report(
-                user=request.user,
+                actor=request.user,
                 comment=comment,
                 reason=form.cleaned_data["reason"],
                 details=form.cleaned_data["details"],
@@ -340,9 +340,9 @@ def comment_like(request: HttpRequest, comment_id: int) -> HttpResponse:
     comment = _comment_visible_or_404(request, comment_id)
     try:
         if request.POST.get("action") == "unlike":
-            comment_services.comment_unlike(user=request.user, comment=comment)
+            comment_services.comment_unlike(actor=request.user, comment=comment)
         else:
-            comment_services.comment_like(user=request.user, comment=comment)
+            comment_services.comment_like(actor=request.user, comment=comment)
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
     sort = request.POST.get("sort", "newest")

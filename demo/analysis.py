@@ -64,7 +64,7 @@ def themes_seed(survey: Survey, analyst, stdout) -> None:
         ).first()
         if theme is None:
             theme = theme_create(
-                user=analyst,
+                actor=analyst,
                 dataset_key=TEXT_DATASET,
                 question_key=str(question.pk),
                 name=name,
@@ -72,7 +72,7 @@ def themes_seed(survey: Survey, analyst, stdout) -> None:
             )
         ids = [pk for pk, text in answers if any(w in text.lower() for w in words)]
         if ids:
-            added = theme_tag_add(user=analyst, theme=theme, answer_ids=ids)
+            added = theme_tag_add(actor=analyst, theme=theme, answer_ids=ids)
             if added:
                 stdout.write(f"Tagged {added} answers with the theme “{name}”.")
 
@@ -121,7 +121,7 @@ def results_seed(survey: Survey, manager, stdout) -> None:
     )
     a, r, o = numbers[agreement_q.pk], numbers[retention_q.pk], numbers.get(open_q.pk)
     results_page_save(
-        user=manager,
+        actor=manager,
         consultation=consultation,
         summary=(
             f"Thank you to the {summary['total']:,} people and organisations who responded "
@@ -152,7 +152,7 @@ def results_seed(survey: Survey, manager, stdout) -> None:
         ),
     )
     results_page_publish(
-        user=manager,
+        actor=manager,
         consultation=consultation,
         now=consultation.closes_at + timedelta(weeks=8),
         notify=False,  # a historical demo: nobody is told today

@@ -41,7 +41,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         form = ProfileForm(request.POST)
         if form.is_valid():
             try:
-                services.profile_update(user=user, **form.cleaned_data)
+                services.profile_update(actor=user, **form.cleaned_data)
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:

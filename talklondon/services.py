@@ -79,7 +79,7 @@ def _choice_clean(field: str, value: str, choices) -> str:
 @transaction.atomic
 def profile_update(
     *,
-    user: User,
+    actor: User,
     display_name: str,
     borough: str = "",
     age_band: str = "",
@@ -98,7 +98,7 @@ def profile_update(
     erased or deactivated account.
     """
     # Read the state from the database: the caller's instance may predate an erasure.
-    current = User.objects.filter(pk=user.pk).values("is_active", "erased_at").first()
+    current = User.objects.filter(pk=actor.pk).values("is_active", "erased_at").first()
     if current is None or not current["is_active"] or current["erased_at"]:
         raise PermissionDenied("This account cannot be changed.")
     errors: dict[str, list[str]] = {}
@@ -121,9 +121,9 @@ def profile_update(
     if errors:
         raise ValidationError(errors)
 
-    user.display_name = display_name
-    user.save(update_fields=["display_name"])
-    profile, _ = Profile.objects.select_for_update().get_or_create(user=user)
+    actor.display_name = display_name
+    actor.save(update_fields=["display_name"])
+    profile, _ = Profile.objects.select_for_update().get_or_create(user=actor)
     for field, value in cleaned.items():
         setattr(profile, field, value)
     profile.email_on_reply = bool(email_on_reply)

@@ -17,6 +17,7 @@ from anpr_info.selectors import PUBLISHED_NAMESPACE
 from talklondon import disclosure
 from talklondon.cache import namespace_bump
 from talklondon.hashchain import GENESIS, manifest_sha256, sha256_of
+from talklondon.models import User
 from talklondon.page_cache import page_cache_invalidate
 from talklondon.permissions import can_manage_releases
 
@@ -26,7 +27,7 @@ Key = disclosure.Key
 PAGE_CACHE_NAMESPACE = "anpr"
 
 
-def _check(actor) -> None:
+def _check(actor: User) -> None:
     if not can_manage_releases(actor):
         raise PermissionDenied("Only Statistics publishers manage ANPR releases.")
 
@@ -39,7 +40,9 @@ def _locked(release: Release) -> Release:
 
 
 @transaction.atomic
-def release_announce(*, period: str, announced_at: dt.datetime, actor, notes: str = "") -> Release:
+def release_announce(
+    *, period: str, announced_at: dt.datetime, actor: User, notes: str = ""
+) -> Release:
     """Put a release for a month on the calendar. If that month is already published this is a
     revision: a new version, which must say why in its notes."""
     _check(actor)
@@ -69,7 +72,7 @@ def release_announce(*, period: str, announced_at: dt.datetime, actor, notes: st
 
 
 @transaction.atomic
-def release_reschedule(*, release: Release, announced_at: dt.datetime, actor) -> Release:
+def release_reschedule(*, release: Release, announced_at: dt.datetime, actor: User) -> Release:
     """Move an unpublished release to another time (the calendar shows the change)."""
     _check(actor)
     release = _locked(release)
@@ -281,7 +284,7 @@ def _release_table(release, measure, table, period, protected) -> ReleaseTable:
 
 
 @transaction.atomic
-def release_prepare(*, release: Release, actor) -> Release:
+def release_prepare(*, release: Release, actor: User) -> Release:
     """Build (or rebuild) a draft's tables from the latest returns. The preparer cannot approve."""
     _check(actor)
     release = _locked(release)
@@ -304,7 +307,7 @@ def release_prepare(*, release: Release, actor) -> Release:
 
 
 @transaction.atomic
-def release_approve(*, release: Release, actor, content_sha256: str = "") -> Release:
+def release_approve(*, release: Release, actor: User, content_sha256: str = "") -> Release:
     """A second Statistics publisher checks and approves the prepared tables.
 
     The approver may not be the person who prepared the draft or uploaded any return in it.
@@ -336,7 +339,7 @@ def release_approve(*, release: Release, actor, content_sha256: str = "") -> Rel
 
 
 @transaction.atomic
-def release_embargo(*, release: Release, actor) -> Release:
+def release_embargo(*, release: Release, actor: User) -> Release:
     """Lock an approved release until its announced time; beat publishes it then."""
     _check(actor)
     release = _locked(release)
@@ -349,7 +352,7 @@ def release_embargo(*, release: Release, actor) -> Release:
 
 
 @transaction.atomic
-def release_reopen(*, release: Release, actor) -> Release:
+def release_reopen(*, release: Release, actor: User) -> Release:
     """Take an approved or embargoed release back to draft (for example, a late correction)."""
     _check(actor)
     release = _locked(release)

@@ -6,17 +6,18 @@ from django.utils import timezone
 
 from anpr_info.models import ApiKey, Source
 from anpr_info.signing import key_generate, sha256_hex
+from talklondon.models import User
 from talklondon.permissions import can_manage_releases
 
 
-def _check(actor) -> None:
+def _check(actor: User) -> None:
     # None means a trusted operator at the command line (management commands, the demo seed).
     if actor is not None and not can_manage_releases(actor):
         raise PermissionDenied("Only Statistics publishers manage ANPR sources.")
 
 
 @transaction.atomic
-def source_create(*, name: str, actor=None) -> Source:
+def source_create(*, name: str, actor: User = None) -> Source:
     """Register a system allowed to send returns."""
     _check(actor)
     name = name.strip()
@@ -28,7 +29,7 @@ def source_create(*, name: str, actor=None) -> Source:
 
 
 @transaction.atomic
-def api_key_create(*, source: Source, actor=None) -> tuple[ApiKey, str]:
+def api_key_create(*, source: Source, actor: User = None) -> tuple[ApiKey, str]:
     """Issue a new key for a source. Returns the key record and the key, shown only once."""
     _check(actor)
     if not source.is_active:
@@ -41,7 +42,7 @@ def api_key_create(*, source: Source, actor=None) -> tuple[ApiKey, str]:
 
 
 @transaction.atomic
-def api_key_revoke(*, api_key: ApiKey, actor=None) -> ApiKey:
+def api_key_revoke(*, api_key: ApiKey, actor: User = None) -> ApiKey:
     """Stop a key working at once."""
     _check(actor)
     api_key = ApiKey.objects.select_for_update().get(pk=api_key.pk)
@@ -52,7 +53,7 @@ def api_key_revoke(*, api_key: ApiKey, actor=None) -> ApiKey:
 
 
 @transaction.atomic
-def api_key_rotate(*, source: Source, actor=None) -> tuple[ApiKey, str]:
+def api_key_rotate(*, source: Source, actor: User = None) -> tuple[ApiKey, str]:
     """Issue a new key and revoke every other key of the source."""
     _check(actor)
     for old in source.keys.filter(revoked_at__isnull=True):

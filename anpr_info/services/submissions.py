@@ -34,6 +34,7 @@ from anpr_info.signing import (
     signature_compute,
     signature_matches,
 )
+from talklondon.models import User
 from talklondon.permissions import ROLE_PUBLISHER
 from talklondon.problems import Problem
 
@@ -335,7 +336,7 @@ def submission_receive(
 
 
 @transaction.atomic
-def quarantine_mark_reviewed(*, batch: QuarantinedBatch, actor) -> QuarantinedBatch:
+def quarantine_mark_reviewed(*, batch: QuarantinedBatch, actor: User) -> QuarantinedBatch:
     from django.core.exceptions import PermissionDenied
 
     from talklondon.permissions import can_manage_releases

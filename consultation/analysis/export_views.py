@@ -39,7 +39,7 @@ def export_create(request):
             raise ReauthenticationRequired
         try:
             record = export_request(
-                user=user,
+                actor=user,
                 dataset_key=data["dataset"],
                 file_format=data["file_format"],
                 filters=form.export_filters(),
@@ -53,7 +53,7 @@ def export_create(request):
         else:
             if record.delivery == ExportRecord.Delivery.STREAM:
                 try:
-                    return export_stream_response(user=user, export_id=record.pk)
+                    return export_stream_response(actor=user, export_id=record.pk)
                 except ExportFailed:
                     pass
             return redirect("analysis_staff:export_detail", pk=record.pk)
@@ -106,7 +106,7 @@ def export_status(request, pk: int):
 @require_permission_or_404(can_use_exports)
 def export_download(request, pk: int):
     try:
-        handle, record = export_file_open(user=request.user, export_id=pk)
+        handle, record = export_file_open(actor=request.user, export_id=pk)
     except PermissionDenied:
         raise Http404 from None
     content_type = (
@@ -123,7 +123,7 @@ def export_download(request, pk: int):
 @require_permission_or_404(can_use_exports)
 def export_manifest(request, pk: int):
     try:
-        record, body = export_manifest_get(user=request.user, export_id=pk)
+        record, body = export_manifest_get(actor=request.user, export_id=pk)
     except PermissionDenied:
         raise Http404 from None
     response = HttpResponse(body, content_type="application/json; charset=utf-8")

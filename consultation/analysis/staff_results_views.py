@@ -58,7 +58,7 @@ def results_edit(request, consultation_id: int):
     form = ResultsPageForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            results_page_save(user=request.user, consultation=consultation, **form.cleaned_data)
+            results_page_save(actor=request.user, consultation=consultation, **form.cleaned_data)
         except PermissionDenied:
             raise Http404 from None
         except ValidationError as exc:
@@ -96,7 +96,7 @@ def results_edit(request, consultation_id: int):
 def results_publish(request, consultation_id: int):
     consultation = _consultation(request, consultation_id)
     try:
-        results_page_publish(user=request.user, consultation=consultation)
+        results_page_publish(actor=request.user, consultation=consultation)
     except PermissionDenied:
         raise Http404 from None
     except ValidationError as exc:
@@ -110,7 +110,7 @@ def results_publish(request, consultation_id: int):
 def results_unpublish(request, consultation_id: int):
     consultation = _consultation(request, consultation_id)
     try:
-        results_page_unpublish(user=request.user, consultation=consultation)
+        results_page_unpublish(actor=request.user, consultation=consultation)
     except PermissionDenied:
         raise Http404 from None
     messages.success(request, "The results page is no longer public.")

@@ -180,10 +180,10 @@ def text_tag(request, question_id: int):
     ids = form.cleaned_data["answers"]
     try:
         if form.cleaned_data["action"] == "remove":
-            removed = theme_tag_remove(user=request.user, theme=theme, answer_ids=ids)
+            removed = theme_tag_remove(actor=request.user, theme=theme, answer_ids=ids)
             messages.success(request, f"Removed ‘{theme.name}’ from {removed} answer(s).")
         else:
-            added = theme_tag_add(user=request.user, theme=theme, answer_ids=ids)
+            added = theme_tag_add(actor=request.user, theme=theme, answer_ids=ids)
             messages.success(request, f"Tagged {added} answer(s) with ‘{theme.name}’.")
     except PermissionDenied:
         raise Http404 from None
@@ -203,7 +203,7 @@ def text_themes(request, question_id: int):
     if request.method == "POST" and form.is_valid():
         try:
             theme = theme_create(
-                user=request.user,
+                actor=request.user,
                 dataset_key=selectors.TEXT_DATASET,
                 question_key=str(question.pk),
                 name=form.cleaned_data["name"],
@@ -230,7 +230,7 @@ def theme_edit(request, theme_id: int):
     if request.method == "POST" and form.is_valid():
         try:
             theme_rename(
-                user=request.user,
+                actor=request.user,
                 theme=theme,
                 name=form.cleaned_data["name"],
                 description=form.cleaned_data["description"],
@@ -253,7 +253,7 @@ def theme_remove(request, theme_id: int):
     theme, question = _theme(request, theme_id)
     if request.method == "POST":
         try:
-            theme_delete(user=request.user, theme=theme)
+            theme_delete(actor=request.user, theme=theme)
         except PermissionDenied:
             raise Http404 from None
         messages.success(request, f"Deleted the theme ‘{theme.name}’ and its tags.")
@@ -291,7 +291,7 @@ def text_suggestions(request, question_id: int):
             )
             try:
                 theme = theme_accept_suggestion(
-                    user=request.user,
+                    actor=request.user,
                     dataset_key=selectors.TEXT_DATASET,
                     question_key=str(question.pk),
                     suggestion=suggestion,

@@ -167,21 +167,23 @@ def _duplicate_check(user, text: str, state: dict | None = None) -> None:
 
 
 @transaction.atomic
-def comment_post(*, user, page: ProposalPage, text: str, reply_to_id: int | None = None) -> Comment:
+def comment_post(
+    *, actor: User, page: ProposalPage, text: str, reply_to_id: int | None = None
+) -> Comment:
     """Post a comment (or a reply) on a proposal page.
 
     Held for a moderator when the consultation is pre-moderated or a hold rule matches;
     otherwise published at once. Replies deeper than three levels attach at the third level.
     """
-    participant_check(user)
+    participant_check(actor)
     consultation = page.consultation
     consultation_open_check(consultation)
     if not page.comments_enabled:
         raise ValidationError("Comments are switched off on this page.")
     text = comment_text_clean(text)
-    state = _posting_state(user, consultation)
-    _rate_limit_check(user, state)
-    _duplicate_check(user, text, state)
+    state = _posting_state(actor, consultation)
+    _rate_limit_check(actor, state)
+    _duplicate_check(actor, text, state)
 
     parent = replied_to = thread = None
     depth = 0
@@ -208,7 +210,7 @@ def comment_post(*, user, page: ProposalPage, text: str, reply_to_id: int | None
         thread = replied_to.thread or replied_to
 
     reasons = comment_hold_reasons(
-        user=user,
+        user=actor,
         consultation=consultation,
         text=text,
         has_commented=state["has_commented"],
@@ -218,7 +220,7 @@ def comment_post(*, user, page: ProposalPage, text: str, reply_to_id: int | None
     pending = bool(reasons) or consultation.moderation_mode == Consultation.ModerationMode.PRE
     comment = Comment.objects.create(
         page=page,
-        author=user,
+        author=actor,
         parent=parent,
         replied_to=replied_to,
         thread=thread,
@@ -252,7 +254,7 @@ def _own_comment(user, comment: Comment) -> None:
 
 
 @transaction.atomic
-def comment_edit(*, user, comment: Comment, text: str) -> Comment:
+def comment_edit(*, actor: User, comment: Comment, text: str) -> Comment:
     """Edit one's own comment within the edit window; the earlier text is kept for moderators.
 
     An edit that trips a text hold rule (or any edit under pre-moderation) goes back to the
@@ -261,8 +263,8 @@ def comment_edit(*, user, comment: Comment, text: str) -> Comment:
     comment = (
         Comment.objects.select_for_update().select_related("page__consultation").get(pk=comment.pk)
     )
-    _own_comment(user, comment)
-    participant_check(user)
+    _own_comment(actor, comment)
+    participant_check(actor)
     consultation_open_check(comment.page.consultation, doing="edit comments")
     if comment.is_deleted or comment.is_removed:
         raise ValidationError("This comment can no longer be edited.")
@@ -290,12 +292,12 @@ def comment_edit(*, user, comment: Comment, text: str) -> Comment:
 
 
 @transaction.atomic
-def comment_delete(*, user, comment: Comment) -> Comment:
+def comment_delete(*, actor: User, comment: Comment) -> Comment:
     """Delete one's own comment. Its replies stay; the text is kept only for moderators."""
     comment = (
         Comment.objects.select_for_update().select_related("page__consultation").get(pk=comment.pk)
     )
-    _own_comment(user, comment)
+    _own_comment(actor, comment)
     consultation_open_check(comment.page.consultation, doing="delete comments")
     if comment.is_deleted:
         raise ValidationError("You have already deleted this comment.")
@@ -331,12 +333,12 @@ def _likeable(user, comment: Comment) -> Comment:
 
 
 @transaction.atomic
-def comment_like(*, user, comment: Comment) -> bool:
+def comment_like(*, actor: User, comment: Comment) -> bool:
     """Like a comment once. Returns False if this person had already liked it."""
-    comment = _likeable(user, comment)
+    comment = _likeable(actor, comment)
     try:
         with transaction.atomic():
-            CommentLike.objects.create(comment=comment, user=user)
+            CommentLike.objects.create(comment=comment, user=actor)
     except IntegrityError:
         return False
     Comment.objects.filter(pk=comment.pk).update(like_count=F("like_count") + 1)
@@ -345,10 +347,10 @@ def comment_like(*, user, comment: Comment) -> bool:
 
 
 @transaction.atomic
-def comment_unlike(*, user, comment: Comment) -> bool:
+def comment_unlike(*, actor: User, comment: Comment) -> bool:
     """Take a like back. Returns False if there was no like to take back."""
-    comment = _likeable(user, comment)
-    deleted, _ = CommentLike.objects.filter(comment=comment, user=user).delete()
+    comment = _likeable(actor, comment)
+    deleted, _ = CommentLike.objects.filter(comment=comment, user=actor).delete()
     if not deleted:
         return False
     Comment.objects.filter(pk=comment.pk, like_count__gt=0).update(like_count=F("like_count") - 1)
@@ -356,11 +358,13 @@ def comment_unlike(*, user, comment: Comment) -> bool:
     return True
 
 
-def comment_report(*, user, comment: Comment, reason: str, details: str = "") -> CommentReport:
+def comment_report(
+    *, actor: User, comment: Comment, reason: str, details: str = ""
+) -> CommentReport:
     """Report a comment to the moderators. Each person can report a comment once."""
     try:
         with transaction.atomic():
-            return _comment_report(user=user, comment=comment, reason=reason, details=details)
+            return _comment_report(actor=actor, comment=comment, reason=reason, details=details)
     except IntegrityError as exc:
         # The same report twice at once: the database keeps one (and nothing of this one).
         raise ValidationError(ALREADY_REPORTED) from exc
@@ -369,10 +373,10 @@ def comment_report(*, user, comment: Comment, reason: str, details: str = "") ->
 ALREADY_REPORTED = "You have already reported this comment. A moderator will look at it."
 
 
-def _comment_report(*, user, comment: Comment, reason: str, details: str) -> CommentReport:
-    if not user.is_authenticated:
+def _comment_report(*, actor: User, comment: Comment, reason: str, details: str) -> CommentReport:
+    if not actor.is_authenticated:
         raise PermissionDenied("Sign in to report a comment.")
-    participant_check(user)
+    participant_check(actor)
     if not _loaded(comment):
         comment = Comment.objects.select_related("page__consultation").get(pk=comment.pk)
     # Reports stay open after closing: removing harmful content is not taking part.
@@ -380,7 +384,7 @@ def _comment_report(*, user, comment: Comment, reason: str, details: str) -> Com
         raise ValidationError("This consultation has not opened yet.")
     if comment.status != Comment.Status.PUBLISHED or comment.is_deleted:
         raise ValidationError("This comment is not published, so there is nothing to report.")
-    if comment.author_id == user.pk:
+    if comment.author_id == actor.pk:
         raise ValidationError("You cannot report your own comment. You can edit or delete it.")
     if reason not in CommentReport.Reason.values:
         raise ValidationError("Choose why you are reporting this comment.")
@@ -392,11 +396,11 @@ def _comment_report(*, user, comment: Comment, reason: str, details: str) -> Com
     # The view loads whether this person has reported it with the comment (viewer_reported).
     reported = getattr(comment, "viewer_reported", None)
     if reported is None:
-        reported = CommentReport.objects.filter(comment=comment, reporter=user).exists()
+        reported = CommentReport.objects.filter(comment=comment, reporter=actor).exists()
     if reported:
         raise ValidationError(ALREADY_REPORTED)
     report = CommentReport.objects.create(
-        comment=comment, reporter=user, reason=reason, details=details
+        comment=comment, reporter=actor, reason=reason, details=details
     )
     Comment.objects.filter(pk=comment.pk).update(open_report_count=F("open_report_count") + 1)
     return report

@@ -12,6 +12,7 @@ from pypdf.errors import PdfReadError
 from consultation.models import Attachment, Consultation, ProposalPage, ProposalPageVersion
 from consultation.permissions import can_publish_consultation, can_publish_page
 from consultation.services.public_pages import consultation_pages_changed
+from talklondon.models import User
 from talklondon.permissions import can_manage_consultations
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
@@ -22,7 +23,7 @@ CONSULTATION_FIELDS = (
 PAGE_FIELDS = ("title", "slug", "body", "position", "comments_enabled")
 
 
-def _require_manager(actor) -> None:
+def _require_manager(actor: User) -> None:
     if not can_manage_consultations(actor):
         raise PermissionDenied("Only consultation managers can do this.")
 
@@ -33,7 +34,7 @@ def _check_dates(opens_at: datetime, closes_at: datetime) -> None:
 
 
 @transaction.atomic
-def consultation_create(*, actor, **fields) -> Consultation:
+def consultation_create(*, actor: User, **fields) -> Consultation:
     """Create a consultation from the staff form's cleaned data."""
     _require_manager(actor)
     _check_dates(fields["opens_at"], fields["closes_at"])
@@ -47,7 +48,7 @@ def consultation_create(*, actor, **fields) -> Consultation:
 
 
 @transaction.atomic
-def consultation_update(*, actor, consultation: Consultation, **fields) -> Consultation:
+def consultation_update(*, actor: User, consultation: Consultation, **fields) -> Consultation:
     """Change a consultation's details."""
     _require_manager(actor)
     _check_dates(fields["opens_at"], fields["closes_at"])
@@ -69,7 +70,7 @@ def consultation_update(*, actor, consultation: Consultation, **fields) -> Consu
 
 
 @transaction.atomic
-def consultation_publish(*, actor, consultation: Consultation, now=None) -> Consultation:
+def consultation_publish(*, actor: User, consultation: Consultation, now=None) -> Consultation:
     """Make a draft consultation public: the home page, the list and its own page show it,
     with those of its proposal pages that are published. Publishing twice changes nothing."""
     _require_manager(actor)
@@ -84,7 +85,7 @@ def consultation_publish(*, actor, consultation: Consultation, now=None) -> Cons
 
 
 @transaction.atomic
-def proposal_page_publish(*, actor, page: ProposalPage, now=None) -> ProposalPage:
+def proposal_page_publish(*, actor: User, page: ProposalPage, now=None) -> ProposalPage:
     """Make a draft proposal page public (once its consultation is published too)."""
     _require_manager(actor)
     page = ProposalPage.objects.select_for_update().select_related("consultation").get(pk=page.pk)
@@ -108,7 +109,7 @@ def _slug_free(consultation: Consultation, slug: str, *, exclude_pk=None) -> Non
 @transaction.atomic
 def page_create(
     *,
-    actor,
+    actor: User,
     consultation: Consultation,
     title: str,
     slug: str,
@@ -137,7 +138,7 @@ def page_create(
     return page
 
 
-def _page_version_add(*, page: ProposalPage, actor, change_note: str) -> None:
+def _page_version_add(*, page: ProposalPage, actor: User, change_note: str) -> None:
     """Keep the page's new text as a version; a page from before versions existed first gets
     its previous text as version 1, so the first difference can still be shown."""
     last = page.versions.order_by("-number").first()
@@ -159,7 +160,7 @@ def _page_version_add(*, page: ProposalPage, actor, change_note: str) -> None:
 @transaction.atomic
 def page_update(
     *,
-    actor,
+    actor: User,
     page: ProposalPage,
     title: str,
     slug: str,
@@ -227,7 +228,7 @@ def pdf_check(uploaded_file) -> int:
 
 
 @transaction.atomic
-def attachment_add(*, actor, page: ProposalPage, title: str, uploaded_file) -> Attachment:
+def attachment_add(*, actor: User, page: ProposalPage, title: str, uploaded_file) -> Attachment:
     """Attach a checked PDF to a proposal page."""
     _require_manager(actor)
     title = (title or "").strip()
@@ -251,7 +252,7 @@ def attachment_add(*, actor, page: ProposalPage, title: str, uploaded_file) -> A
 
 
 @transaction.atomic
-def attachment_delete(*, actor, attachment: Attachment) -> None:
+def attachment_delete(*, actor: User, attachment: Attachment) -> None:
     """Remove an attachment and its file."""
     _require_manager(actor)
     slug = attachment.page.consultation.slug

@@ -20,6 +20,7 @@ from consultation.services.comments import reply_notification_enqueue
 from consultation.services.public_pages import author_pages_changed, comment_pages_changed
 from consultation.services.rules import text_hold_reasons
 from talklondon.house_rules import HOUSE_RULES
+from talklondon.models import User
 from talklondon.outbox import outbox_enqueue
 from talklondon.permissions import can_block_users, can_moderate
 from talklondon.rich_text import render_markdown_lite
@@ -38,7 +39,7 @@ PERSONAL_DATA_HOLD_REASONS = {
 }
 
 
-def _require_moderator(actor) -> None:
+def _require_moderator(actor: User) -> None:
     if not can_moderate(actor):
         raise PermissionDenied("Only moderators can do this.")
 
@@ -58,7 +59,7 @@ def _resolve_reports(comment: Comment, now) -> None:
 
 def _record(
     *,
-    actor,
+    actor: User,
     kind: str,
     comment: Comment | None = None,
     before_text: str = "",
@@ -108,7 +109,7 @@ def _notify_author(action: ModerationAction) -> None:
 
 
 @transaction.atomic
-def comment_approve(*, actor, comment: Comment, note: str = "") -> ModerationAction:
+def comment_approve(*, actor: User, comment: Comment, note: str = "") -> ModerationAction:
     """Publish a pending or held comment, keep a reported one, or reinstate a removed one.
 
     Open reports on the comment are resolved. The author is told when the approval changes
@@ -142,7 +143,7 @@ def comment_approve(*, actor, comment: Comment, note: str = "") -> ModerationAct
 
 @transaction.atomic
 def comment_reject(
-    *, actor, comment: Comment, reason_code: str, note: str = ""
+    *, actor: User, comment: Comment, reason_code: str, note: str = ""
 ) -> ModerationAction:
     """Remove a comment for breaking a house rule. Its replies stay visible under a notice."""
     _require_moderator(actor)
@@ -171,7 +172,7 @@ def comment_reject(
 
 @transaction.atomic
 def comment_redact(
-    *, actor, comment: Comment, text: str, reason_code: str = "2", note: str = ""
+    *, actor: User, comment: Comment, text: str, reason_code: str = "2", note: str = ""
 ) -> ModerationAction:
     """Edit personal data out of a comment and publish it; the original stays for the audit,
     sealed with the author's key. A redaction that still holds personal data is refused."""
@@ -232,7 +233,7 @@ BULK_ACTIONS = {"approve", "reject"}
 
 @transaction.atomic
 def comments_bulk_moderate(
-    *, actor, comment_ids: list[int], action: str, reason_code: str = "", note: str = ""
+    *, actor: User, comment_ids: list[int], action: str, reason_code: str = "", note: str = ""
 ) -> int:
     """Approve or reject every selected comment, all or nothing. Returns how many were acted on.
 
@@ -262,13 +263,13 @@ def comments_bulk_moderate(
     return done
 
 
-def _require_blocker(actor) -> None:
+def _require_blocker(actor: User) -> None:
     if not can_block_users(actor):
         raise PermissionDenied("Only moderators who may block users can do this.")
 
 
 @transaction.atomic
-def participant_block(*, actor, user, reason: str) -> ParticipantBlock:
+def participant_block(*, actor: User, user, reason: str) -> ParticipantBlock:
     """Stop a person posting and hide all their comments until they are unblocked."""
     _require_blocker(actor)
     reason = (reason or "").strip()
@@ -294,7 +295,7 @@ def participant_block(*, actor, user, reason: str) -> ParticipantBlock:
 
 
 @transaction.atomic
-def participant_unblock(*, actor, user, reason: str = "") -> ParticipantBlock:
+def participant_unblock(*, actor: User, user, reason: str = "") -> ParticipantBlock:
     """Lift a block: the person can post again and their comments reappear."""
     _require_blocker(actor)
     block = (

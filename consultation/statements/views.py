@@ -88,7 +88,7 @@ def vote(request: HttpRequest, slug: str, statement_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             statement_vote(
-                user=request.user, statement=statement, choice=form.cleaned_data["choice"]
+                actor=request.user, statement=statement, choice=form.cleaned_data["choice"]
             )
         except (ValidationError, PermissionDenied) as exc:
             errors_into_form(form, exc)
@@ -128,7 +128,7 @@ def add_statement(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             statement = statement_submit(
-                user=request.user, activity=activity, text=form.cleaned_data["text"]
+                actor=request.user, activity=activity, text=form.cleaned_data["text"]
             )
         except (ValidationError, PermissionDenied) as exc:
             errors_into_form(form, exc)

@@ -37,7 +37,7 @@ def section_create(request: HttpRequest, survey_id: int) -> HttpResponse:
     survey = found_or_404(selectors.survey_for_staff(survey_id=survey_id))
     form = SectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        section = services.section_create(user=request.user, survey=survey, **form.cleaned_data)
+        section = services.section_create(actor=request.user, survey=survey, **form.cleaned_data)
         # A new section is empty: go straight on to its first question.
         return redirect("surveys_staff:question_create", section_id=section.pk)
     return form_page(
@@ -56,7 +56,7 @@ def section_edit(request: HttpRequest, section_id: int) -> HttpResponse:
         request.POST or None, initial={"title": section.title, "intro": section.intro}
     )
     if request.method == "POST" and form.is_valid():
-        services.section_update(user=request.user, section=section, **form.cleaned_data)
+        services.section_update(actor=request.user, section=section, **form.cleaned_data)
         return redirect(builder_url(section.survey_id))
     return form_page(
         request,
@@ -104,11 +104,13 @@ def _question_form(request, *, section: Section, question: Question | None) -> H
         try:
             with transaction.atomic():
                 if question is None:
-                    saved = services.question_create(user=request.user, section=section, **fields)
+                    saved = services.question_create(actor=request.user, section=section, **fields)
                 else:
-                    saved = services.question_update(user=request.user, question=question, **fields)
+                    saved = services.question_update(
+                        actor=request.user, question=question, **fields
+                    )
                 question_options_set(
-                    user=request.user,
+                    actor=request.user,
                     question=saved,
                     labels=data["option_labels"],
                     other=data["other"],
@@ -170,7 +172,7 @@ def option_create(request: HttpRequest, question_id: int) -> HttpResponse:
     form = OptionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.option_create(user=request.user, question=question, **form.cleaned_data)
+            services.option_create(actor=request.user, question=question, **form.cleaned_data)
         except ValidationError as exc:
             errors_into_form(form, exc)
         else:
@@ -194,7 +196,7 @@ def option_edit(request: HttpRequest, option_id: int) -> HttpResponse:
     del form.fields["is_other"]
     survey_id = option.question.section.survey_id
     if request.method == "POST" and form.is_valid():
-        services.option_update(user=request.user, option=option, label=form.cleaned_data["label"])
+        services.option_update(actor=request.user, option=option, label=form.cleaned_data["label"])
         messages.success(request, "Option saved.")
         return redirect(builder_url(survey_id))
     return form_page(
@@ -221,7 +223,7 @@ def section_action(request: HttpRequest, section_id: int) -> HttpResponse:
     return _move_or_remove(
         request,
         survey_id=section.survey_id,
-        move=lambda way: services.section_move(user=request.user, section=section, direction=way),
+        move=lambda way: services.section_move(actor=request.user, section=section, direction=way),
         moved="Section moved.",
         remove_url=reverse("surveys_staff:section_remove", kwargs={"section_id": section.pk}),
     )
@@ -234,7 +236,7 @@ def question_action(request: HttpRequest, question_id: int) -> HttpResponse:
         request,
         survey_id=question.section.survey_id,
         move=lambda way: services.question_move(
-            user=request.user, question=question, direction=way
+            actor=request.user, question=question, direction=way
         ),
         moved="Question moved.",
         remove_url=reverse("surveys_staff:question_remove", kwargs={"question_id": question.pk}),
@@ -247,7 +249,7 @@ def option_action(request: HttpRequest, option_id: int) -> HttpResponse:
     return _move_or_remove(
         request,
         survey_id=option.question.section.survey_id,
-        move=lambda way: services.option_move(user=request.user, option=option, direction=way),
+        move=lambda way: services.option_move(actor=request.user, option=option, direction=way),
         moved="Option moved.",
         remove_url=reverse("surveys_staff:option_remove", kwargs={"option_id": option.pk}),
     )
@@ -336,7 +338,7 @@ def section_remove(request: HttpRequest, section_id: int) -> HttpResponse:
     return _remove(
         request,
         survey=section.survey,
-        remove=lambda: services.section_delete(user=request.user, section=section),
+        remove=lambda: services.section_delete(actor=request.user, section=section),
         removed=f"Section “{section.title}” removed.",
         confirmation=lambda: _section_removal(section),
     )
@@ -348,7 +350,7 @@ def question_remove(request: HttpRequest, question_id: int) -> HttpResponse:
     return _remove(
         request,
         survey=question.section.survey,
-        remove=lambda: services.question_delete(user=request.user, question=question),
+        remove=lambda: services.question_delete(actor=request.user, question=question),
         removed="Question removed.",
         confirmation=lambda: _question_removal(question),
     )
@@ -360,7 +362,7 @@ def option_remove(request: HttpRequest, option_id: int) -> HttpResponse:
     return _remove(
         request,
         survey=option.question.section.survey,
-        remove=lambda: services.option_delete(user=request.user, option=option),
+        remove=lambda: services.option_delete(actor=request.user, option=option),
         removed="Option removed.",
         confirmation=lambda: _option_removal(option),
     )
@@ -373,7 +375,7 @@ def survey_publish(request: HttpRequest, survey_id: int) -> HttpResponse:
         return builder_action(
             request,
             survey.pk,
-            lambda: services.survey_publish(user=request.user, survey=survey),
+            lambda: services.survey_publish(actor=request.user, survey=survey),
             "Survey published. Respondents can now reach it while it is open.",
         )
     if not survey.is_draft:

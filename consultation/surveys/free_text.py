@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from consultation.services.rules import text_hold_reasons
 from consultation.surveys.models import Answer
+from talklondon.models import User
 from talklondon.permissions import can_view_results
 
 # The hold rules that mean "this may be someone's personal data".
@@ -58,7 +59,7 @@ def text_shown(text: str, *, held_for: str, reviewed: bool) -> str:
 
 
 @transaction.atomic
-def answer_review(*, actor, answer: Answer, text: str | None = None) -> Answer:
+def answer_review(*, actor: User, answer: Answer, text: str | None = None) -> Answer:
     """An analyst has read a withheld answer: release it as it is, or with the personal data
     edited out (`text`). An edit that still holds personal data is refused."""
     if not can_view_results(actor):

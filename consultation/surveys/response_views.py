@@ -71,7 +71,7 @@ def response_enter(request: HttpRequest, survey_id: int) -> HttpResponse:
                 try:
                     response = services.survey_response_enter(
                         survey=survey,
-                        user=request.user,
+                        actor=request.user,
                         channel=cleaned["channel"],
                         channel_reference=cleaned["channel_reference"],
                         respondent_name=cleaned["respondent_name"],

@@ -98,7 +98,7 @@ def survey_create(request: HttpRequest) -> HttpResponse:
     form = SurveyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            survey = services.survey_create(user=request.user, **form.cleaned_data)
+            survey = services.survey_create(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
             errors_into_form(form, exc)
         else:
@@ -130,7 +130,7 @@ def survey_edit(request: HttpRequest, survey_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "consultation"}
         try:
-            services.survey_update(user=request.user, survey=survey, **data)
+            services.survey_update(actor=request.user, survey=survey, **data)
         except ValidationError as exc:
             errors_into_form(form, exc)
         else:
@@ -228,7 +228,7 @@ def _condition_page(request, *, survey: Survey, question=None, section=None) -> 
                 request,
                 survey.pk,
                 lambda: services.condition_clear(
-                    user=request.user, question=question, section=section
+                    actor=request.user, question=question, section=section
                 ),
                 "The condition was removed.",
             )
@@ -237,7 +237,7 @@ def _condition_page(request, *, survey: Survey, question=None, section=None) -> 
             depends_on = structure.question(chosen["depends_on_id"])
             try:
                 services.condition_set(
-                    user=request.user,
+                    actor=request.user,
                     depends_on=depends_on,
                     question=question,
                     section=section,

@@ -198,7 +198,7 @@ def begin(request: HttpRequest, slug: str) -> HttpResponse:
     response = state.response
     if response is None:
         try:
-            response = survey_response_start(survey=survey, user=request.user, structure=structure)
+            response = survey_response_start(survey=survey, actor=request.user, structure=structure)
         except PermissionDenied as exc:
             return _refuse(request, state, str(exc) or "You cannot answer this survey.")
     elif problem := _problem(request, state):
@@ -366,7 +366,7 @@ def _page_save(
             # The "one page" layout's first answers start the response, in one INSERT.
             survey_response_start(
                 survey=state.survey,
-                user=request.user,
+                actor=request.user,
                 structure=structure,
                 email_verified=state.email_verified,
                 answers=form.answers,
@@ -376,13 +376,13 @@ def _page_save(
             if response is None:
                 response = survey_response_start(
                     survey=state.survey,
-                    user=request.user,
+                    actor=request.user,
                     structure=structure,
                     email_verified=state.email_verified,
                 )
             survey_section_save(
                 response=response,
-                user=request.user,
+                actor=request.user,
                 section=section,
                 answers=form.answers,
                 enforce_required=not later,
@@ -424,14 +424,14 @@ def check(request: HttpRequest, slug: str) -> HttpResponse:
     errors = []
     if request.method == "POST":
         if request.POST.get("action") == "discard":
-            survey_changes_discard(response=response, user=request.user)
+            survey_changes_discard(response=response, actor=request.user)
             messages.success(request, "Your changes have been discarded.")
             return redirect("surveys:my_response", slug=slug)
         token = str(request.POST.get("token", ""))[:64]
         try:
             survey_response_submit(
                 response=response,
-                user=request.user,
+                actor=request.user,
                 token=token,
                 structure=structure,
                 email_verified=state.email_verified,

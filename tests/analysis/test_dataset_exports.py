@@ -360,10 +360,10 @@ def draft_saved_on_two_pages(survey):
     single = by_type[Type.SINGLE_CHOICE][0]
     long_text = by_type[Type.LONG_TEXT][0]
     person = UserFactory()
-    draft = services.survey_response_start(survey=survey, user=person)
+    draft = services.survey_response_start(survey=survey, actor=person)
     services.survey_section_save(
         response=draft,
-        user=person,
+        actor=person,
         section=organisation.section,
         answers={organisation.pk: {"boolean": True, "text": "=Draft Cyclists", "detail": "Chair"}},
         enforce_required=False,
@@ -371,7 +371,7 @@ def draft_saved_on_two_pages(survey):
     statements = structure.options_by_question[matrix.pk]
     services.survey_section_save(
         response=draft,
-        user=person,
+        actor=person,
         section=agreement.section,
         answers={
             agreement.pk: {"scale": 4},
@@ -386,7 +386,7 @@ def draft_saved_on_two_pages(survey):
     submitted = online_response(survey, changer)
     services.survey_section_save(
         response=submitted,
-        user=changer,
+        actor=changer,
         section=organisation.section,
         answers={organisation.pk: {"boolean": True, "text": "Acme Ltd", "detail": "Boss"}},
     )

@@ -89,7 +89,7 @@ def test_requesting_each_kind_by_role(staff_client, participant, role, kind):
     if not may:
         with pytest.raises(PermissionDenied):
             export_request(
-                user=user,
+                actor=user,
                 dataset_key="participant-profiles",
                 file_format="csv",
                 filters=ExportFilters(),
@@ -107,7 +107,7 @@ def test_someone_elses_export_is_not_found(
     owner = make_staff(ROLE_ANALYST)
     with django_capture_on_commit_callbacks(execute=True):
         record = export_request(
-            user=owner,
+            actor=owner,
             dataset_key="participant-profiles",
             file_format="csv",
             filters=ExportFilters(),
@@ -120,7 +120,7 @@ def test_someone_elses_export_is_not_found(
             assert client.get(url(name, True, record.pk)).status_code == 404, name
     for service in (export_file_open, export_manifest_get, export_stream_response):
         with pytest.raises(PermissionDenied):
-            service(user=other, export_id=record.pk)
+            service(actor=other, export_id=record.pk)
     listing = client.get(url("export_list", False))
     if listing.status_code == 200:
         assert record.file_name not in listing.content.decode()
@@ -136,7 +136,7 @@ def test_requester_who_loses_the_role_cannot_download(
     owner = make_staff(ROLE_ANALYST)
     with django_capture_on_commit_callbacks(execute=True):
         record = export_request(
-            user=owner,
+            actor=owner,
             dataset_key="participant-profiles",
             file_format="csv",
             filters=ExportFilters(),

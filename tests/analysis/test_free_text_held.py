@@ -32,9 +32,9 @@ def answered():
     )
     for n, text in enumerate((HELD, CLEAN)):
         person = factories.UserFactory()
-        response = survey_response_start(survey=survey, user=person)
+        response = survey_response_start(survey=survey, actor=person)
         survey_response_submit(
-            response=response, user=person, token=f"t{n}", changes={question.pk: {"text": text}}
+            response=response, actor=person, token=f"t{n}", changes={question.pk: {"text": text}}
         )
     return survey, question
 

@@ -70,7 +70,7 @@ def test_the_officer_sees_who_asked_why_and_when_it_was_downloaded(
         delivery="stream",
         status="delivered",
     )
-    handle, _ = export_file_open(user=exporter, export_id=record.pk)
+    handle, _ = export_file_open(actor=exporter, export_id=record.pk)
     handle.close()
 
     client, _ = staff_client(ROLE_DPO)

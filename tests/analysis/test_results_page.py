@@ -41,7 +41,7 @@ TEXT = {
 
 
 def write(consultation, user):
-    return results_page_save(user=user, consultation=consultation, **TEXT)
+    return results_page_save(actor=user, consultation=consultation, **TEXT)
 
 
 @pytest.fixture
@@ -57,12 +57,12 @@ def test_manager_writes_and_publishes_after_closing(closed_survey, make_staff, c
     results = reverse("results:detail", args=[consultation.slug])
 
     with pytest.raises(ValidationError):
-        results_page_publish(user=manager, consultation=consultation)  # nothing written yet
+        results_page_publish(actor=manager, consultation=consultation)  # nothing written yet
     page = write(consultation, manager)
     assert client.get(results).status_code == 404
     assert "data-results-link" not in client.get(detail).content.decode()
 
-    published = results_page_publish(user=manager, consultation=consultation)
+    published = results_page_publish(actor=manager, consultation=consultation)
     assert published.results_published_at is not None
     page.refresh_from_db()
     assert page.published_by == manager
@@ -76,7 +76,7 @@ def test_manager_writes_and_publishes_after_closing(closed_survey, make_staff, c
     consultation_page = client.get(detail).content.decode()
     assert "data-results-link" in consultation_page and results in consultation_page
 
-    results_page_unpublish(user=manager, consultation=consultation)
+    results_page_unpublish(actor=manager, consultation=consultation)
     assert client.get(results).status_code == 404
 
 
@@ -86,11 +86,11 @@ def test_results_cannot_be_published_while_the_consultation_is_open(make_staff):
     manager = make_staff(ROLE_MANAGER)
     write(survey.consultation, manager)
     with pytest.raises(ValidationError):
-        results_page_publish(user=manager, consultation=survey.consultation)
+        results_page_publish(actor=manager, consultation=survey.consultation)
     survey.consultation.refresh_from_db()
     assert survey.consultation.results_published_at is None
     later = survey.consultation.closes_at + timedelta(minutes=1)
-    results_page_publish(user=manager, consultation=survey.consultation, now=later)
+    results_page_publish(actor=manager, consultation=survey.consultation, now=later)
     survey.consultation.refresh_from_db()
     assert survey.consultation.results_published_at == later
 
@@ -103,9 +103,9 @@ def test_only_managers_save_and_publish(closed_survey, make_staff, participant, 
         with pytest.raises(PermissionDenied):
             write(consultation, user)
         with pytest.raises(PermissionDenied):
-            results_page_publish(user=user, consultation=consultation)
+            results_page_publish(actor=user, consultation=consultation)
         with pytest.raises(PermissionDenied):
-            results_page_unpublish(user=user, consultation=consultation)
+            results_page_unpublish(actor=user, consultation=consultation)
     assert not ResultsPage.objects.exists()
 
 
@@ -114,7 +114,7 @@ def test_every_section_is_required(closed_survey, make_staff, staff_client):
     manager = make_staff(ROLE_MANAGER)
     with pytest.raises(ValidationError) as error:
         results_page_save(
-            user=manager,
+            actor=manager,
             consultation=closed_survey.consultation,
             we_asked=" ",
             you_said="",
@@ -145,7 +145,7 @@ def test_results_visibility_matrix(closed_survey, make_staff, client, state, vie
     if state != "nothing written":
         write(consultation, manager)
     if state == "published":
-        results_page_publish(user=manager, consultation=consultation)
+        results_page_publish(actor=manager, consultation=consultation)
     if viewer == "participant":
         client.force_login(UserFactory())
     elif viewer != "anonymous":
@@ -176,7 +176,7 @@ def test_published_tables_hide_every_count_under_ten(closed_survey, make_staff, 
     consultation = closed_survey.consultation
     manager = make_staff(ROLE_MANAGER)
     write(consultation, manager)
-    results_page_publish(user=manager, consultation=consultation)
+    results_page_publish(actor=manager, consultation=consultation)
     structure, by_type = questions_by_type(closed_survey)
     numbers = {q.pk: n for n, q in enumerate(structure.questions, start=1)}
     retention = by_type[Type.SINGLE_CHOICE][0]
@@ -250,7 +250,7 @@ def test_theme_counts_are_published_with_suppression(make_staff, client):
     )
     manager = make_staff(ROLE_MANAGER)
     write(survey.consultation, manager)
-    results_page_publish(user=manager, consultation=survey.consultation)
+    results_page_publish(actor=manager, consultation=survey.consultation)
     page = client.get(reverse("results:detail", args=[survey.consultation.slug]))
     html = page.content.decode()
     assert "What people wrote: themes" in html

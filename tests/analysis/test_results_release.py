@@ -27,8 +27,8 @@ TEXT = {"we_asked": "Asked.", "you_said": "Said.", "we_did": "Did."}
 
 
 def publish(survey, manager):
-    results_page_save(user=manager, consultation=survey.consultation, **TEXT)
-    return results_page_publish(user=manager, consultation=survey.consultation)
+    results_page_save(actor=manager, consultation=survey.consultation, **TEXT)
+    return results_page_publish(actor=manager, consultation=survey.consultation)
 
 
 def late_responses(survey, count, seed):

@@ -123,26 +123,26 @@ def test_codebook_accept_rename_tag_and_count(make_staff):
     key, ids = _text_answers(5)
     suggestion = suggest_themes(ANSWERS, n_themes=3)[0]
     accepted = theme_accept_suggestion(
-        user=analyst, dataset_key="survey-answers", question_key=key, suggestion=suggestion
+        actor=analyst, dataset_key="survey-answers", question_key=key, suggestion=suggestion
     )
     assert accepted.origin == Theme.Origin.SUGGESTED
     assert accepted.name == suggestion.label
     assert accepted.suggested_terms == list(suggestion.terms)
     assert ThemeTag.objects.count() == 0  # accepting tags nothing
 
-    renamed = theme_rename(user=analyst, theme=accepted, name="  Privacy   and retention ")
+    renamed = theme_rename(actor=analyst, theme=accepted, name="  Privacy   and retention ")
     assert renamed.name == "Privacy and retention"
-    other = theme_create(user=analyst, dataset_key="survey-answers", question_key=key, name="Cost")
+    other = theme_create(actor=analyst, dataset_key="survey-answers", question_key=key, name="Cost")
     with pytest.raises(ValidationError):
-        theme_create(user=analyst, dataset_key="survey-answers", question_key=key, name="cost")
+        theme_create(actor=analyst, dataset_key="survey-answers", question_key=key, name="cost")
     with pytest.raises(ValidationError):
-        theme_rename(user=analyst, theme=renamed, name="")
+        theme_rename(actor=analyst, theme=renamed, name="")
     # The same name is fine for another question.
-    theme_create(user=analyst, dataset_key="survey-answers", question_key="999", name="Cost")
+    theme_create(actor=analyst, dataset_key="survey-answers", question_key="999", name="Cost")
 
-    assert theme_tag_add(user=analyst, theme=renamed, answer_ids=ids[:3]) == 3
-    assert theme_tag_add(user=analyst, theme=renamed, answer_ids=[ids[1], ids[3]]) == 1
-    assert theme_tag_add(user=analyst, theme=other, answer_ids=[ids[4]]) == 1
+    assert theme_tag_add(actor=analyst, theme=renamed, answer_ids=ids[:3]) == 3
+    assert theme_tag_add(actor=analyst, theme=renamed, answer_ids=[ids[1], ids[3]]) == 1
+    assert theme_tag_add(actor=analyst, theme=other, answer_ids=[ids[4]]) == 1
     assert ThemeTag.objects.filter(tagged_by=analyst).count() == 5
     assert [
         (t.name, n) for t, n in theme_counts(dataset_key="survey-answers", question_key=key)
@@ -152,9 +152,9 @@ def test_codebook_accept_rename_tag_and_count(make_staff):
     ]
     # Only answers to the theme's own question can be tagged with it.
     with pytest.raises(ValidationError):
-        theme_tag_add(user=analyst, theme=renamed, answer_ids=[ids[0] + 10_000])
-    assert theme_tag_remove(user=analyst, theme=renamed, answer_ids=[ids[0]]) == 1
-    theme_delete(user=analyst, theme=other)
+        theme_tag_add(actor=analyst, theme=renamed, answer_ids=[ids[0] + 10_000])
+    assert theme_tag_remove(actor=analyst, theme=renamed, answer_ids=[ids[0]]) == 1
+    theme_delete(actor=analyst, theme=other)
     assert not ThemeTag.objects.filter(answer_id=ids[4]).exists()
 
 
@@ -164,11 +164,11 @@ def test_only_analysts_manage_themes(make_staff, participant, role):
     key, ids = _text_answers(1)
     for user in (make_staff(role), participant):
         with pytest.raises(PermissionDenied):
-            theme_create(user=user, dataset_key="survey-answers", question_key=key, name="X")
+            theme_create(actor=user, dataset_key="survey-answers", question_key=key, name="X")
     analyst = make_staff(ROLE_ANALYST)
-    theme = theme_create(user=analyst, dataset_key="survey-answers", question_key=key, name="X")
+    theme = theme_create(actor=analyst, dataset_key="survey-answers", question_key=key, name="X")
     with pytest.raises(PermissionDenied):
-        theme_tag_add(user=make_staff(role), theme=theme, answer_ids=ids)
+        theme_tag_add(actor=make_staff(role), theme=theme, answer_ids=ids)
 
 
 @pytest.mark.django_db
@@ -180,7 +180,7 @@ def test_text_search_on_this_database(make_staff):
         ("Cost", "Who pays for running the cameras"),
     ]:
         theme_create(
-            user=analyst,
+            actor=analyst,
             dataset_key="d",
             question_key="q",
             name=name,

@@ -103,14 +103,14 @@ def _resident_with_answers(sections: int | None):
     survey = Survey.objects.get(slug=SURVEY_SLUG)
     structure = survey_structure(survey)
     answers = _answers(random.Random(4), structure.questions, structure.options_by_question)
-    response = survey_response_start(survey=survey, user=user)
+    response = survey_response_start(survey=survey, actor=user)
     visible, _ = visibility(structure, answers)  # drivers' questions only for drivers
     shown = [section for section in structure.sections if section.pk in visible]
     for section in shown if sections is None else shown[:sections]:
         ids = {q.pk for q in structure.questions_by_section.get(section.pk, [])}
         survey_section_save(
             response=response,
-            user=user,
+            actor=user,
             section=section,
             answers={qid: value for qid, value in answers.items() if qid in ids},
         )
@@ -196,7 +196,7 @@ def _duplicate_response():
                 return None
             flagged = survey_response_enter(
                 survey=survey,
-                user=User.objects.get(email="manager@demo.talk.london"),
+                actor=User.objects.get(email="manager@demo.talk.london"),
                 channel="email",
                 channel_reference="Consultation inbox, 14 March",
                 respondent_name=original.respondent_name,

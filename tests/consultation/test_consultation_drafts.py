@@ -203,9 +203,9 @@ def test_a_survey_waits_for_its_consultation_to_be_published(manager):
     section = Section.objects.create(survey=survey, title="One", position=1)
     Question.objects.create(section=section, type=Question.Type.LONG_TEXT, text="Why?", position=1)
     with pytest.raises(ValidationError):
-        survey_services.survey_publish(user=manager, survey=survey)
+        survey_services.survey_publish(actor=manager, survey=survey)
     consultation_publish(actor=manager, consultation=consultation)
-    assert not survey_services.survey_publish(user=manager, survey=survey).is_draft
+    assert not survey_services.survey_publish(actor=manager, survey=survey).is_draft
 
 
 def test_published_results_of_a_draft_consultation_stay_hidden(client):

@@ -78,7 +78,7 @@ def test_blocklist_is_configurable(settings):
 
 def test_held_comment_has_reason_and_author_sees_it_awaiting(participant, open_page):
     comment = comment_svc.comment_post(
-        user=participant, page=open_page, text="Email me at me@example.org"
+        actor=participant, page=open_page, text="Email me at me@example.org"
     )
     assert comment.status == Comment.Status.PENDING
     assert comment.held_reason_labels == ["Contains an email address"]
@@ -87,28 +87,28 @@ def test_held_comment_has_reason_and_author_sees_it_awaiting(participant, open_p
 def test_first_comment_of_new_account_is_held_when_configured(settings, open_page):
     settings.COMMENT_HOLD_FIRST_COMMENT = True
     user = factories.UserFactory()
-    first = comment_svc.comment_post(user=user, page=open_page, text="Hello")
+    first = comment_svc.comment_post(actor=user, page=open_page, text="Hello")
     assert first.held_reason_codes == ["first_comment"]
-    second = comment_svc.comment_post(user=user, page=open_page, text="Hello again")
+    second = comment_svc.comment_post(actor=user, page=open_page, text="Hello again")
     assert second.status == Comment.Status.PUBLISHED
     old = factories.UserFactory(date_joined=timezone.now() - timedelta(days=30))
-    assert comment_svc.comment_post(user=old, page=open_page, text="Hi").status == "published"
+    assert comment_svc.comment_post(actor=old, page=open_page, text="Hi").status == "published"
     settings.COMMENT_HOLD_FIRST_COMMENT = False
     fresh = factories.UserFactory()
-    assert comment_svc.comment_post(user=fresh, page=open_page, text="Hi").status == "published"
+    assert comment_svc.comment_post(actor=fresh, page=open_page, text="Hi").status == "published"
 
 
 def test_surge_holds_comments_above_threshold(settings, open_page):
     settings.COMMENT_SURGE_PER_MINUTE = 3
     posted = [
-        comment_svc.comment_post(user=factories.UserFactory(), page=open_page, text=f"c{n}")
+        comment_svc.comment_post(actor=factories.UserFactory(), page=open_page, text=f"c{n}")
         for n in range(5)
     ]
     assert [c.status for c in posted[:3]] == ["published"] * 3
     assert all("surge" in c.held_reason_codes for c in posted[3:])
     # Comments on another consultation do not count towards this one's surge.
     other = factories.ProposalPageFactory(consultation=consultation_in_state("open"))
-    assert comment_svc.comment_post(user=factories.UserFactory(), page=other, text="x").status == (
+    assert comment_svc.comment_post(actor=factories.UserFactory(), page=other, text="x").status == (
         "published"
     )
 
@@ -139,7 +139,7 @@ def test_reject_removes_with_house_rule_and_emails_appeal(
 ):
     comment = factories.CommentFactory(page=open_page, open_report_count=2)
     reporter = factories.UserFactory()
-    comment_svc.comment_report(user=reporter, comment=comment, reason="abusive")
+    comment_svc.comment_report(actor=reporter, comment=comment, reason="abusive")
     with django_capture_on_commit_callbacks(execute=True):
         action = svc.comment_reject(actor=moderator, comment=comment, reason_code="1")
     comment.refresh_from_db()
@@ -227,7 +227,7 @@ def test_bulk_reject_without_rule_changes_nothing(moderator, open_page):
 
 
 def test_block_hides_comments_and_unblock_restores(moderator, participant, open_page):
-    comment = comment_svc.comment_post(user=participant, page=open_page, text="Mine")
+    comment = comment_svc.comment_post(actor=participant, page=open_page, text="Mine")
     svc.participant_block(actor=moderator, user=participant, reason="Repeated abuse")
     assert comment_svc.is_blocked(participant)
     with pytest.raises(ValidationError, match="already blocked"):
@@ -286,7 +286,7 @@ def test_reply_notification_email_and_unsubscribe(
     parent = factories.CommentFactory(page=open_page)
     with django_capture_on_commit_callbacks(execute=True):
         comment_svc.comment_post(
-            user=participant, page=open_page, text="I disagree", reply_to_id=parent.pk
+            actor=participant, page=open_page, text="I disagree", reply_to_id=parent.pk
         )
     (email,) = mailoutbox
     assert email.to == [parent.author.email]
@@ -307,7 +307,7 @@ def test_reply_notification_email_and_unsubscribe(
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         comment_svc.comment_post(
-            user=participant, page=open_page, text="Another reply", reply_to_id=parent.pk
+            actor=participant, page=open_page, text="Another reply", reply_to_id=parent.pk
         )
     assert mailoutbox == []
 
@@ -324,7 +324,7 @@ def test_held_reply_notifies_only_once_approved(
     parent = factories.CommentFactory(page=open_page)
     with django_capture_on_commit_callbacks(execute=True):
         reply = comment_svc.comment_post(
-            user=participant, page=open_page, text="mail me x@example.org", reply_to_id=parent.pk
+            actor=participant, page=open_page, text="mail me x@example.org", reply_to_id=parent.pk
         )
     assert mailoutbox == []
     with django_capture_on_commit_callbacks(execute=True):

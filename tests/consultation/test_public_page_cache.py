@@ -118,7 +118,7 @@ def test_a_comment_posted_through_the_service_shows_on_the_next_request(
     detail = detail_url(open_page.consultation)
     anonymous_html(client, page_url(open_page))
     before = anonymous_html(client, detail)
-    comment_services.comment_post(user=participant, page=open_page, text="Posted just now")
+    comment_services.comment_post(actor=participant, page=open_page, text="Posted just now")
     assert "Posted just now" in anonymous_html(client, page_url(open_page))
     assert anonymous_html(client, detail) != before  # the published count changed
 
@@ -129,7 +129,7 @@ def test_with_the_local_layer_a_published_comment_shows_within_a_second(
     start = timezone.now()
     with time_machine.travel(start, tick=False) as clock:
         anonymous_html(client, page_url(open_page))
-        comment_services.comment_post(user=participant, page=open_page, text="Local layer check")
+        comment_services.comment_post(actor=participant, page=open_page, text="Local layer check")
         clock.move_to(start + dt.timedelta(seconds=1))
         assert "Local layer check" in anonymous_html(client, page_url(open_page))
 
@@ -140,7 +140,7 @@ def test_a_held_comment_stays_off_the_page_until_a_moderator_approves_it(
     page = factories.ProposalPageFactory(
         consultation=consultation_in_state("open", moderation_mode=Consultation.ModerationMode.PRE)
     )
-    comment = comment_services.comment_post(user=participant, page=page, text="Waiting for you")
+    comment = comment_services.comment_post(actor=participant, page=page, text="Waiting for you")
     assert comment.status == Comment.Status.PENDING
     assert "Waiting for you" not in anonymous_html(client, page_url(page))
     moderation.comment_approve(actor=moderator, comment=comment)
@@ -150,10 +150,10 @@ def test_a_held_comment_stays_off_the_page_until_a_moderator_approves_it(
 def test_moderation_and_authors_changes_show_on_the_next_request(
     client, participant, moderator, open_page
 ):
-    comment = comment_services.comment_post(user=participant, page=open_page, text="First text")
+    comment = comment_services.comment_post(actor=participant, page=open_page, text="First text")
     assert "First text" in anonymous_html(client, page_url(open_page))
 
-    comment_services.comment_edit(user=participant, comment=comment, text="Second text")
+    comment_services.comment_edit(actor=participant, comment=comment, text="Second text")
     assert "Second text" in anonymous_html(client, page_url(open_page))
 
     moderation.comment_redact(actor=moderator, comment=comment, text="Third text")
@@ -163,16 +163,16 @@ def test_moderation_and_authors_changes_show_on_the_next_request(
     html = anonymous_html(client, page_url(open_page))
     assert "Third text" not in html
 
-    other = comment_services.comment_post(user=participant, page=open_page, text="Short-lived")
+    other = comment_services.comment_post(actor=participant, page=open_page, text="Short-lived")
     assert "Short-lived" in anonymous_html(client, page_url(open_page))
-    comment_services.comment_delete(user=participant, comment=other)
+    comment_services.comment_delete(actor=participant, comment=other)
     assert "Short-lived" not in anonymous_html(client, page_url(open_page))
 
 
 def test_blocking_someone_hides_their_comments_from_the_next_visitor(
     client, participant, moderator, open_page
 ):
-    comment_services.comment_post(user=participant, page=open_page, text="Before the block")
+    comment_services.comment_post(actor=participant, page=open_page, text="Before the block")
     assert "Before the block" in anonymous_html(client, page_url(open_page))
     moderation.participant_block(actor=moderator, user=participant, reason="Spam")
     assert "Before the block" not in anonymous_html(client, page_url(open_page))
@@ -186,11 +186,11 @@ def test_likes_show_within_5_seconds_even_when_many_arrive_at_once(client, open_
     start = timezone.now()
     with time_machine.travel(start, tick=False) as clock:
         anonymous_html(client, page_url(open_page))
-        comment_services.comment_like(user=fans[0], comment=comment)
+        comment_services.comment_like(actor=fans[0], comment=comment)
         assert "1 like" in anonymous_html(client, page_url(open_page))
         # Within the same second further likes do not each re-render the page...
-        comment_services.comment_like(user=fans[1], comment=comment)
-        comment_services.comment_like(user=fans[2], comment=comment)
+        comment_services.comment_like(actor=fans[1], comment=comment)
+        comment_services.comment_like(actor=fans[2], comment=comment)
         assert "1 like" in anonymous_html(client, page_url(open_page))
         # ...but they show once the copy expires.
         clock.move_to(start + dt.timedelta(seconds=MAX_TIMEOUT))

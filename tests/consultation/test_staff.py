@@ -238,12 +238,12 @@ def test_block_through_the_desk(staff_client, participant, open_page):
 
 
 def test_personal_data_export_and_erase(participant, open_page, moderator):
-    comment = comment_svc.comment_post(user=participant, page=open_page, text="My view")
-    comment_svc.comment_edit(user=participant, comment=comment, text="My better view")
+    comment = comment_svc.comment_post(actor=participant, page=open_page, text="My view")
+    comment_svc.comment_edit(actor=participant, comment=comment, text="My better view")
     reply = factories.CommentFactory(reply_to=comment)
     other = factories.CommentFactory(page=open_page)
-    comment_svc.comment_like(user=participant, comment=other)
-    comment_svc.comment_report(user=participant, comment=other, reason="spam")
+    comment_svc.comment_like(actor=participant, comment=other)
+    comment_svc.comment_report(actor=participant, comment=other, reason="spam")
     rows = comments_export(participant)
     (exported,) = [r for r in rows if r["type"] == "comment"]
     assert exported["text"] == "My better view"
@@ -265,7 +265,7 @@ def test_personal_data_export_and_erase(participant, open_page, moderator):
 def test_first_comment_hold_is_shown_to_moderator_with_reason(settings, staff_client, open_page):
     settings.COMMENT_HOLD_FIRST_COMMENT = True
     newcomer = factories.UserFactory(date_joined=timezone.now() - timedelta(hours=1))
-    comment = comment_svc.comment_post(user=newcomer, page=open_page, text="Hi all")
+    comment = comment_svc.comment_post(actor=newcomer, page=open_page, text="Hi all")
     client, _ = staff_client(ROLE_MODERATOR)
     html = client.get(
         reverse("consultation_staff:moderation_comment", args=[comment.pk])

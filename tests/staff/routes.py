@@ -56,16 +56,16 @@ def staff_data(roles: dict) -> dict:
     choice = Question.objects.filter(section__survey=survey, type="single_choice").first()
     answers = {choice.pk: {"option": choice.options.first().pk, "text": ""}}
     online = survey_services.survey_response_enter(
-        survey=survey, user=manager, channel="email", channel_reference="Inbox 4",
+        survey=survey, actor=manager, channel="email", channel_reference="Inbox 4",
         respondent_name="Amara Okafor", answers=answers, token="one",
     )  # fmt: skip
     paper = survey_services.survey_response_enter(
-        survey=survey, user=manager, channel="paper", channel_reference="Box 1",
+        survey=survey, actor=manager, channel="paper", channel_reference="Box 1",
         respondent_name="Amara Okafor", answers=answers, token="two",
     )  # fmt: skip
     Response.objects.filter(pk=paper.pk).update(likely_duplicate_of=online)
     theme = theme_create(
-        user=analyst, dataset_key="survey-answers", question_key=str(long_text.pk), name="Privacy"
+        actor=analyst, dataset_key="survey-answers", question_key=str(long_text.pk), name="Privacy"
     )
     export = ExportRecord.objects.create(
         requested_by=analyst,

@@ -13,13 +13,13 @@ pytestmark = pytest.mark.django_db
 
 def test_erasing_an_account_deletes_its_votes_and_its_place_in_the_groups(participant, statements):
     for statement in statements:
-        statement_vote(user=participant, statement=statement, choice="agree")
+        statement_vote(actor=participant, statement=statement, choice="agree")
     other = factories.UserFactory()
-    statement_vote(user=other, statement=statements[0], choice="disagree")
-    statement_vote(user=other, statement=statements[1], choice="disagree")
+    statement_vote(actor=other, statement=statements[0], choice="disagree")
+    statement_vote(actor=other, statement=statements[1], choice="disagree")
     opinion_groups_run(activity_id=statements[0].activity_id)
     assert any(str(participant.pk) in r.assignments for r in OpinionResult.objects.all())
-    written = statement_submit(user=participant, activity=statements[0].activity, text="My point")
+    written = statement_submit(actor=participant, activity=statements[0].activity, text="My point")
     opinion_groups_run(activity_id=statements[0].activity_id)
     assert any(
         s["text"] == "My point"
@@ -42,7 +42,7 @@ def test_erasing_an_account_deletes_its_votes_and_its_place_in_the_groups(partic
 
 
 def test_voting_counts_as_taking_part_for_the_retention_job(participant, statements):
-    statement_vote(user=participant, statement=statements[0], choice="pass")
+    statement_vote(actor=participant, statement=statements[0], choice="pass")
     ended = participation_last_ended()
     assert ended[participant.pk] >= statements[0].activity.closes_at
 
@@ -50,7 +50,7 @@ def test_voting_counts_as_taking_part_for_the_retention_job(participant, stateme
 def test_download_my_data_has_the_votes(participant, statements):
     from consultation.statements.personal_data import statements_export
 
-    statement_vote(user=participant, statement=statements[0], choice="disagree")
+    statement_vote(actor=participant, statement=statements[0], choice="disagree")
     data = statements_export(participant)
     assert data["votes"][0]["statement"] == statements[0].text
     assert data["votes"][0]["vote"] == "Disagree"

@@ -46,7 +46,7 @@ def two_camps(activity, per_camp: int = 12):
 
 def test_a_vote_queues_one_computation_through_the_outbox(participant, statements):
     activity = statements[0].activity
-    statement_vote(user=participant, statement=statements[0], choice="agree")
+    statement_vote(actor=participant, statement=statements[0], choice="agree")
     task = OutboxTask.objects.get()
     assert task.task_name == "consultation.statements.tasks.opinion_groups_compute"
     assert task.kwargs == {"activity_id": activity.pk}
@@ -64,7 +64,7 @@ def test_votes_while_a_computation_waits_do_not_queue_another(
     activity = statements[0].activity
     with django_capture_on_commit_callbacks(execute=False):
         for statement in statements:
-            statement_vote(user=participant, statement=statement, choice="agree")
+            statement_vote(actor=participant, statement=statement, choice="agree")
     assert OutboxTask.objects.count() == 1
     result = opinion_groups_run(activity_id=activity.pk)
     assert result.votes_total == 3
@@ -79,7 +79,7 @@ def test_a_lost_computation_is_queued_again(participant, statements):
     StatementsActivity.objects.filter(pk=activity.pk).update(
         compute_queued_at=timezone.now() - timedelta(hours=1)
     )
-    statement_vote(user=participant, statement=statements[0], choice="agree")
+    statement_vote(actor=participant, statement=statements[0], choice="agree")
     assert OutboxTask.objects.count() == 1
 
 
@@ -232,7 +232,7 @@ def test_results_page_before_any_computation(client, activity):
 def test_formula_in_a_statement_is_neutralised_in_the_csv(client, activity):
     statement = factories.StatementFactory(activity=activity, text='=HYPERLINK("x")')
     voter = factories.UserFactory()
-    statement_vote(user=voter, statement=statement, choice="agree")
+    statement_vote(actor=voter, statement=statement, choice="agree")
     rows = _csv(client, activity)
     assert rows[1][1] == '\'=HYPERLINK("x")'
 

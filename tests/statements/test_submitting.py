@@ -44,21 +44,21 @@ def test_a_statement_is_published_at_once_in_post_moderation(client, participant
     ],
 )
 def test_hold_rules_of_comments_apply(participant, activity, text, reason):
-    statement = statement_submit(user=participant, activity=activity, text=text)
+    statement = statement_submit(actor=participant, activity=activity, text=text)
     assert statement.status == Statement.Status.PENDING
     assert reason in statement.held_for.split(",")
 
 
 def test_first_contribution_of_a_new_account_is_held(participant, activity, settings):
     settings.COMMENT_HOLD_FIRST_COMMENT = True
-    statement = statement_submit(user=participant, activity=activity, text="A fine statement")
+    statement = statement_submit(actor=participant, activity=activity, text="A fine statement")
     assert statement.held_for == "first_comment"
 
 
 def test_pre_moderation_holds_every_statement(participant):
     consultation = factories.ConsultationFactory(moderation_mode="pre")
     activity = factories.StatementsActivityFactory(consultation=consultation)
-    statement = statement_submit(user=participant, activity=activity, text="A fine statement")
+    statement = statement_submit(actor=participant, activity=activity, text="A fine statement")
     assert statement.status == Statement.Status.PENDING
     assert statement.held_for == ""
 
@@ -76,22 +76,22 @@ def test_too_long_statements_are_refused_with_the_text_kept(client, participant,
 
 
 def test_140_characters_is_allowed(participant, activity):
-    statement = statement_submit(user=participant, activity=activity, text="y" * 140)
+    statement = statement_submit(actor=participant, activity=activity, text="y" * 140)
     assert len(statement.text) == 140
 
 
 def test_a_duplicate_statement_is_refused(participant, activity):
     factories.StatementFactory(activity=activity, text="Log every search")
     with pytest.raises(ValidationError, match="already a statement"):
-        statement_submit(user=participant, activity=activity, text="log  every search")
+        statement_submit(actor=participant, activity=activity, text="log  every search")
 
 
 def test_submitting_is_rate_limited(participant, activity, settings):
     settings.STATEMENTS_SUBMIT_PER_HOUR = 2
-    statement_submit(user=participant, activity=activity, text="First point")
-    statement_submit(user=participant, activity=activity, text="Second point")
+    statement_submit(actor=participant, activity=activity, text="First point")
+    statement_submit(actor=participant, activity=activity, text="Second point")
     with pytest.raises(ValidationError, match="2 statements an hour"):
-        statement_submit(user=participant, activity=activity, text="Third point")
+        statement_submit(actor=participant, activity=activity, text="Third point")
 
 
 def test_unverified_people_cannot_submit(client, unverified_user, activity):
@@ -102,7 +102,7 @@ def test_unverified_people_cannot_submit(client, unverified_user, activity):
 
 
 def test_moderator_publishes_a_held_statement_and_it_is_audited(participant, activity, moderator):
-    statement = statement_submit(user=participant, activity=activity, text="Call 07700 900123")
+    statement = statement_submit(actor=participant, activity=activity, text="Call 07700 900123")
     statement_approve(actor=moderator, statement=statement)
     statement.refresh_from_db()
     assert statement.status == Statement.Status.PUBLISHED
@@ -116,7 +116,7 @@ def test_moderator_removes_a_statement_and_its_votes_stop_counting(
     participant, activity, moderator
 ):
     statement = factories.StatementFactory(activity=activity)
-    statement_vote(user=participant, statement=statement, choice="agree")
+    statement_vote(actor=participant, statement=statement, choice="agree")
     statement_reject(actor=moderator, statement=statement, reason_code="1")
     statement.refresh_from_db()
     assert statement.status == Statement.Status.REMOVED
@@ -124,7 +124,7 @@ def test_moderator_removes_a_statement_and_its_votes_stop_counting(
     latest = activity.results.first()
     assert all(s["id"] != statement.pk for s in latest.payload["statements"])
     with pytest.raises(ValidationError):
-        statement_vote(user=participant, statement=statement, choice="agree")
+        statement_vote(actor=participant, statement=statement, choice="agree")
 
 
 def test_only_moderators_moderate(participant, activity):
@@ -136,7 +136,7 @@ def test_only_moderators_moderate(participant, activity):
 
 
 def test_your_votes_lists_your_statements_with_their_state(client, participant, activity):
-    statement_submit(user=participant, activity=activity, text="Call 07700 900123")
+    statement_submit(actor=participant, activity=activity, text="Call 07700 900123")
     client.force_login(participant)
     html = client.get(
         reverse("statements:mine", args=[activity.consultation.slug])

@@ -216,7 +216,7 @@ def test_a_vote_is_kept_and_its_computation_waits_when_the_broker_is_down(
         raise ConnectionError("Redis is down")
 
     monkeypatch.setattr(outbox, "_publish", broker_down)
-    statement_vote(user=participant, statement=statements[0], choice="agree")
+    statement_vote(actor=participant, statement=statements[0], choice="agree")
     task = OutboxTask.objects.get()
     assert (task.relayed_at, task.attempts, task.last_error) == (None, 1, "Redis is down")
     assert StatementVote.objects.filter(voter=participant).count() == 1

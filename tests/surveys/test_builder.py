@@ -109,7 +109,7 @@ def test_preview_walks_the_survey_without_saving(manager_client, smap):
 @pytest.fixture
 def answered(survey, participant):
     """The demo survey once someone has started answering."""
-    services.survey_response_start(survey=survey, user=participant)
+    services.survey_response_start(survey=survey, actor=participant)
     return survey
 
 
@@ -119,11 +119,11 @@ def test_locks_once_people_have_answered(answered, make_staff):
     question = Question.objects.filter(section__survey=answered, type="single_choice").first()
     option = question.options.first()
     refusals = [
-        lambda: services.question_delete(user=manager, question=question),
-        lambda: services.option_delete(user=manager, option=option),
-        lambda: services.section_delete(user=manager, section=question.section),
+        lambda: services.question_delete(actor=manager, question=question),
+        lambda: services.option_delete(actor=manager, option=option),
+        lambda: services.section_delete(actor=manager, section=question.section),
         lambda: services.question_update(
-            user=manager, question=question, type="multiple_choice", text=question.text
+            actor=manager, question=question, type="multiple_choice", text=question.text
         ),
     ]
     for refuse in refusals:
@@ -138,7 +138,7 @@ def test_wording_corrections_are_allowed_and_logged(answered, make_staff):
     manager = make_staff(ROLE_MANAGER)
     question = Question.objects.filter(section__survey=answered, type="yes_no").first()
     services.question_update(
-        user=manager, question=question, type="yes_no", text="Do you drive in Greater London?"
+        actor=manager, question=question, type="yes_no", text="Do you drive in Greater London?"
     )
     question.refresh_from_db()
     assert question.text == "Do you drive in Greater London?"
@@ -146,7 +146,7 @@ def test_wording_corrections_are_allowed_and_logged(answered, make_staff):
     assert entry.had_responses and entry.changed_by == manager
     assert "Do you drive in Greater London?" in entry.after
     option = Option.objects.filter(question__section__survey=answered).first()
-    services.option_update(user=manager, option=option, label="Corrected label")
+    services.option_update(actor=manager, option=option, label="Corrected label")
     assert SurveyChangeLog.objects.filter(survey=answered, after__contains="Corrected").exists()
 
 
@@ -179,16 +179,18 @@ def test_conditions_must_look_backwards(survey, make_staff):
     drive = next(q for q in questions if q.text == "Do you drive in London?")
     earlier = questions[1]
     with pytest.raises(ValidationError):
-        services.condition_set(user=manager, depends_on=drive, question=earlier, boolean_value=True)
+        services.condition_set(
+            actor=manager, depends_on=drive, question=earlier, boolean_value=True
+        )
     # Moving the driving section before the question it depends on is refused too.
     driving_section = Condition.objects.get(section__isnull=False).section
     with pytest.raises(ValidationError, match="before"):
-        services.section_move(user=manager, section=driving_section, direction="up")
+        services.section_move(actor=manager, section=driving_section, direction="up")
     # A condition on a question with no answers to match is refused.
     text_question = next(q for q in questions if q.type == "long_text")
     later = questions[-1]
     with pytest.raises(ValidationError):
-        services.condition_set(user=manager, depends_on=text_question, question=later)
+        services.condition_set(actor=manager, depends_on=text_question, question=later)
 
 
 @pytest.mark.django_db
@@ -200,13 +202,13 @@ def test_removing_an_option_used_by_a_condition_is_refused(make_staff):
     choice = QuestionFactory(section=section, type="single_choice", position=1)
     option = OptionFactory(question=choice)
     later = QuestionFactory(section=section, type="short_text", position=2)
-    services.condition_set(user=manager, depends_on=choice, question=later, option_ids=[option.pk])
+    services.condition_set(actor=manager, depends_on=choice, question=later, option_ids=[option.pk])
     with pytest.raises(ValidationError, match="condition"):
-        services.option_delete(user=manager, option=option)
+        services.option_delete(actor=manager, option=option)
     with pytest.raises(ValidationError, match="condition"):
-        services.question_delete(user=manager, question=choice)
-    services.condition_clear(user=manager, question=later)
-    services.option_delete(user=manager, option=option)
+        services.question_delete(actor=manager, question=choice)
+    services.condition_clear(actor=manager, question=later)
+    services.option_delete(actor=manager, option=option)
     assert not Option.objects.filter(pk=option.pk).exists()
 
 

@@ -40,19 +40,19 @@ def test_chain_of_conditions(chain):
 
 def test_hidden_answers_are_discarded_on_submit(chain, participant):
     survey, a, b, c, bus = chain
-    response = services.survey_response_start(survey=survey, user=participant)
+    response = services.survey_response_start(survey=survey, actor=participant)
     first, second = list(survey.sections.order_by("position"))
     services.survey_section_save(
         response=response,
-        user=participant,
+        actor=participant,
         section=first,
         answers={a.pk: {"boolean": True}, b.pk: {"option": bus.pk, "text": ""}},
     )
     services.survey_section_save(
-        response=response, user=participant, section=second, answers={c.pk: {"text": "Route 38"}}
+        response=response, actor=participant, section=second, answers={c.pk: {"text": "Route 38"}}
     )
     services.survey_response_submit(
-        response=response, user=participant, token="t1", changes={a.pk: {"boolean": False}}
+        response=response, actor=participant, token="t1", changes={a.pk: {"boolean": False}}
     )
     assert set(Answer.objects.filter(response=response).values_list("question_id", flat=True)) == {
         a.pk
@@ -61,22 +61,22 @@ def test_hidden_answers_are_discarded_on_submit(chain, participant):
 
 def test_required_question_hidden_by_condition_is_not_required(chain, participant):
     survey, a, b, c, bus = chain
-    response = services.survey_response_start(survey=survey, user=participant)
+    response = services.survey_response_start(survey=survey, actor=participant)
     first = survey.sections.order_by("position").first()
     services.survey_section_save(
-        response=response, user=participant, section=first, answers={a.pk: {"boolean": False}}
+        response=response, actor=participant, section=first, answers={a.pk: {"boolean": False}}
     )
-    submitted = services.survey_response_submit(response=response, user=participant, token="t")
+    submitted = services.survey_response_submit(response=response, actor=participant, token="t")
     assert submitted.status == Response.Status.SUBMITTED
 
 
 def test_answer_to_a_hidden_question_posted_to_the_page_never_reaches_the_db(chain, participant):
     survey, a, b, c, bus = chain
-    response = services.survey_response_start(survey=survey, user=participant)
+    response = services.survey_response_start(survey=survey, actor=participant)
     first = survey.sections.order_by("position").first()
     services.survey_section_save(
         response=response,
-        user=participant,
+        actor=participant,
         section=first,
         answers={a.pk: {"boolean": False}, b.pk: {"option": bus.pk, "text": ""}},
     )
@@ -86,7 +86,7 @@ def test_answer_to_a_hidden_question_posted_to_the_page_never_reaches_the_db(cha
 def test_services_refuse_tampered_values(chain, participant):
     survey, a, b, c, bus = chain
     other_option = OptionFactory()
-    response = services.survey_response_start(survey=survey, user=participant)
+    response = services.survey_response_start(survey=survey, actor=participant)
     first = survey.sections.order_by("position").first()
     for bad in (
         {a.pk: {"boolean": True}, b.pk: {"option": other_option.pk}},
@@ -96,7 +96,7 @@ def test_services_refuse_tampered_values(chain, participant):
     ):
         with pytest.raises(ValidationError):
             services.survey_section_save(
-                response=response, user=participant, section=first, answers=bad
+                response=response, actor=participant, section=first, answers=bad
             )
     assert not Answer.objects.exists()
 

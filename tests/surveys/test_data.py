@@ -24,7 +24,7 @@ def test_surveys_for_consultation_links_to_start_pages(survey):
 def _submit(smap, user, *, organisation=False):
     from consultation.surveys.forms import AnswersForm
 
-    response = services.survey_response_start(survey=smap.survey, user=user)
+    response = services.survey_response_start(survey=smap.survey, actor=user)
     so_far = {}
     for index, section in enumerate(smap.s):
         form = AnswersForm(
@@ -38,8 +38,10 @@ def _submit(smap, user, *, organisation=False):
         if index == 0 and organisation:
             answers = {smap.q[0].pk: {"boolean": True, "text": "Acme Ltd", "detail": "Chair"}}
         so_far.update(answers)
-        services.survey_section_save(response=response, user=user, section=section, answers=answers)
-    return services.survey_response_submit(response=response, user=user, token=f"t{user.pk}")
+        services.survey_section_save(
+            response=response, actor=user, section=section, answers=answers
+        )
+    return services.survey_response_submit(response=response, actor=user, token=f"t{user.pk}")
 
 
 @pytest.mark.django_db
@@ -67,7 +69,7 @@ def test_export_and_anonymise(smap, participant):
 
 @pytest.mark.django_db
 def test_anonymise_deletes_unsubmitted_drafts(survey, participant):
-    services.survey_response_start(survey=survey, user=participant)
+    services.survey_response_start(survey=survey, actor=participant)
     assert responses_anonymise(participant) == 0
     assert not Response.objects.exists()
 
@@ -78,7 +80,7 @@ def test_live_results_count_and_filter_by_channel(staff_client, smap, participan
     staff = make_staff("Consultation manager")
     services.survey_response_enter(
         survey=smap.survey,
-        user=staff,
+        actor=staff,
         channel="letter",
         channel_reference="",
         respondent_name="",

@@ -38,16 +38,16 @@ def test_decoding_keeps_only_question_ids_and_answer_values():
 def test_two_tabs_saving_different_pages_keep_both(smap, participant):
     """A save from a copy of the response read before another save changed it must not undo
     that save: the write notices the change and redoes the merge under a lock."""
-    response = services.survey_response_start(survey=smap.survey, user=participant)
+    response = services.survey_response_start(survey=smap.survey, actor=participant)
     first_tab = Response.objects.get(pk=response.pk)
     second_tab = Response.objects.get(pk=response.pk)
     first_tab.survey = second_tab.survey = smap.survey
     services.survey_section_save(
-        response=first_tab, user=participant, section=smap.s[0], answers=_page(smap, 0)
+        response=first_tab, actor=participant, section=smap.s[0], answers=_page(smap, 0)
     )
     services.survey_section_save(
         response=second_tab,
-        user=participant,
+        actor=participant,
         section=smap.s[1],
         answers=_page(smap, 1, _page(smap, 0)),
     )
@@ -65,7 +65,7 @@ def test_a_stale_double_submit_keeps_one_version(smap, participant):
     stale.draft_answers = draft_answers_encode(response_answers(submitted))
     stale.survey = smap.survey
     # The same token again, from a copy read before the first submit committed.
-    services.survey_response_submit(response=stale, user=participant, token=f"t{participant.pk}")
+    services.survey_response_submit(response=stale, actor=participant, token=f"t{participant.pk}")
     assert ResponseVersion.objects.filter(response=submitted).count() == 1
     assert Answer.objects.filter(response=submitted).count() == len(
         {a.question_id for a in Answer.objects.filter(response=submitted)}
@@ -81,7 +81,7 @@ def test_changes_wait_in_the_row_until_submitted_and_can_be_discarded(smap, part
         so_far.update(_page(smap, index, so_far))
     services.survey_section_save(
         response=response,
-        user=participant,
+        actor=participant,
         section=smap.s[4],
         answers=_page(smap, 4, so_far) | {smap.q[12].pk: {"text": "E09000033"}},
     )
@@ -90,16 +90,16 @@ def test_changes_wait_in_the_row_until_submitted_and_can_be_discarded(smap, part
     assert set(Answer.objects.filter(response=response).values_list("question_id", "text")) == (
         before
     )
-    services.survey_changes_discard(response=response, user=participant)
+    services.survey_changes_discard(response=response, actor=participant)
     response.refresh_from_db()
     assert response.draft_answers is None
 
 
 @pytest.mark.django_db
 def test_export_shows_a_drafts_answers_and_anonymising_forgets_pending_changes(smap, participant):
-    draft = services.survey_response_start(survey=smap.survey, user=participant)
+    draft = services.survey_response_start(survey=smap.survey, actor=participant)
     services.survey_section_save(
-        response=draft, user=participant, section=smap.s[0], answers=_page(smap, 0)
+        response=draft, actor=participant, section=smap.s[0], answers=_page(smap, 0)
     )
     exported = responses_export(participant)
     assert exported[0]["answers"] and exported[0]["status"] == "Draft"
@@ -108,7 +108,7 @@ def test_export_shows_a_drafts_answers_and_anonymising_forgets_pending_changes(s
     submitted = _submit(smap, participant)
     changed = {smap.q[0].pk: {"boolean": True, "text": "Acme Ltd", "detail": "Chair"}}
     services.survey_section_save(
-        response=submitted, user=participant, section=smap.s[0], answers=changed
+        response=submitted, actor=participant, section=smap.s[0], answers=changed
     )
     assert "Acme" in str(Response.objects.get().draft_answers)
     responses_anonymise(participant)

@@ -151,7 +151,7 @@ def test_online_response_with_the_same_name_counts_too(manager_client, smap, par
     from consultation.surveys import services
 
     client, _ = manager_client
-    response = services.survey_response_start(survey=smap.survey, user=participant)
+    response = services.survey_response_start(survey=smap.survey, actor=participant)
     response.status = "submitted"
     response.submitted_at = response.created_at
     response.save()

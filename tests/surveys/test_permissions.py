@@ -127,11 +127,11 @@ def test_services_check_permission_again(survey, participant):
     from consultation.surveys import services
 
     with pytest.raises(PermissionDenied):
-        services.section_create(user=participant, survey=survey, title="Sneaky")
+        services.section_create(actor=participant, survey=survey, title="Sneaky")
     with pytest.raises(PermissionDenied):
         services.survey_response_enter(
             survey=survey,
-            user=participant,
+            actor=participant,
             channel="paper",
             channel_reference="",
             respondent_name="",

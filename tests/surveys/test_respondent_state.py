@@ -44,10 +44,10 @@ def test_the_compiled_query_matches_the_orm(survey, verified):
     EmailAddress.objects.create(user=user, email="jo_bloggs%1@example.org", verified=verified)
     EmailAddress.objects.create(user=user, email="joXbloggs51@example.org", verified=True)
     other = factories.UserFactory()
-    survey_response_start(survey=survey, user=other)
+    survey_response_start(survey=survey, actor=other)
     assert respondent_state(survey.slug, user).response is None
     assert respondent_state(survey.slug, user).email_verified is verified
-    response = survey_response_start(survey=survey, user=user, email_verified=True)
+    response = survey_response_start(survey=survey, actor=user, email_verified=True)
     response.draft_answers = {"1": {"text": "x"}}
     response.save()
 

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _online(smap, person, *, borough="E09000028") -> Response:
-    response = services.survey_response_start(survey=smap.survey, user=person)
+    response = services.survey_response_start(survey=smap.survey, actor=person)
     response.status = "submitted"
     response.submitted_at = response.created_at
     response.save()

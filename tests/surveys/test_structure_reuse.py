@@ -38,7 +38,7 @@ def _page(client, survey, section):
 
 
 def test_a_second_page_view_reads_no_structure(client, participant, survey, smap):
-    survey_response_start(survey=survey, user=participant)
+    survey_response_start(survey=survey, actor=participant)
     client.force_login(participant)
     _, first = _page(client, survey, smap.s[0])
     _, second = _page(client, survey, smap.s[0])
@@ -49,13 +49,13 @@ def test_a_second_page_view_reads_no_structure(client, participant, survey, smap
 def test_a_builder_change_shows_on_the_next_page_view(
     client, participant, survey, smap, make_staff
 ):
-    survey_response_start(survey=survey, user=participant)
+    survey_response_start(survey=survey, actor=participant)
     client.force_login(participant)
     _page(client, survey, smap.s[4])
     version = Survey.objects.get(pk=survey.pk).structure_version
 
     question_create(
-        user=make_staff(ROLE_MANAGER),
+        actor=make_staff(ROLE_MANAGER),
         section=smap.s[4],
         type=Question.Type.SHORT_TEXT,
         text="Which station do you use most?",
@@ -69,7 +69,7 @@ def test_a_builder_change_shows_on_the_next_page_view(
 
 
 def test_the_survey_row_itself_is_never_reused(client, participant, survey, smap):
-    survey_response_start(survey=survey, user=participant)
+    survey_response_start(survey=survey, actor=participant)
     client.force_login(participant)
     _page(client, survey, smap.s[0])
     # Changed behind the services' back: no new structure version, yet the title shows.
@@ -83,13 +83,13 @@ def test_a_stale_survey_instance_never_winds_the_version_back(survey, make_staff
     manager = make_staff(ROLE_MANAGER)
     loaded_earlier = Survey.objects.get(pk=survey.pk)
     question_create(
-        user=manager, section=survey.sections.first(), type=Question.Type.SHORT_TEXT, text="A?"
+        actor=manager, section=survey.sections.first(), type=Question.Type.SHORT_TEXT, text="A?"
     )
     question_create(
-        user=manager, section=survey.sections.first(), type=Question.Type.SHORT_TEXT, text="B?"
+        actor=manager, section=survey.sections.first(), type=Question.Type.SHORT_TEXT, text="B?"
     )
     survey_update(
-        user=manager,
+        actor=manager,
         survey=loaded_earlier,
         title="A new title",
         slug=survey.slug,
@@ -102,7 +102,7 @@ def test_a_stale_survey_instance_never_winds_the_version_back(survey, make_staff
 
 def test_copies_expire(client, participant, survey, smap, settings):
     settings.SURVEY_STRUCTURE_CACHE_SECONDS = 0.000001
-    survey_response_start(survey=survey, user=participant)
+    survey_response_start(survey=survey, actor=participant)
     client.force_login(participant)
     _page(client, survey, smap.s[0])
     _, second = _page(client, survey, smap.s[0])
@@ -122,7 +122,7 @@ def test_a_page_builds_its_fields_once_and_each_form_has_its_own_copies(
         "question_fields",
         lambda structure, question: built.append(question.pk) or real(structure, question),
     )
-    survey_response_start(survey=survey, user=participant)
+    survey_response_start(survey=survey, actor=participant)
     client.force_login(participant)
     _page(client, survey, smap.s[0])
     first = len(built)

@@ -67,12 +67,12 @@ def test_a_manager_publishes_the_survey_after_confirming(staff_client, client):
 def test_an_empty_survey_cannot_be_published(make_staff):
     manager = make_staff(ROLE_MANAGER)
     survey = services.survey_create(
-        user=manager, consultation=ConsultationFactory(), title="Empty", slug="empty"
+        actor=manager, consultation=ConsultationFactory(), title="Empty", slug="empty"
     )
     with pytest.raises(ValidationError):
-        services.survey_publish(user=manager, survey=survey)
+        services.survey_publish(actor=manager, survey=survey)
     with pytest.raises(PermissionDenied):
-        services.survey_publish(user=make_staff(ROLE_ANALYST), survey=survey)
+        services.survey_publish(actor=make_staff(ROLE_ANALYST), survey=survey)
 
 
 def test_remove_asks_before_deleting_a_section(staff_client, survey):

@@ -37,9 +37,9 @@ def _free_text_survey():
 
 
 def _answer(survey, question, user, text, token):
-    response = survey_response_start(survey=survey, user=user)
+    response = survey_response_start(survey=survey, actor=user)
     return survey_response_submit(
-        response=response, user=user, token=token, changes={question.pk: {"text": text}}
+        response=response, actor=user, token=token, changes={question.pk: {"text": text}}
     )
 
 

@@ -60,8 +60,8 @@ def test_profile_errors_are_summarised_and_values_kept(client, participant):
 @pytest.mark.django_db
 def test_display_names_need_not_be_unique(participant):
     other = factories.UserFactory()
-    services.profile_update(user=participant, display_name="Sam")
-    services.profile_update(user=other, display_name="Sam")
+    services.profile_update(actor=participant, display_name="Sam")
+    services.profile_update(actor=other, display_name="Sam")
     assert participant.display_name == other.display_name == "Sam"
 
 
@@ -78,7 +78,7 @@ def test_display_names_need_not_be_unique(participant):
 )
 def test_profile_update_validates(participant, changes, field):
     with pytest.raises(ValidationError) as error:
-        services.profile_update(user=participant, **{"display_name": "Valid", **changes})
+        services.profile_update(actor=participant, **{"display_name": "Valid", **changes})
     assert field in error.value.message_dict
 
 
@@ -86,7 +86,7 @@ def test_profile_update_validates(participant, changes, field):
 def test_erased_accounts_cannot_be_updated(participant):
     services.account_erase(user=participant, remove_content=False)
     with pytest.raises(PermissionDenied):
-        services.profile_update(user=participant, display_name="Back again")
+        services.profile_update(actor=participant, display_name="Back again")
 
 
 @pytest.mark.django_db

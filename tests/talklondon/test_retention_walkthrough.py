@@ -87,14 +87,14 @@ def _walk_through(make_staff):
         type=Question.Type.LONG_TEXT,
         required=False,
     )
-    response = survey_response_start(survey=survey, user=resident)
+    response = survey_response_start(survey=survey, actor=resident)
     for token, text in (("t1", f"My car {PLATE}"), ("t2", f"Still {PLATE}, {EMAIL}")):
         response = survey_response_submit(
-            response=response, user=resident, token=token, changes={question.pk: {"text": text}}
+            response=response, actor=resident, token=token, changes={question.pk: {"text": text}}
         )
     paper = survey_response_enter(
         survey=survey,
-        user=manager,
+        actor=manager,
         channel=Response.Channel.LETTER,
         channel_reference=f"Letter from {NAME}",
         respondent_name=NAME,
@@ -269,10 +269,10 @@ def test_before_erasure_the_plate_and_email_are_only_in_the_persons_own_rows(mak
         question = factories.QuestionFactory(
             section=factories.SectionFactory(survey=survey), type=Question.Type.LONG_TEXT
         )
-        response = survey_response_start(survey=survey, user=resident)
+        response = survey_response_start(survey=survey, actor=resident)
         survey_response_submit(
             response=response,
-            user=resident,
+            actor=resident,
             token="t1",
             changes={question.pk: {"text": f"{PLATE} and {EMAIL}"}},
         )

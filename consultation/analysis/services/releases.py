@@ -23,6 +23,7 @@ from consultation.services.moderation import personal_data_left
 from consultation.services.public_pages import consultation_pages_changed
 from talklondon import disclosure
 from talklondon.hashchain import GENESIS, manifest_sha256, sha256_of
+from talklondon.models import User
 from talklondon.outbox import outbox_enqueue
 from talklondon.permissions import can_manage_consultations
 
@@ -32,7 +33,7 @@ logger = logging.getLogger("consultation.analysis.audit")
 REVISION_ROUNDS = 8
 
 
-def _check(actor) -> None:
+def _check(actor: User) -> None:
     if not can_manage_consultations(actor):
         raise PermissionDenied("Only consultation managers publish results.")
 
@@ -51,7 +52,7 @@ def _hidden_before(consultation: Consultation) -> dict[str, set]:
 
 
 def _build(
-    consultation: Consultation, *, version: int, actor, reason: str = "", forced=None
+    consultation: Consultation, *, version: int, actor: User, reason: str = "", forced=None
 ) -> ResultsRelease:
     if forced is None:
         forced = _hidden_before(consultation)
@@ -67,7 +68,7 @@ def _build(
     )
 
 
-def _publish(release: ResultsRelease, *, actor, now, notify: bool = True) -> ResultsRelease:
+def _publish(release: ResultsRelease, *, actor: User, now, notify: bool = True) -> ResultsRelease:
     previous = (
         ResultsRelease.objects.filter(
             consultation_id=release.consultation_id, status=ResultsRelease.Status.PUBLISHED
@@ -103,7 +104,7 @@ def _publish(release: ResultsRelease, *, actor, now, notify: bool = True) -> Res
 
 
 def results_release_first(
-    *, actor, consultation: Consultation, now, notify: bool = True
+    *, actor: User, consultation: Consultation, now, notify: bool = True
 ) -> ResultsRelease:
     """Version 1, made and published with the results page (results_page_publish). Called
     inside its transaction, with the consultation locked; publishing again after unpublishing
@@ -178,7 +179,9 @@ def differencing_check(release: ResultsRelease, earlier: list[ResultsRelease]) -
 
 
 @transaction.atomic
-def results_revision_prepare(*, actor, consultation: Consultation, reason: str) -> ResultsRelease:
+def results_revision_prepare(
+    *, actor: User, consultation: Consultation, reason: str
+) -> ResultsRelease:
     """A draft revision of the published figures from the responses as they are now (for
     example after late paper responses), checked for differencing against every earlier
     version. Its problems, if any, are stored with it: it cannot be published until a later
@@ -243,7 +246,7 @@ def results_revision_prepare(*, actor, consultation: Consultation, reason: str) 
 
 
 @transaction.atomic
-def results_revision_publish(*, actor, release: ResultsRelease, now=None) -> ResultsRelease:
+def results_revision_publish(*, actor: User, release: ResultsRelease, now=None) -> ResultsRelease:
     """Publish a draft revision that passed the differencing check."""
     _check(actor)
     now = now or timezone.now()

@@ -19,6 +19,7 @@ from consultation.analysis.models import ResultsPage
 from consultation.analysis.services.releases import results_release_first
 from consultation.models import Consultation
 from consultation.services.public_pages import consultation_pages_changed
+from talklondon.models import User
 from talklondon.permissions import can_manage_consultations
 
 logger = logging.getLogger("consultation.analysis.audit")
@@ -37,7 +38,7 @@ def _check(user) -> None:
 
 def results_page_save(
     *,
-    user,
+    actor: User,
     consultation: Consultation,
     summary: str = "",
     we_asked: str,
@@ -45,7 +46,7 @@ def results_page_save(
     we_did: str,
 ) -> ResultsPage:
     """Create or update the results page's text (Markdown). Does not publish it."""
-    _check(user)
+    _check(actor)
     values = {
         "summary": (summary or "").strip(),
         "we_asked": (we_asked or "").strip(),
@@ -65,18 +66,18 @@ def results_page_save(
     with transaction.atomic():
         page, _ = ResultsPage.objects.select_for_update().update_or_create(
             consultation=consultation,
-            defaults={**values, "updated_by": user, "updated_at": timezone.now()},
+            defaults={**values, "updated_by": actor, "updated_at": timezone.now()},
         )
     return page
 
 
 def results_page_publish(
-    *, user, consultation: Consultation, now=None, notify: bool = True
+    *, actor: User, consultation: Consultation, now=None, notify: bool = True
 ) -> Consultation:
     """Publish the results page: only after the consultation has closed, and only once written.
 
     Everyone who took part is emailed unless `notify` is False (the demo's historical seed)."""
-    _check(user)
+    _check(actor)
     now = now or timezone.now()
     with transaction.atomic():
         consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
@@ -88,26 +89,28 @@ def results_page_publish(
         if consultation.results_published_at is None:
             consultation.results_published_at = now
             consultation.save(update_fields=["results_published_at", "updated_at"])
-            page.published_by = user
+            page.published_by = actor
             page.save(update_fields=["published_by"])
             # The figures are computed now, once, and stored: version 1 of the results release.
-            results_release_first(actor=user, consultation=consultation, now=now, notify=notify)
-            logger.info("Results of consultation %s published by user %s", consultation.pk, user.pk)
+            results_release_first(actor=actor, consultation=consultation, now=now, notify=notify)
+            logger.info(
+                "Results of consultation %s published by user %s", consultation.pk, actor.pk
+            )
             # The consultation page and listings link to the results once published.
             consultation_pages_changed(slugs=[consultation.slug], listing=True)
     return consultation
 
 
-def results_page_unpublish(*, user, consultation: Consultation) -> Consultation:
+def results_page_unpublish(*, actor: User, consultation: Consultation) -> Consultation:
     """Take the results page down (for example to correct it); it can be published again."""
-    _check(user)
+    _check(actor)
     with transaction.atomic():
         consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
         if consultation.results_published_at is not None:
             consultation.results_published_at = None
             consultation.save(update_fields=["results_published_at", "updated_at"])
             logger.info(
-                "Results of consultation %s unpublished by user %s", consultation.pk, user.pk
+                "Results of consultation %s unpublished by user %s", consultation.pk, actor.pk
             )
             consultation_pages_changed(slugs=[consultation.slug], listing=True)
     return consultation

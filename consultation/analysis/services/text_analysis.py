@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from consultation.analysis.models import TextAnalysis
 from consultation.analysis.permissions import can_analyse_text
+from talklondon.models import User
 from talklondon.outbox import outbox_enqueue
 
 logger = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ Kind = TextAnalysis.Kind
 State = TextAnalysis.State
 
 
-def text_analysis_request(*, actor, question, kind: str) -> TextAnalysis:
+def text_analysis_request(*, actor: User, question, kind: str) -> TextAnalysis:
     """Ask for campaign groups or theme suggestions for `question`, computed by a Celery task.
 
     Returns the run waiting or running for the same question and kind if there is one, rather

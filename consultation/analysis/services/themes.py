@@ -16,6 +16,7 @@ from consultation.analysis.models import Theme, ThemeTag
 from consultation.analysis.permissions import can_analyse_text
 from consultation.analysis.text.themes import ThemeSuggestion
 from consultation.surveys.models import Answer
+from talklondon.models import User
 
 
 def _check(user) -> None:
@@ -34,7 +35,7 @@ def _clean_name(name: str) -> str:
 
 def theme_create(
     *,
-    user,
+    actor: User,
     dataset_key: str,
     question_key: str,
     name: str,
@@ -42,7 +43,7 @@ def theme_create(
     suggestion: ThemeSuggestion | None = None,
 ) -> Theme:
     """Add a theme to a question's codebook, written by hand or accepted from a suggestion."""
-    _check(user)
+    _check(actor)
     name = _clean_name(name)
     try:
         with transaction.atomic():
@@ -53,7 +54,7 @@ def theme_create(
                 description=description.strip(),
                 origin=Theme.Origin.SUGGESTED if suggestion else Theme.Origin.MANUAL,
                 suggested_terms=list(suggestion.terms) if suggestion else [],
-                created_by=user,
+                created_by=actor,
             )
     except IntegrityError:
         raise ValidationError(
@@ -62,11 +63,11 @@ def theme_create(
 
 
 def theme_accept_suggestion(
-    *, user, dataset_key: str, question_key: str, suggestion: ThemeSuggestion, name: str = ""
+    *, actor: User, dataset_key: str, question_key: str, suggestion: ThemeSuggestion, name: str = ""
 ) -> Theme:
     """Accept a suggested theme, under the person's chosen name (default: its top terms)."""
     return theme_create(
-        user=user,
+        actor=actor,
         dataset_key=dataset_key,
         question_key=question_key,
         name=name or suggestion.label,
@@ -74,8 +75,8 @@ def theme_accept_suggestion(
     )
 
 
-def theme_rename(*, user, theme: Theme, name: str, description: str | None = None) -> Theme:
-    _check(user)
+def theme_rename(*, actor: User, theme: Theme, name: str, description: str | None = None) -> Theme:
+    _check(actor)
     theme.name = _clean_name(name)
     fields = ["name"]
     if description is not None:
@@ -91,9 +92,9 @@ def theme_rename(*, user, theme: Theme, name: str, description: str | None = Non
     return theme
 
 
-def theme_delete(*, user, theme: Theme) -> None:
+def theme_delete(*, actor: User, theme: Theme) -> None:
     """Remove a theme and its tags from the codebook."""
-    _check(user)
+    _check(actor)
     theme.delete()
 
 
@@ -115,9 +116,9 @@ def _answer_ids(theme: Theme, answer_ids: Iterable[int]) -> list[int]:
     return ids
 
 
-def theme_tag_add(*, user, theme: Theme, answer_ids: Iterable[int]) -> int:
+def theme_tag_add(*, actor: User, theme: Theme, answer_ids: Iterable[int]) -> int:
     """Tag answers with a theme (a person's decision). Returns how many new tags were made."""
-    _check(user)
+    _check(actor)
     with transaction.atomic():
         ids = _answer_ids(theme, answer_ids)
         existing = set(
@@ -125,13 +126,15 @@ def theme_tag_add(*, user, theme: Theme, answer_ids: Iterable[int]) -> int:
                 "answer_id", flat=True
             )
         )
-        new = [ThemeTag(theme=theme, answer_id=i, tagged_by=user) for i in ids if i not in existing]
+        new = [
+            ThemeTag(theme=theme, answer_id=i, tagged_by=actor) for i in ids if i not in existing
+        ]
         ThemeTag.objects.bulk_create(new, ignore_conflicts=True)
     return len(new)
 
 
-def theme_tag_remove(*, user, theme: Theme, answer_ids: Iterable[int]) -> int:
+def theme_tag_remove(*, actor: User, theme: Theme, answer_ids: Iterable[int]) -> int:
     """Take a theme off answers (a person's decision). Returns how many tags went."""
-    _check(user)
+    _check(actor)
     deleted, _ = ThemeTag.objects.filter(theme=theme, answer_id__in=list(answer_ids)).delete()
     return deleted

@@ -13,9 +13,10 @@ from consultation.services.public_pages import consultation_pages_changed
 from consultation.statements.models import Statement, StatementsActivity
 from consultation.statements.permissions import can_manage_statements
 from consultation.statements.services.text import statement_text_clean
+from talklondon.models import User
 
 
-def _require_manager(actor) -> None:
+def _require_manager(actor: User) -> None:
     if not can_manage_statements(actor):
         raise PermissionDenied("Only consultation managers can set up statements.")
 
@@ -23,7 +24,7 @@ def _require_manager(actor) -> None:
 @transaction.atomic
 def statements_activity_save(
     *,
-    actor,
+    actor: User,
     consultation: Consultation,
     introduction: str,
     opens_at: datetime,
@@ -50,7 +51,7 @@ def statements_activity_save(
 
 
 @transaction.atomic
-def statement_seed(*, actor, activity: StatementsActivity, text: str) -> Statement:
+def statement_seed(*, actor: User, activity: StatementsActivity, text: str) -> Statement:
     """A statement written by MOPAC to start the conversation: published at once."""
     _require_manager(actor)
     text = statement_text_clean(text)

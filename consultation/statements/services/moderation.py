@@ -11,10 +11,11 @@ from consultation.services.moderation import HOUSE_RULE_CODES
 from consultation.statements.models import Statement
 from consultation.statements.permissions import can_moderate_statements
 from consultation.statements.services.voting import opinion_groups_request
+from talklondon.models import User
 from talklondon.sealing import text_seal
 
 
-def _locked(actor, statement: Statement) -> Statement:
+def _locked(actor: User, statement: Statement) -> Statement:
     if not can_moderate_statements(actor):
         raise PermissionDenied("Only moderators can do this.")
     return (
@@ -26,7 +27,7 @@ def _locked(actor, statement: Statement) -> Statement:
 
 def _record(
     *,
-    actor,
+    actor: User,
     statement: Statement,
     kind: str,
     before_text: str = "",
@@ -48,7 +49,7 @@ def _record(
 
 
 @transaction.atomic
-def statement_approve(*, actor, statement: Statement) -> Statement:
+def statement_approve(*, actor: User, statement: Statement) -> Statement:
     """Publish a held statement (or reinstate a removed one) so that people can vote on it."""
     statement = _locked(actor, statement)
     if statement.status == Statement.Status.PUBLISHED:
@@ -67,7 +68,7 @@ def statement_approve(*, actor, statement: Statement) -> Statement:
 
 
 @transaction.atomic
-def statement_reject(*, actor, statement: Statement, reason_code: str) -> Statement:
+def statement_reject(*, actor: User, statement: Statement, reason_code: str) -> Statement:
     """Remove a statement for breaking a house rule. Its votes stop counting in the groups."""
     if reason_code not in HOUSE_RULE_CODES:
         raise ValidationError("Choose the house rule the statement breaks.")

@@ -21,6 +21,7 @@ from consultation.statements.models import (
     StatementVote,
 )
 from consultation.statements.permissions import can_manage_statements
+from talklondon.models import User
 
 # Older computations are deleted beyond this many per activity (each keeps its assignments).
 KEEP_RESULTS = 20
@@ -115,7 +116,7 @@ def opinion_groups_run(*, activity_id: int) -> OpinionResult | None:
 
 
 @transaction.atomic
-def common_ground_add_to_results(*, actor, activity: StatementsActivity) -> ResultsPage:
+def common_ground_add_to_results(*, actor: User, activity: StatementsActivity) -> ResultsPage:
     """Add the latest common ground to "You said" on the consultation's results page."""
     if not can_manage_statements(actor):
         raise PermissionDenied("Only consultation managers write results pages.")
@@ -141,7 +142,7 @@ def common_ground_add_to_results(*, actor, activity: StatementsActivity) -> Resu
         *[f"* {texts[sid]}" for sid in result.payload["common_ground"]],
     ]
     return results_page_save(
-        user=actor,
+        actor=actor,
         consultation=activity.consultation,
         summary=page.summary,
         we_asked=page.we_asked,

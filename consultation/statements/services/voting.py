@@ -52,10 +52,10 @@ def opinion_groups_request(*, activity: StatementsActivity) -> bool:
 
 
 @transaction.atomic
-def statement_vote(*, user, statement: Statement, choice: str) -> StatementVote:
+def statement_vote(*, actor: User, statement: Statement, choice: str) -> StatementVote:
     """Agree, disagree or pass on a published statement; voting again changes the vote."""
     activity = statement.activity
-    _check(user, activity)
+    _check(actor, activity)
     if choice not in CHOICES:
         raise ValidationError("Choose agree, disagree or pass.", code="choice")
     if statement.status != Statement.Status.PUBLISHED:
@@ -66,7 +66,7 @@ def statement_vote(*, user, statement: Statement, choice: str) -> StatementVote:
     vote = StatementVote(
         statement=statement,
         activity=activity,
-        voter=user,
+        voter=actor,
         choice=CHOICES[choice],
         created_at=now,
         updated_at=now,
@@ -95,17 +95,17 @@ def _rate_limit_check(user) -> None:
 
 
 @transaction.atomic
-def statement_submit(*, user, activity: StatementsActivity, text: str) -> Statement:
+def statement_submit(*, actor: User, activity: StatementsActivity, text: str) -> Statement:
     """A resident's own statement, through the same hold rules and moderation as comments.
 
     Held for a moderator when the consultation is pre-moderated or a hold rule matches;
     otherwise published at once and shown to others to vote on.
     """
-    _check(user, activity)
+    _check(actor, activity)
     text = statement_text_clean(text)
     # Serialise this person's writes so that a double submit cannot slip past the checks.
-    User.objects.select_for_update().filter(pk=user.pk).first()
-    _rate_limit_check(user)
+    User.objects.select_for_update().filter(pk=actor.pk).first()
+    _rate_limit_check(actor)
     if (
         Statement.objects.filter(activity=activity, text__iexact=text)
         .exclude(status=Statement.Status.REMOVED)
@@ -116,12 +116,12 @@ def statement_submit(*, user, activity: StatementsActivity, text: str) -> Statem
             code="duplicate",
         )
     consultation = activity.consultation
-    reasons = comment_hold_reasons(user=user, consultation=consultation, text=text)
+    reasons = comment_hold_reasons(user=actor, consultation=consultation, text=text)
     pending = bool(reasons) or consultation.moderation_mode == Consultation.ModerationMode.PRE
     now = timezone.now()
     return Statement.objects.create(
         activity=activity,
-        author=user,
+        author=actor,
         origin=Statement.Origin.PARTICIPANT,
         text=text,
         status=Statement.Status.PENDING if pending else Statement.Status.PUBLISHED,

@@ -24,6 +24,7 @@ from consultation.surveys.services.survey_changes import (
     manager_required,
     survey_has_responses,
 )
+from talklondon.models import User
 
 Type = Question.Type
 
@@ -41,7 +42,7 @@ def _survey_fields_check(*, slug: str, opens_at, closes_at, exclude_pk=None) -> 
 @transaction.atomic
 def survey_create(
     *,
-    user,
+    actor: User,
     consultation,
     title: str,
     slug: str,
@@ -51,7 +52,7 @@ def survey_create(
     layout: str = Survey.Layout.PAGES,
 ) -> Survey:
     """Create an empty survey for a consultation."""
-    manager_required(user)
+    manager_required(actor)
     _survey_fields_check(slug=slug, opens_at=opens_at, closes_at=closes_at)
     survey = Survey.objects.create(
         consultation=consultation,
@@ -62,7 +63,7 @@ def survey_create(
         closes_at=closes_at,
         layout=_layout_check(layout),
     )
-    change_log(survey, user, f"Created the survey “{title}”")
+    change_log(survey, actor, f"Created the survey “{title}”")
     return survey
 
 
@@ -75,7 +76,7 @@ def _layout_check(layout: str) -> str:
 @transaction.atomic
 def survey_update(
     *,
-    user,
+    actor: User,
     survey: Survey,
     title: str,
     slug: str,
@@ -85,7 +86,7 @@ def survey_update(
     layout: str | None = None,
 ) -> Survey:
     """Change a survey's title, address, introduction, dates or layout."""
-    manager_required(user)
+    manager_required(actor)
     _survey_fields_check(slug=slug, opens_at=opens_at, closes_at=closes_at, exclude_pk=survey.pk)
     before, after = fields_change(
         survey,
@@ -111,17 +112,17 @@ def survey_update(
                 "updated_at",
             ]
         )
-        change_log(survey, user, "Changed the survey's details", before, after)
+        change_log(survey, actor, "Changed the survey's details", before, after)
     return survey
 
 
 @transaction.atomic
-def survey_publish(*, user, survey: Survey, now=None) -> Survey:
+def survey_publish(*, actor: User, survey: Survey, now=None) -> Survey:
     """Make a draft survey available to respondents (and linked from its consultation).
 
     A survey with no question has nothing to answer, so it stays a draft.
     """
-    manager_required(user)
+    manager_required(actor)
     survey = Survey.objects.select_for_update().get(pk=survey.pk)
     if not survey.is_draft:
         return survey
@@ -131,9 +132,9 @@ def survey_publish(*, user, survey: Survey, now=None) -> Survey:
         # Its start page would show the draft consultation's name to everyone.
         raise ValidationError("Publish the consultation before its survey.")
     survey.published_at = now or timezone.now()
-    survey.published_by = user
+    survey.published_by = actor
     survey.save(update_fields=["published_at", "published_by", "updated_at"])
-    change_log(survey, user, "Published the survey")
+    change_log(survey, actor, "Published the survey")
     return survey
 
 
@@ -141,7 +142,7 @@ def survey_publish(*, user, survey: Survey, now=None) -> Survey:
 
 
 def _move(
-    instance, siblings, direction: str, *, user, survey: Survey, moved: str, check_order=True
+    instance, siblings, direction: str, *, actor: User, survey: Survey, moved: str, check_order=True
 ) -> None:
     """Move a section, question or option one place "up" or "down" among `siblings` and log
     it (`moved`); nothing happens at either end. `check_order` refuses (the caller's
@@ -158,15 +159,15 @@ def _move(
             item.save(update_fields=["position"])
     if check_order:
         conditions_order_check(survey)
-    change_log(survey, user, moved)
+    change_log(survey, actor, moved)
 
 
-def _delete(instance, *, user, survey: Survey, refusal: str, removed: str) -> None:
+def _delete(instance, *, actor: User, survey: Survey, refusal: str, removed: str) -> None:
     """Remove a section, question or option unless there is a `refusal`, and log it."""
     if refusal:
         raise ValidationError(refusal)
     instance.delete()
-    change_log(survey, user, removed)
+    change_log(survey, actor, removed)
 
 
 def _next_position(queryset) -> int:
@@ -177,27 +178,27 @@ def _next_position(queryset) -> int:
 
 
 @transaction.atomic
-def section_create(*, user, survey: Survey, title: str, intro: str = "") -> Section:
+def section_create(*, actor: User, survey: Survey, title: str, intro: str = "") -> Section:
     """Add a page at the end of the survey."""
-    manager_required(user)
+    manager_required(actor)
     section = Section.objects.create(
         survey=survey,
         title=title,
         intro=intro,
         position=_next_position(Section.objects.filter(survey=survey)),
     )
-    change_log(survey, user, f"Added the section “{title}”")
+    change_log(survey, actor, f"Added the section “{title}”")
     return section
 
 
 @transaction.atomic
-def section_update(*, user, section: Section, title: str, intro: str) -> Section:
+def section_update(*, actor: User, section: Section, title: str, intro: str) -> Section:
     """Correct a section's title or introduction."""
-    manager_required(user)
+    manager_required(actor)
     before, after = fields_change(section, {"title": title, "intro": intro})
     if before or after:
         section.save()
-        change_log(section.survey, user, f"Changed the section “{section.title}”", before, after)
+        change_log(section.survey, actor, f"Changed the section “{section.title}”", before, after)
     return section
 
 
@@ -220,12 +221,12 @@ def section_delete_refusal(section: Section) -> str:
 
 
 @transaction.atomic
-def section_delete(*, user, section: Section) -> None:
+def section_delete(*, actor: User, section: Section) -> None:
     """Remove a section; refused once people have answered if it has questions."""
-    manager_required(user)
+    manager_required(actor)
     _delete(
         section,
-        user=user,
+        actor=actor,
         survey=section.survey,
         refusal=section_delete_refusal(section),
         removed=f"Removed the section “{section.title}”",
@@ -233,14 +234,14 @@ def section_delete(*, user, section: Section) -> None:
 
 
 @transaction.atomic
-def section_move(*, user, section: Section, direction: str) -> None:
+def section_move(*, actor: User, section: Section, direction: str) -> None:
     """Move a section one place up or down."""
-    manager_required(user)
+    manager_required(actor)
     _move(
         section,
         Section.objects.filter(survey=section.survey),
         direction,
-        user=user,
+        actor=actor,
         survey=section.survey,
         moved=f"Moved the section “{section.title}” {direction}",
     )
@@ -298,7 +299,7 @@ def _question_config(type: str, settings: QuestionSettings) -> dict:
 @transaction.atomic
 def question_create(
     *,
-    user,
+    actor: User,
     section: Section,
     type: str,
     text: str,
@@ -307,7 +308,7 @@ def question_create(
     **settings: Unpack[QuestionSettings],
 ) -> Question:
     """Add a question at the end of a section."""
-    manager_required(user)
+    manager_required(actor)
     config = _question_config(type, settings)
     question = Question.objects.create(
         section=section,
@@ -318,14 +319,14 @@ def question_create(
         position=_next_position(Question.objects.filter(section=section)),
         **config,
     )
-    change_log(section.survey, user, f"Added the question “{text}”")
+    change_log(section.survey, actor, f"Added the question “{text}”")
     return question
 
 
 @transaction.atomic
 def question_update(
     *,
-    user,
+    actor: User,
     question: Question,
     type: str,
     text: str,
@@ -334,7 +335,7 @@ def question_update(
     **settings: Unpack[QuestionSettings],
 ) -> Question:
     """Correct a question's wording or settings. Changing its type is refused once answered."""
-    manager_required(user)
+    manager_required(actor)
     survey = question.section.survey
     if type != question.type and survey_has_responses(survey):
         raise ValidationError(
@@ -354,7 +355,7 @@ def question_update(
     )
     if before or after:
         question.save()
-        change_log(survey, user, f"Changed the question “{question.text}”", before, after)
+        change_log(survey, actor, f"Changed the question “{question.text}”", before, after)
     return question
 
 
@@ -371,12 +372,12 @@ def question_delete_refusal(question: Question) -> str:
 
 
 @transaction.atomic
-def question_delete(*, user, question: Question) -> None:
+def question_delete(*, actor: User, question: Question) -> None:
     """Remove a question; refused once people have answered the survey."""
-    manager_required(user)
+    manager_required(actor)
     _delete(
         question,
-        user=user,
+        actor=actor,
         survey=question.section.survey,
         refusal=question_delete_refusal(question),
         removed=f"Removed the question “{question.text}”",
@@ -384,14 +385,14 @@ def question_delete(*, user, question: Question) -> None:
 
 
 @transaction.atomic
-def question_move(*, user, question: Question, direction: str) -> None:
+def question_move(*, actor: User, question: Question, direction: str) -> None:
     """Move a question one place up or down within its section."""
-    manager_required(user)
+    manager_required(actor)
     _move(
         question,
         Question.objects.filter(section=question.section),
         direction,
-        user=user,
+        actor=actor,
         survey=question.section.survey,
         moved=f"Moved the question “{question.text}” {direction}",
     )
@@ -401,9 +402,9 @@ def question_move(*, user, question: Question, direction: str) -> None:
 
 
 @transaction.atomic
-def option_create(*, user, question: Question, label: str, is_other: bool = False) -> Option:
+def option_create(*, actor: User, question: Question, label: str, is_other: bool = False) -> Option:
     """Add an option (or, for a matrix, a statement) at the end of a question's list."""
-    manager_required(user)
+    manager_required(actor)
     if not question.uses_options:
         raise ValidationError("This type of question does not have options.")
     if is_other:
@@ -419,20 +420,20 @@ def option_create(*, user, question: Question, label: str, is_other: bool = Fals
         is_other=is_other,
         position=_next_position(Option.objects.filter(question=question)),
     )
-    change_log(question.section.survey, user, f"Added the option “{label}” to “{question.text}”")
+    change_log(question.section.survey, actor, f"Added the option “{label}” to “{question.text}”")
     return option
 
 
 @transaction.atomic
-def option_update(*, user, option: Option, label: str) -> Option:
+def option_update(*, actor: User, option: Option, label: str) -> Option:
     """Correct an option's wording."""
-    manager_required(user)
+    manager_required(actor)
     before, after = fields_change(option, {"label": label})
     if before:
         option.save()
         change_log(
             option.question.section.survey,
-            user,
+            actor,
             f"Changed an option of “{option.question.text}”",
             before,
             after,
@@ -453,12 +454,12 @@ def option_delete_refusal(option: Option) -> str:
 
 
 @transaction.atomic
-def option_delete(*, user, option: Option) -> None:
+def option_delete(*, actor: User, option: Option) -> None:
     """Remove an option; refused once people have answered the survey."""
-    manager_required(user)
+    manager_required(actor)
     _delete(
         option,
-        user=user,
+        actor=actor,
         survey=option.question.section.survey,
         refusal=option_delete_refusal(option),
         removed=f"Removed the option “{option.label}” from “{option.question.text}”",
@@ -466,15 +467,15 @@ def option_delete(*, user, option: Option) -> None:
 
 
 @transaction.atomic
-def option_move(*, user, option: Option, direction: str) -> None:
+def option_move(*, actor: User, option: Option, direction: str) -> None:
     """Move an option one place up or down."""
-    manager_required(user)
+    manager_required(actor)
     # The order of options decides no condition: no check needed.
     _move(
         option,
         Option.objects.filter(question=option.question),
         direction,
-        user=user,
+        actor=actor,
         survey=option.question.section.survey,
         moved=f"Moved the option “{option.label}” {direction}",
         check_order=False,

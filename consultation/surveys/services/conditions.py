@@ -11,6 +11,7 @@ from django.db import transaction
 
 from consultation.surveys.models import Condition, Option, Question, Section, Survey
 from consultation.surveys.services.survey_changes import change_log, manager_required
+from talklondon.models import User
 
 
 def _order_keys(survey: Survey) -> tuple[dict[int, int], dict[int, tuple[int, int]]]:
@@ -59,7 +60,7 @@ def conditions_order_check(survey: Survey) -> None:
 @transaction.atomic
 def condition_set(
     *,
-    user,
+    actor: User,
     depends_on: Question,
     question: Question | None = None,
     section: Section | None = None,
@@ -71,7 +72,7 @@ def condition_set(
     Choice questions match any of `option_ids`; yes/no and organisation questions match
     `boolean_value`. The question depended on must come earlier.
     """
-    manager_required(user)
+    manager_required(actor)
     if (question is None) == (section is None):
         raise ValidationError("Choose one question or one section to show conditionally.")
     survey = (question.section if question else section).survey
@@ -115,7 +116,7 @@ def condition_set(
     ) or ("Yes" if boolean_value else "No")
     change_log(
         survey,
-        user,
+        actor,
         f"Set when “{target}” is shown",
         before and f"depended on question {before}",
         f"shown when “{depends_on.text}” is {labels}",
@@ -124,9 +125,11 @@ def condition_set(
 
 
 @transaction.atomic
-def condition_clear(*, user, question: Question | None = None, section: Section | None = None):
+def condition_clear(
+    *, actor: User, question: Question | None = None, section: Section | None = None
+):
     """Always show the question or section."""
-    manager_required(user)
+    manager_required(actor)
     target = question or section
     survey = (question.section if question else section).survey
     deleted, _ = (
@@ -135,4 +138,4 @@ def condition_clear(*, user, question: Question | None = None, section: Section 
         else Condition.objects.filter(section=section)
     ).delete()
     if deleted:
-        change_log(survey, user, f"“{target}” is now always shown")
+        change_log(survey, actor, f"“{target}” is now always shown")

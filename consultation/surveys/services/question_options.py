@@ -14,6 +14,7 @@ from django.db import transaction
 from consultation.surveys.models import Option, Question
 from consultation.surveys.services.builder import option_delete_refusal
 from consultation.surveys.services.survey_changes import change_log, manager_required
+from talklondon.models import User
 
 Type = Question.Type
 MAX_OPTIONS = 50
@@ -25,11 +26,11 @@ def _key(label: str) -> str:
 
 @transaction.atomic
 def question_options_set(
-    *, user, question: Question, labels: list[str], other: str = ""
+    *, actor: User, question: Question, labels: list[str], other: str = ""
 ) -> list[Option]:
     """Make the question's options exactly `labels` in that order, plus "Other, please
     specify" (`other`, single choice only) last."""
-    manager_required(user)
+    manager_required(actor)
     if not question.uses_options:
         return []
     labels = [" ".join(label.split()) for label in labels if label.strip()]
@@ -64,7 +65,7 @@ def question_options_set(
             raise ValidationError({"options": [f"“{option.label}” cannot be removed. {refusal}"]})
     for option in by_key.values():
         option.delete()
-        change_log(survey, user, f"Removed the option “{option.label}” from “{question.text}”")
+        change_log(survey, actor, f"Removed the option “{option.label}” from “{question.text}”")
 
     before = [o.label for o in existing]
     for position, option in enumerate(keep, start=1):
@@ -72,7 +73,7 @@ def question_options_set(
             option.question = question
             option.position = position
             option.save()
-            change_log(survey, user, f"Added the option “{option.label}” to “{question.text}”")
+            change_log(survey, actor, f"Added the option “{option.label}” to “{question.text}”")
         elif option.position != position:
             option.position = position
             option.save(update_fields=["position"])
@@ -80,7 +81,7 @@ def question_options_set(
     if before != after and [b for b in before if b in after] != [a for a in after if a in before]:
         change_log(
             survey,
-            user,
+            actor,
             f"Reordered the options of “{question.text}”",
             "\n".join(before),
             "\n".join(after),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
@@ -33,6 +34,7 @@ from consultation.surveys.selectors import (
     survey_structure,
 )
 from talklondon.bulk_insert import rows_insert
+from talklondon.models import User
 from talklondon.permissions import can_manage_consultations, participation_problem
 
 Type = Question.Type
@@ -44,8 +46,10 @@ SCAN_SIGNATURES = {
 }
 
 
-def _may_respond(*, survey: Survey, user, email_verified: bool | None = None) -> None:
-    problem = participation_problem(user, email_verified=email_verified)
+def _may_respond(
+    *, survey: Survey, actor: User | AnonymousUser, email_verified: bool | None = None
+) -> None:
+    problem = participation_problem(actor, email_verified=email_verified)
     if problem:
         raise PermissionDenied(problem)
     if not survey.is_open:
@@ -64,7 +68,7 @@ def _own(response: Response, user) -> None:
 def survey_response_start(
     *,
     survey: Survey,
-    user,
+    actor: User | AnonymousUser,
     structure: Structure | None = None,
     email_verified: bool | None = None,
     answers: dict[int, dict | None] | None = None,
@@ -78,7 +82,7 @@ def survey_response_start(
     first POST), the whole survey's answers are checked and stored with the new response in
     the same INSERT, as `survey_section_save(section=None)` would store them.
     """
-    _may_respond(survey=survey, user=user, email_verified=email_verified)
+    _may_respond(survey=survey, actor=actor, email_verified=email_verified)
     structure = structure if structure is not None and structure.survey.pk == survey.pk else None
     structure = structure or survey_structure(survey)
     if answers is None:
@@ -99,18 +103,20 @@ def survey_response_start(
             )
         )
         fields = _draft_fields(structure, None, merged, enforce_required, submitted=False)
-    created = _create_once(survey=survey, respondent=user, **fields)
+    created = _create_once(survey=survey, respondent=actor, **fields)
     if created is not None:
         if answers is not None:
             created._current_answers = {qid: v for qid, v in merged.items() if v}
         return created
-    existing = Response.objects.get(survey=survey, respondent=user, channel=Response.Channel.ONLINE)
+    existing = Response.objects.get(
+        survey=survey, respondent=actor, channel=Response.Channel.ONLINE
+    )
     existing.survey = survey
     if answers is None:
         return existing
     return survey_section_save(
         response=existing,
-        user=user,
+        actor=actor,
         section=None,
         answers=answers,
         enforce_required=enforce_required,
@@ -249,7 +255,7 @@ def _unchanged(response: Response):
 def survey_section_save(
     *,
     response: Response,
-    user,
+    actor: User | AnonymousUser,
     section: Section | None,
     answers: dict[int, dict | None],
     enforce_required: bool = True,
@@ -268,8 +274,8 @@ def survey_section_save(
     answers so far are the ones it read (`response_current_answers`), and the write is made
     only if the response has not changed since.
     """
-    _own(response, user)
-    _may_respond(survey=response.survey, user=user, email_verified=email_verified)
+    _own(response, actor)
+    _may_respond(survey=response.survey, actor=actor, email_verified=email_verified)
     if section is not None and section.survey_id != response.survey_id:
         raise ValidationError("That page is not part of this survey.")
     structure = _structure(response, structure)
@@ -339,9 +345,9 @@ def _draft_fields(
     return fields
 
 
-def survey_changes_discard(*, response: Response, user) -> Response:
+def survey_changes_discard(*, response: Response, actor: User | AnonymousUser) -> Response:
     """Forget the changes made to a submitted response since it was last submitted."""
-    _own(response, user)
+    _own(response, actor)
     if response.is_submitted and response.draft_answers is not None:
         Response.objects.filter(pk=response.pk, status=Response.Status.SUBMITTED).update(
             **draft_answers_discard_fields(), updated_at=timezone.now()
@@ -354,7 +360,7 @@ def survey_changes_discard(*, response: Response, user) -> Response:
 def survey_response_submit(
     *,
     response: Response,
-    user,
+    actor: User | AnonymousUser,
     token: str,
     changes: dict[int, dict | None] | None = None,
     structure: Structure | None = None,
@@ -370,16 +376,16 @@ def survey_response_submit(
     Every visible required question must be answered; answers to hidden questions are
     discarded. Sends the receipt by email (through the outbox).
     """
-    _own(response, user)
-    _may_respond(survey=response.survey, user=user, email_verified=email_verified)
+    _own(response, actor)
+    _may_respond(survey=response.survey, actor=actor, email_verified=email_verified)
     structure = _structure(response, structure)
     try:
         with transaction.atomic():
-            submitted = _submit(response, user, token, structure, changes)
+            submitted = _submit(response, actor, token, structure, changes)
             if submitted is None:
                 # Someone else changed the response since it was read: redo it under a lock.
                 locked = _locked(response)
-                submitted = _submit(locked, user, token, structure, changes)
+                submitted = _submit(locked, actor, token, structure, changes)
     except IntegrityError as exc:
         # The token was already used for another response: treat it as a retry. Nothing of
         # this submission was kept (the whole transaction rolled back).
@@ -485,7 +491,7 @@ def scan_check(upload) -> None:
 def survey_response_enter(
     *,
     survey: Survey,
-    user,
+    actor: User | AnonymousUser,
     channel: str,
     channel_reference: str,
     respondent_name: str,
@@ -501,7 +507,7 @@ def survey_response_enter(
     district, or near-identical free text). A repeated POST with the same token returns the
     response already recorded.
     """
-    if not can_manage_consultations(user):
+    if not can_manage_consultations(actor):
         raise PermissionDenied("Only consultation managers can enter responses.")
     if channel not in Response.Channel.values or channel == Response.Channel.ONLINE:
         raise ValidationError({"channel": ["Select how the response reached us"]})
@@ -535,7 +541,7 @@ def survey_response_enter(
                 channel_reference=channel_reference.strip()[:100],
                 respondent_name=respondent_name.strip()[:200],
                 results_email=results_email,
-                entered_by=user,
+                entered_by=actor,
                 status=Response.Status.SUBMITTED,
                 submitted_at=now,
                 updated_at=now,

@@ -22,6 +22,7 @@ from consultation.analysis.exports.writers import (
 from consultation.analysis.models import ExportRecord
 from consultation.analysis.permissions import can_request_export
 from consultation.analysis.services.exports.plan import ExportPlan, export_fail, failure_reason
+from talklondon.models import User
 
 logger = logging.getLogger(__name__)
 audit_logger = logging.getLogger("consultation.analysis.audit")
@@ -32,25 +33,25 @@ Status = ExportRecord.Status
 # --- Streaming small exports ----------------------------------------------------------------
 
 
-def _owned_record(*, user, export_id: int) -> ExportRecord:
+def _owned_record(*, actor: User, export_id: int) -> ExportRecord:
     record = (
         ExportRecord.objects.select_related("requested_by")
-        .filter(pk=export_id, requested_by=user)
+        .filter(pk=export_id, requested_by=actor)
         .first()
     )
-    if record is None or not can_request_export(user, identified=record.identified):
+    if record is None or not can_request_export(actor, identified=record.identified):
         raise PermissionDenied("Not your export.")
     return record
 
 
-def export_stream_response(*, user, export_id: int):
+def export_stream_response(*, actor: User, export_id: int):
     """The HTTP response that streams a small export to its requester, recording the outcome.
 
     CSV is generated chunk by chunk; its SHA-256 is computed on the way out and saved, with the
     manifest, once the last chunk has gone. XLSX (a zip) is written to a temporary file on disk
     first, hashed, then sent. Raises PermissionDenied for anyone but the requester.
     """
-    record = _owned_record(user=user, export_id=export_id)
+    record = _owned_record(actor=actor, export_id=export_id)
     if record.delivery != ExportRecord.Delivery.STREAM or record.status != Status.RUNNING:
         raise PermissionDenied("This export is not waiting to be streamed.")
     ExportRecord.objects.filter(pk=record.pk).update(started_at=timezone.now())
@@ -139,9 +140,9 @@ def _delivered(record: ExportRecord, plan: ExportPlan, sha256: str, size: int, *
 # --- Downloading and expiry -----------------------------------------------------------------
 
 
-def export_file_open(*, user, export_id: int):
+def export_file_open(*, actor: User, export_id: int):
     """(open file, record) for a ready background export of `user`; PermissionDenied otherwise."""
-    record = _owned_record(user=user, export_id=export_id)
+    record = _owned_record(actor=actor, export_id=export_id)
     if record.status != Status.READY or not record.file_path:
         raise PermissionDenied("This export has no file to download.")
     if record.expires_at and record.expires_at <= timezone.now():
@@ -152,7 +153,7 @@ def export_file_open(*, user, export_id: int):
     except FileNotFoundError:
         export_fail(record.pk, "The file is missing from storage.")
         raise PermissionDenied("The file is missing.") from None
-    audit_logger.info("Export %s downloaded by user %s", record.pk, user.pk)
+    audit_logger.info("Export %s downloaded by user %s", record.pk, actor.pk)
     # For the data protection officer's oversight: when the file left the system.
     now = timezone.now()
     ExportRecord.objects.filter(pk=record.pk).update(
@@ -164,9 +165,9 @@ def export_file_open(*, user, export_id: int):
     return handle, record
 
 
-def export_manifest_get(*, user, export_id: int) -> tuple[ExportRecord, bytes]:
+def export_manifest_get(*, actor: User, export_id: int) -> tuple[ExportRecord, bytes]:
     """The manifest JSON of one of `user`'s finished exports."""
-    record = _owned_record(user=user, export_id=export_id)
+    record = _owned_record(actor=actor, export_id=export_id)
     if not record.manifest:
         raise PermissionDenied("This export has no manifest yet.")
     body = json.dumps(record.manifest, ensure_ascii=False, indent=2).encode()

@@ -28,6 +28,7 @@ from consultation.analysis.models import ExportRecord
 from consultation.analysis.permissions import can_request_export
 from consultation.analysis.purpose import purpose_problem
 from consultation.analysis.services.exports.building import export_build_run
+from talklondon.models import User
 from talklondon.outbox import outbox_enqueue
 
 logger = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ def stream_max_rows() -> int:
 
 def export_request(
     *,
-    user,
+    actor: User,
     dataset_key: str,
     file_format: str,
     filters: ExportFilters,
@@ -56,7 +57,7 @@ def export_request(
     return `export_stream_response(...)`; BACKGROUND means a task (or, for an export matching
     nothing, this function) builds the file.
     """
-    if not can_request_export(user, identified=identified):
+    if not can_request_export(actor, identified=identified):
         raise PermissionDenied("You cannot request this kind of export.")
     try:
         dataset = dataset_get(dataset_key, identified=identified)
@@ -81,7 +82,7 @@ def export_request(
     )
     if delivery == ExportRecord.Delivery.BACKGROUND and total > 0:
         active = ExportRecord.objects.filter(
-            requested_by=user,
+            requested_by=actor,
             delivery=ExportRecord.Delivery.BACKGROUND,
             status__in=[Status.PENDING, Status.RUNNING],
         ).count()
@@ -94,7 +95,7 @@ def export_request(
     now = timezone.now()
     with transaction.atomic():
         record = ExportRecord.objects.create(
-            requested_by=user,
+            requested_by=actor,
             requested_at=now,
             dataset_key=dataset.key,
             dataset_title=f"{dataset.title} ({'identified' if identified else 'anonymised'})",
@@ -113,7 +114,7 @@ def export_request(
     audit_logger.info(
         "Export %s requested by user %s: %s, %s, %s, %s rows, filters=%s%s",
         record.pk,
-        user.pk,
+        actor.pk,
         dataset.key,
         record.kind_label,
         file_format,

@@ -164,15 +164,21 @@ class Intruder:
         targets: Iterable[Hashable],
         *,
         known: Mapping[Hashable, float] | None = None,
-        enough: float | None = None,
+        enough: float | Mapping[Hashable, float] | None = None,
     ) -> dict[Hashable, tuple[float, float]]:
         """The [smallest, largest] value of each target.
 
-        With `enough`, stop working on a target once the tables seen so far (the true one in
-        `known`, and every solution found) already show it spread at least that wide: the
-        range is then only a lower bound on the true one, which is all a check needs.
+        With `enough` (one width, or a width per target), stop working on a target once the
+        tables seen so far (the true one in `known`, and every solution found) already show it
+        spread at least that wide: the range is then only a lower bound on the true one, which
+        is all a check needs.
         """
         targets = list(targets)
+        need = None
+        if isinstance(enough, Mapping):
+            need = np.array([float(enough[k]) for k in targets])
+        elif enough is not None:
+            need = np.full(len(targets), float(enough))
         columns = np.array([self.index[k] for k in targets], dtype=np.int64)
         seen_low = np.full(len(targets), np.inf)
         seen_high = np.full(len(targets), -np.inf)
@@ -192,22 +198,24 @@ class Intruder:
             i = position[k]
             return seen_high[i] - seen_low[i] if np.isfinite(seen_low[i]) else -1.0
 
-        if enough is not None and known:
+        if need is not None and known:
             # Most hidden figures are small and can be as much as `enough` larger: a few
             # tables that lift every figure not yet shown wide enough, each capped at that
             # (`_witness_above`), show most of them in a handful of programs instead of one
             # or two each. The rest get their own two programs below.
             while True:
-                narrow = np.flatnonzero(seen_high - seen_low < enough)
+                narrow = np.flatnonzero(seen_high - seen_low < need)
                 if not len(narrow):
                     break
-                observe(self._witness_above(columns[narrow], seen_low[narrow] + enough))
-                if np.count_nonzero(seen_high[narrow] - seen_low[narrow] < enough) == len(narrow):
+                observe(self._witness_above(columns[narrow], seen_low[narrow] + need[narrow]))
+                if np.count_nonzero(seen_high[narrow] - seen_low[narrow] < need[narrow]) == len(
+                    narrow
+                ):
                     break  # no figure moved: what is left needs its own programs
         for key in targets:
             i = position[key]
             for sense in (-1, 1):
-                if enough is not None and spread(key) >= enough:
+                if need is not None and spread(key) >= need[i]:
                     break
                 value, point = self.extreme({key: 1}, sense)
                 if value == float("inf"):
@@ -243,11 +251,14 @@ def weak_entries(
     rules: Rules = DEFAULT_RULES,
     facts: Iterable[Fact] = (),
     targets: Iterable[Hashable] | None = None,
+    required: Mapping[Hashable, float] | None = None,
 ) -> list[Hashable]:
-    """Hidden entries the intruder can narrow to a range less than `rules.protection` wide."""
+    """Hidden entries the intruder can narrow to a range less than `rules.protection` wide, or
+    less than `required[entry]` wide where a width is given for each entry."""
     intruder = Intruder(published, lines=lines, facts=facts, rules=rules)
     wanted = (
         list(targets) if targets is not None else [k for k, v in published.items() if v is None]
     )
-    found = intruder.ranges(wanted, known=true_values, enough=rules.protection)
-    return [k for k, (low, high) in found.items() if high - low < rules.protection]
+    widths = required if required is not None else dict.fromkeys(wanted, rules.protection)
+    found = intruder.ranges(wanted, known=true_values, enough=widths)
+    return [k for k, (low, high) in found.items() if high - low < widths[k]]

@@ -360,10 +360,12 @@ def protect_related(
     every table's own optimisation is small); then the intruder audits all of them at once,
     knowing each table's sums and the `relations` between tables (two figures count the same
     people; a follow-up question was answered by at most the people who gave the answer that
-    opens it). Where the intruder narrows a hidden figure, the smallest published figure that
-    shares a sum or a relation with it is hidden too (or, where all of those are hidden
-    already, the nearest published one further out), and the tables are protected again,
-    until the joint audit passes. Solving every table as one system (`protect_linked`) is exact but
+    opens it). Where the intruder narrows a hidden figure under the threshold to a range less
+    than `rules.protection` wide (figures at or above it, hidden only to protect others, need
+    no such range), the smallest published figure that shares a sum or a relation with it is
+    hidden too (or, where all of those are hidden already, the nearest published one further
+    out), and the tables are protected again, until the joint audit passes. Solving every
+    table as one system (`protect_linked`) is exact but
     grows too fast for a survey's dozens of tables by borough.
 
     Relations must be ones the intruder can know from the published questionnaire (questions
@@ -398,6 +400,15 @@ def protect_related(
     for group in groups:
         for entry in group:
             groups_of.setdefault(entry, []).append(group)
+
+    def required(entry: Entry) -> int:
+        # The protection interval is for the small counts, the ones hidden because they could
+        # single people out. A count at or above the threshold hidden only to protect them may
+        # be worked out as closely as a published count can (the same people counted in a
+        # table that publishes it, rounded, pin it to the same five values): demanding more
+        # of it would hide every figure of every table that shares those people.
+        return rules.protection if true[entry] < rules.threshold else 0
+
     protected: list[ProtectedTable | None] = [None] * len(tables)
     audited: set[Entry] | None = None
     weak: set[Entry] = set()
@@ -415,7 +426,17 @@ def protect_related(
         # it hid before (below), so a figure found safe stays safe: after the first audit only
         # the figures hidden since and the weak ones need auditing again.
         targets = hidden if audited is None else (hidden - audited) | weak
-        weak = set(weak_entries(published, lines, true, rules=rules, facts=facts, targets=targets))
+        weak = set(
+            weak_entries(
+                published,
+                lines,
+                true,
+                rules=rules,
+                facts=facts,
+                targets=targets,
+                required={entry: required(entry) for entry in targets},
+            )
+        )
         audited = hidden
         if not weak:
             return protected

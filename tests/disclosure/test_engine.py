@@ -339,43 +339,46 @@ def test_no_hidden_figure_in_related_tables_is_narrowed(table, data):
 def test_a_figure_narrowed_from_further_away_hides_the_nearest_published_one_only():
     """Regression: where every figure sharing a sum or a relation with a weak one was hidden
     already, protect_related hid every figure of every table, unrelated ones included. Here
-    x is narrowed through two relations (x = total - y = total' - y' = u) although x, y and
-    both totals are hidden: hiding u is enough, and the third table is left alone."""
+    the small x (3) is pinned through two relations although y and its total are hidden
+    (x = total - y = total' - y'), with figures published exactly: hiding y' (the smaller of
+    the two published figures that pin it) is enough, and the unrelated fourth table and the
+    table of total' are left alone."""
     n = [("n",)]
+    exact = Rules(threshold=10, base=1, protection=5)
 
     def cell(row):
         return ((row,), ("n",))
 
     specs = [
         {
-            "values": {cell("x"): 12, cell("y"): 50},
+            "values": {cell("x"): 3, cell("y"): 50},
             "rows": [("x",), ("y",)],
             "cols": n,
-            "forced": [cell("x"), cell("y"), (T, ("n",))],  # hidden in an earlier version
+            "forced": [cell("y"), (T, ("n",))],  # hidden in an earlier version
         },
-        {
-            "values": {cell("y2"): 50, cell("u"): 12},
-            "rows": [("y2",), ("u",)],
-            "cols": n,
-            "forced": [cell("y2"), (T, ("n",))],
-        },
+        {"values": {cell("a"): 40, cell("b"): 13}, "rows": [("a",), ("b",)], "cols": n},
+        {"values": {cell("y2"): 50, cell("z"): 30}, "rows": [("y2",), ("z",)], "cols": n},
         {"values": {cell("p"): 30, cell("q"): 40}, "rows": [("p",), ("q",)], "cols": n},
     ]
     relations = [
         ({(0, (T, ("n",))): 1, (1, (T, ("n",))): -1}, 0, 0),
-        ({(0, cell("y")): 1, (1, cell("y2")): -1}, 0, 0),
+        ({(0, cell("y")): 1, (2, cell("y2")): -1}, 0, 0),
     ]
-    first, second, third = protect_related(specs, relations)
-    assert second.cells[cell("u")] == Published(None, "c")
-    assert {k: p.value for k, p in third.cells.items()} == {
-        cell("p"): 30,
-        cell("q"): 40,
-        (T, ("n",)): 70,
-    }
-    knowledge = Knowledge(threshold=10, base=5)
-    for name, spec, result in zip("abc", specs, (first, second, third), strict=True):
+    alone = [protect_table(**spec, rules=exact) for spec in specs]
+    assert alone[2].cells[cell("y2")].value == 50  # read together, x = 53 - 50
+    protected = protect_related(specs, relations, rules=exact)
+    assert protected[2].cells[cell("y2")].value is None
+    for untouched in (1, 3):
+        assert {k: p.value for k, p in protected[untouched].cells.items()} == {
+            k: p.value for k, p in alone[untouched].cells.items()
+        }
+    assert all(p.value is not None for p in protected[3].cells.values())
+    knowledge = Knowledge(threshold=10, base=1)
+    for name, spec, result in zip("abcd", specs, protected, strict=True):
         grid = {k: p.value for k, p in result.cells.items()}
         knowledge.add_grid(name, grid, spec["rows"], spec["cols"], T)
     knowledge.same(("a", T, ("n",)), ("b", T, ("n",)))
-    knowledge.same(("a", ("y",), ("n",)), ("b", ("y2",), ("n",)))
-    assert narrowed(knowledge) == {}
+    knowledge.same(("a", ("y",), ("n",)), ("c", ("y2",), ("n",)))
+    assert ("a", ("x",), ("n",)) in knowledge.ranges()
+    low, high = knowledge.ranges()[("a", ("x",), ("n",))]
+    assert high - low >= PROTECTION

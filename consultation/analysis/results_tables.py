@@ -528,6 +528,9 @@ def release_figures(content: dict) -> list[dict]:
             {
                 "survey": {"pk": survey["survey_id"], "title": survey["title"]},
                 "total": display(*total),
+                # For the wording only: "1 response", "2,000 responses" (a hidden total is
+                # fewer than 10, and still "responses").
+                "total_count": total[0] if total[0] is not None else 0,
                 "channels": channels,
                 "questions": [
                     {

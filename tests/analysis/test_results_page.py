@@ -259,3 +259,16 @@ def test_theme_counts_are_published_with_suppression(make_staff, client):
     # Cost (1) is hidden; an answer can express several themes, so there is no total to
     # subtract from, and the rest are rounded to the nearest 5.
     assert shown == {"Retention": "10", "Oversight": "10", "Cost": SUPPRESSED}
+
+
+@pytest.mark.django_db
+def test_the_headline_counts_responses_in_the_plural_past_a_thousand(make_staff, client):
+    """Regression: the headline read "2,000 response to ..." on the demo: the total is shown
+    with a thousands comma, and Django's pluralize takes "2,000" for no number at all."""
+    survey = survey_with_responses(count=1000, closed=True)
+    consultation = survey.consultation
+    manager = make_staff(ROLE_MANAGER)
+    write(consultation, manager)
+    results_page_publish(actor=manager, consultation=consultation)
+    html = client.get(reverse("results:detail", args=[consultation.slug])).content.decode()
+    assert "<strong>1,000</strong> responses to" in html

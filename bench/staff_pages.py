@@ -354,6 +354,7 @@ def survey_seed(rows: int) -> int:
             [survey.pk, survey.pk],
         )
         # Each respondent's stance (0 against, 1 for) and the answers the conditions depend on.
+        cursor.execute("DROP TABLE IF EXISTS bench_draws")
         cursor.execute(
             "CREATE TEMP TABLE bench_draws ON COMMIT DROP AS "
             "SELECT id, random() AS s, random() < 0.6 AS aware, random() < 0.45 AS drives "
@@ -737,7 +738,6 @@ def _get(client, url: str):
 def measure(survey_id: int, repeats: int) -> dict:
     """In a fresh process (cold per-process caches and a cache prefix of its own): every staff
     page, signed in as the bench user."""
-    common.django_setup()
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -966,6 +966,7 @@ def main(argv: list[str] | None = None) -> int:
     redis_url = os.environ.get("BENCH_REDIS_URL", common.DEFAULT_REDIS_URL)
     _production_env(redis_url)
     if args.worker:
+        common.django_setup()
         try:
             result = measure(args.worker, repeats)
         finally:

@@ -46,7 +46,6 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 if __package__ in (None, ""):
@@ -495,10 +494,15 @@ def survey_seed(rows: int) -> int:
                 [theme.pk, user.pk, q[5], [f"%{w}%" for w in words]],
             )
     with connection.cursor() as cursor:
-        for table in ("surveys_response", "surveys_answer", "surveys_answerchoice"):
-            cursor.execute(f"ANALYZE {table}")
-        cursor.execute("ANALYZE surveys_responseversion")
-        cursor.execute("ANALYZE analysis_themetag")
+        # As a database that has lived a while: statistics gathered, visibility map set.
+        for table in (
+            "surveys_response",
+            "surveys_answer",
+            "surveys_answerchoice",
+            "surveys_responseversion",
+            "analysis_themetag",
+        ):
+            cursor.execute(f"VACUUM ANALYZE {table}")
     common.log(f"seeded {rows:,} responses in {time.perf_counter() - started:.1f} s")
     return survey.pk
 
@@ -859,7 +863,9 @@ def _ms(value) -> str:
     return "–" if value is None else f"{value:,.0f}" if value >= 100 else f"{value:.1f}"
 
 
-def report(runs: list[tuple[int, dict, float]], *, quick: bool, repeats: int) -> tuple[str, bool]:
+def report(
+    runs: list[tuple[int, dict, float]], *, repeats: int, text_analysis: bool = True
+) -> tuple[str, bool]:
     """The Markdown section and whether the benchmark is broken (a 5xx)."""
     sizes = [rows for rows, _r, _s in runs]
     largest = sizes[-1]
@@ -913,18 +919,16 @@ def report(runs: list[tuple[int, dict, float]], *, quick: bool, repeats: int) ->
             names_skipped = skipped.setdefault(item["why"], [])
             if item["name"] not in names_skipped:
                 names_skipped.append(item["name"])
-    seeded = ", ".join(f"{rows:,} in {seconds:.0f} s" for rows, _r, seconds in runs)
+    seeded = ", ".join(f"{seconds:.0f} s at {rows:,}" for rows, _r, seconds in runs)
     text = [
-        f"### Staff pages at {' and '.join(f'{s:,}' for s in sizes)} survey responses "
-        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC{' (quick)' if quick else ''}",
-        "",
         f"`bench/staff_pages.py`: every GET under /staff/ from Django's resolver, signed in as a "
         f"superuser in every staff role with MFA, in one process with production settings "
         f"(DEBUG off, PostgreSQL, cache in Redis with a fresh prefix: the first GET is cold), "
         f"Python {platform.python_version()}, {os.cpu_count()} CPUs, load average "
         f"{os.getloadavg()[0]:.1f} at the end. Parameters name a copy of the demo ANPR survey "
-        f"with N submitted responses (seeded with generate_series: {seeded}, text analyses "
-        f"included) and the demo consultation. Warm: median and max of {repeats} GETs after the "
+        f"with N submitted responses (seeded with generate_series in {seeded}, "
+        + ("text analyses included" if text_analysis else "no text analyses")
+        + f") and the demo consultation. Warm: median and max of {repeats} GETs after the "
         f"first (2 where the first took over {SLOW_COLD_MS / 1000:.0f} s). × home: warm median "
         f"over the staff home's in the same run (the baseline). Target: warm median under "
         f"{TARGET_MS} ms at {largest:,} responses (reported, not asserted).",
@@ -998,11 +1002,14 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep:
             surveys_drop()
         cache_forget()
-    body, broken = report(runs, quick=args.quick, repeats=repeats)
+    body, broken = report(runs, repeats=repeats, text_analysis=not args.no_text_analysis)
     body += f"\nLoad average at start: {load_start}; at end: {common.load_average()}.\n"
-    print(body)
+    title = f"Staff pages at {' and '.join(f'{rows:,}' for rows in sizes)} survey responses" + (
+        " (quick)" if args.quick else ""
+    )
+    print(f"## {title}\n\n{body}")
     if record:
-        common.results_append_text("\n" + body)
+        common.results_append(title, body, common.machine_description(os.environ["DATABASE_URL"]))
     if broken:
         print("BROKEN: a staff page answered with a server error (see the table).")
     return 1 if broken else 0

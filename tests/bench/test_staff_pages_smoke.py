@@ -45,7 +45,7 @@ def test_targets_are_judged_at_the_largest_size_and_as_ratios_to_the_staff_home(
         _run(10, [_page("staff:home", 10), _page("results", 900)], [post_only]),
         _run(100, [_page("staff:home", 20), _page("results", 100), _page("slow", 600)]),
     ]
-    text, broken = staff_pages.report(runs, quick=True, repeats=2)
+    text, broken = staff_pages.report(runs, repeats=2)
     assert not broken
     rows = {line.split(" | ")[0].lstrip("| "): line for line in text.splitlines()}
     # 900 ms at the smaller size is only reported; the verdict is at the largest size.
@@ -58,11 +58,11 @@ def test_targets_are_judged_at_the_largest_size_and_as_ratios_to_the_staff_home(
 
 def test_only_a_server_error_breaks_the_benchmark():
     redirect = _run(10, [_page("staff:home", 10), _page("publish", 0, status=302)])
-    text, broken = staff_pages.report([redirect], quick=True, repeats=2)
+    text, broken = staff_pages.report([redirect], repeats=2)
     assert not broken
     assert "Not 200: publish at 10: 302" in text
     error = _run(10, [_page("staff:home", 10), _page("results", 0, status=500)])
-    assert staff_pages.report([error], quick=True, repeats=2)[1]
+    assert staff_pages.report([error], repeats=2)[1]
 
 
 @pytest.mark.skipif(os.environ.get("BENCH_SMOKE") != "1", reason="set BENCH_SMOKE=1 to run")

@@ -42,6 +42,7 @@ import logging
 import os
 import platform
 import secrets
+import signal
 import statistics
 import subprocess
 import sys
@@ -739,7 +740,7 @@ def _get(client, url: str):
     return response.status_code, ms, response.get("Location", "")
 
 
-def measure(survey_id: int, repeats: int) -> dict:
+def measure(survey_id: int, repeats: int, *, stream: bool = False) -> dict:
     """In a fresh process (cold per-process caches and a cache prefix of its own): every staff
     page, signed in as the bench user."""
     from django.db import connection
@@ -815,6 +816,8 @@ def measure(survey_id: int, repeats: int) -> dict:
                 warm_statuses=sorted({s for s, _ms, _l in warm}),
             )
         results.append(row)
+        if stream:
+            print("PAGE " + json.dumps(row), flush=True)
         print(
             f"[bench {time.strftime('%H:%M:%S')}]   {name:55} {status} cold {cold_ms:8.1f} ms"
             + (
@@ -825,6 +828,8 @@ def measure(survey_id: int, repeats: int) -> dict:
             file=sys.stderr,
             flush=True,
         )
+    if stream:
+        print("SKIPPED " + json.dumps(skipped), flush=True)
     return {"pages": results, "skipped": skipped}
 
 
@@ -846,19 +851,42 @@ def cache_forget() -> None:
 # --- Running and reporting --------------------------------------------------------------------
 
 
+class Stopped(Exception):  # noqa: N818 - it is not an error: the run was stopped
+    """The run was stopped while measuring; `result` holds the pages measured so far."""
+
+    def __init__(self, result: dict):
+        super().__init__("stopped")
+        self.result = result
+
+
 def _worker(survey_id: int, repeats: int) -> dict:
-    """`measure` in a fresh process; its log goes to our stderr, its result comes back as JSON."""
-    result = subprocess.run(
+    """`measure` in a fresh process; its log goes to our stderr, and each page's figures come
+    back as a line of JSON as soon as it is measured (so a stopped run keeps them)."""
+    process = subprocess.Popen(
         [sys.executable, __file__, "--worker", str(survey_id), "--repeats", str(repeats)],
         cwd=common.REPO,
         env=os.environ.copy(),
         stdout=subprocess.PIPE,
         text=True,
     )
-    if result.returncode != 0:
-        sys.stdout.write(result.stdout[-5000:])
-        raise SystemExit(f"the measuring process failed ({result.returncode})")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    result, other = {"pages": [], "skipped": []}, []
+    try:
+        for line in process.stdout:
+            if line.startswith("PAGE "):
+                result["pages"].append(json.loads(line[5:]))
+            elif line.startswith("SKIPPED "):
+                result["skipped"] = json.loads(line[8:])
+            else:
+                other.append(line)
+        code = process.wait()
+    except KeyboardInterrupt:
+        process.kill()
+        process.wait()
+        raise Stopped(result) from None
+    if code != 0:
+        sys.stdout.write("".join(other)[-5000:])
+        raise SystemExit(f"the measuring process failed ({code})")
+    return result
 
 
 def _ms(value) -> str:
@@ -948,6 +976,10 @@ def report(
     return "\n".join(text) + "\n", broken
 
 
+def _interrupt(_signum, _frame):
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -974,10 +1006,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.worker:
         common.django_setup()
         try:
-            result = measure(args.worker, repeats)
+            measure(args.worker, repeats, stream=True)
         finally:
             cache_forget()
-        print(json.dumps(result))
         return 0
 
     sizes = args.sizes or (QUICK_SIZES if args.quick else SIZES)
@@ -988,9 +1019,12 @@ def main(argv: list[str] | None = None) -> int:
     common.django_setup()
     site_prepare()
     surveys_drop()
-    runs = []
+    runs, unfinished, partial = [], [], ""
+    # Stopped (Ctrl-C, or SIGTERM from a time limit), it still reports the sizes it finished.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         for rows in sizes:
+            unfinished = sizes[len(runs) :]
             surveys_drop()
             started = time.perf_counter()
             survey_id = survey_seed(rows)
@@ -999,14 +1033,34 @@ def main(argv: list[str] | None = None) -> int:
                 common.log(f"text analyses computed in {text_analysis_seed(survey_id):.1f} s")
             seeded = time.perf_counter() - started
             common.log(f"{rows:,} responses: measuring every staff page ({repeats} warm GETs)")
-            runs.append((rows, _worker(survey_id, repeats), seeded))
+            try:
+                runs.append((rows, _worker(survey_id, repeats), seeded))
+            except Stopped as stopped:
+                runs.append((rows, stopped.result, seeded))
+                partial = f"{rows:,} responses ({len(stopped.result['pages'])} pages)"
+                raise KeyboardInterrupt from None
+        unfinished = []
+    except KeyboardInterrupt:
+        common.log(f"interrupted: {', '.join(f'{rows:,}' for rows in unfinished)} not measured")
     finally:
         if not args.keep:
             surveys_drop()
         cache_forget()
+    if not runs:
+        return 1
     body, broken = report(runs, repeats=repeats, text_analysis=not args.no_text_analysis)
+    if unfinished:
+        left = [f"{rows:,}" for rows in unfinished if rows not in {r for r, _x, _s in runs}]
+        body += (
+            "\nThe run was stopped: "
+            + (f"measured in part at {partial}" if partial else "")
+            + ("; " if partial and left else "")
+            + (f"not measured at {', '.join(left)} responses" if left else "")
+            + ".\n"
+        )
     body += f"\nLoad average at start: {load_start}; at end: {common.load_average()}.\n"
-    title = f"Staff pages at {' and '.join(f'{rows:,}' for rows in sizes)} survey responses" + (
+    measured = [rows for rows, _r, _s in runs]
+    title = f"Staff pages at {' and '.join(f'{rows:,}' for rows in measured)} survey responses" + (
         " (quick)" if args.quick else ""
     )
     print(f"## {title}\n\n{body}")

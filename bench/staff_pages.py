@@ -4,7 +4,7 @@ The issue's target: every staff page under 500 ms at 100,000 survey responses. F
 on PostgreSQL (DATABASE_URL, migrated and given the demo with `seed_demo` if needed):
 
   - builds a copy of the demo ANPR survey in the demo consultation and fills it with N
-    submitted responses in raw `INSERT ... SELECT generate_series` (about 13 answers and 8
+    submitted responses in raw `INSERT ... SELECT generate_series` (about 12 answers and 8
     choices per response): answers follow a per-respondent stance, choices are spread over the
     options and boroughs, a third answer the open question with text drawn from a few dozen
     sentences (some with a number plate, email address or phone number, so held for review),

@@ -1,0 +1,84 @@
+"""The staff pages benchmark: its pure parts always (no database), the run itself only with
+BENCH_SMOKE=1 (`--quick`: 1,000 responses on the PostgreSQL database BENCH_DATABASE_URL, Redis
+BENCH_REDIS_URL; under a minute once the demo is seeded). It times nothing."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench import run_all, staff_pages
+
+REPO = Path(__file__).resolve().parent.parent.parent
+
+
+def test_run_all_finds_the_staff_pages_benchmark():
+    assert "staff_pages" in [path.stem for path in run_all.benchmarks()]
+
+
+def test_it_reads_every_staff_url_and_skips_only_real_ones():
+    names = {name for name, _route, _pattern in staff_pages.staff_patterns()}
+    routes = [route for _name, route, _pattern in staff_pages.staff_patterns()]
+    assert all(route.startswith("staff/") for route in routes)
+    assert staff_pages.BASELINE in names
+    # A renamed URL must not leave a stale reason behind (and so go unmeasured unnoticed).
+    assert set(staff_pages.SKIPPED) <= names
+
+
+def _page(name, median, status=200):
+    page = {"name": name, "url": f"/staff/{name}/", "status": status, "location": ""}
+    page.update(cold_ms=median * 2, cold_queries=5)
+    if status == 200:
+        page.update(warm_median_ms=median, warm_max_ms=median + 1, warm_n=2, warm_queries=4)
+    return page
+
+
+def _run(rows, pages, skipped=()):
+    return (rows, {"pages": pages, "skipped": list(skipped)}, 1.0)
+
+
+def test_targets_are_judged_at_the_largest_size_and_as_ratios_to_the_staff_home():
+    post_only = {"name": "x:action", "route": "/staff/x/", "why": "POST only: a GET answers 405"}
+    runs = [
+        _run(10, [_page("staff:home", 10), _page("results", 900)], [post_only]),
+        _run(100, [_page("staff:home", 20), _page("results", 100), _page("slow", 600)]),
+    ]
+    text, broken = staff_pages.report(runs, repeats=2)
+    assert not broken
+    rows = {line.split(" | ")[0].lstrip("| "): line for line in text.splitlines()}
+    # 900 ms at the smaller size is only reported; the verdict is at the largest size.
+    assert rows["results"].endswith("| PASS |")
+    assert "| 5.0× |" in rows["results"]  # 100 ms / the home's 20 ms, in the same run
+    assert rows["slow"].endswith("| MISS |")
+    assert "Over 500 ms at 100: slow (600 ms)." in text
+    assert "POST only: a GET answers 405: `x:action`" in text
+
+
+def test_only_a_server_error_breaks_the_benchmark():
+    redirect = _run(10, [_page("staff:home", 10), _page("publish", 0, status=302)])
+    text, broken = staff_pages.report([redirect], repeats=2)
+    assert not broken
+    assert "Not 200: publish at 10: 302" in text
+    error = _run(10, [_page("staff:home", 10), _page("results", 0, status=500)])
+    assert staff_pages.report([error], repeats=2)[1]
+
+
+@pytest.mark.skipif(os.environ.get("BENCH_SMOKE") != "1", reason="set BENCH_SMOKE=1 to run")
+def test_staff_pages_quick_runs_without_server_errors():
+    env = {key: value for key, value in os.environ.items() if key != "TALKLONDON_TESTING"}
+    env["DATABASE_URL"] = os.environ.get(
+        "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/talklondon_bench"
+    )
+    result = subprocess.run(
+        [sys.executable, "bench/staff_pages.py", "--quick"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "| staff:home | `/staff/` |" in result.stdout
+    assert "| analysis_staff:survey_dashboard |" in result.stdout

@@ -4,7 +4,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from consultation.analysis import selectors
-from consultation.analysis.figure_selectors import crosstab, crosstab_choices, survey_figures
+from consultation.analysis.figure_selectors import crosstab_cached, crosstab_choices, survey_figures
 from consultation.analysis.forms import CrossTabForm
 from consultation.analysis.permissions import can_use_analysis, can_use_exports
 from consultation.surveys.models import Response
@@ -54,7 +54,7 @@ def survey_dashboard(request, survey_id: int):
     if form.is_bound and form.is_valid():
         question = structure.question(int(form.cleaned_data["question"]))
         try:
-            table = crosstab(
+            table = crosstab_cached(
                 survey,
                 structure,
                 question=question,
@@ -76,7 +76,7 @@ def survey_dashboard(request, survey_id: int):
             "duplicate_choices": DUPLICATE_CHOICES,
             "form": form,
             "crosstab": table,
-            "text_questions": selectors.text_questions(structure, figures["numbers"]),
+            "text_questions": selectors.text_questions(survey, structure, figures["numbers"]),
             **figures,
         },
     )

@@ -25,6 +25,7 @@ from consultation.surveys.models import (
 from consultation.surveys.selectors import (
     DUPLICATES_EXCLUDE,
     DUPLICATES_ONLY,
+    figures_cached,
     results_summary,
     survey_structure,
 )
@@ -51,10 +52,21 @@ def survey_figures(survey: Survey, *, channel: str = "", duplicates: str = "") -
     Adds to `results_summary` the per-day column chart geometry, a question number and how
     many submitted responses are flagged as likely duplicates.
     """
-    summary = results_summary(survey, channel=channel, duplicates=duplicates)
-    summary["likely_duplicates"] = Response.objects.filter(
-        survey=survey, status=Response.Status.SUBMITTED, likely_duplicate_of__isnull=False
-    ).count()
+
+    def build() -> dict:
+        summary = results_summary(survey, channel=channel, duplicates=duplicates)
+        summary.pop("structure")  # cached per process already
+        summary["likely_duplicates"] = Response.objects.filter(
+            survey=survey, status=Response.Status.SUBMITTED, likely_duplicate_of__isnull=False
+        ).count()
+        return summary
+
+    # Kept under the survey's figures fingerprint (consultation/surveys/selectors.py): seconds
+    # at 100,000 responses, so a colleague's view or another filter after no change is quick.
+    summary = {
+        **figures_cached("dashboard", survey, build, channel, duplicates),
+        "structure": survey_structure(survey),
+    }
     numbers = {q.pk: n for n, q in enumerate(summary["structure"].questions, start=1)}
     for result in summary["questions"]:
         result.number = numbers[result.question.pk]
@@ -241,6 +253,30 @@ def crosstab(
         rows=group_rows,
         counts=counts,
         answered=answered,
+    )
+
+
+def crosstab_cached(
+    survey: Survey,
+    structure,
+    *,
+    question: Question,
+    by: str,
+    channel: str = "",
+    duplicates: str = "",
+) -> CrossTab:
+    """`crosstab` for the staff dashboard, kept under the survey's figures fingerprint (never
+    for published results: a release counts afresh)."""
+    return figures_cached(
+        "crosstab",
+        survey,
+        lambda: crosstab(
+            survey, structure, question=question, by=by, channel=channel, duplicates=duplicates
+        ),
+        question.pk,
+        by,
+        channel,
+        duplicates,
     )
 
 

@@ -46,23 +46,31 @@ def consultations_with_surveys():
     ).order_by("-opens_at")
 
 
-def text_questions(structure, numbers: dict[int, int]) -> list[dict]:
-    """A survey's open (free-text) questions with how many submitted answers each has."""
+def text_questions(survey, structure, numbers: dict[int, int]) -> list[dict]:
+    """A survey's open (free-text) questions with how many submitted answers each has (kept
+    under the survey's figures fingerprint, like the dashboard's other counts)."""
     from consultation.surveys.models import Answer, Question, Response
+    from consultation.surveys.selectors import figures_cached
 
     questions = [
         q
         for q in structure.questions
         if q.type in (Question.Type.SHORT_TEXT, Question.Type.LONG_TEXT)
     ]
-    counts = dict(
-        Answer.objects.filter(question__in=questions, response__status=Response.Status.SUBMITTED)
-        .exclude(text="")
-        .order_by()
-        .values("question_id")
-        .annotate(n=Count("pk"))
-        .values_list("question_id", "n")
-    )
+
+    def build() -> dict[int, int]:
+        return dict(
+            Answer.objects.filter(
+                question__in=questions, response__status=Response.Status.SUBMITTED
+            )
+            .exclude(text="")
+            .order_by()
+            .values("question_id")
+            .annotate(n=Count("pk"))
+            .values_list("question_id", "n")
+        )
+
+    counts = figures_cached("text-counts", survey, build)
     return [
         {"question": q, "number": numbers.get(q.pk), "answers": counts.get(q.pk, 0)}
         for q in questions

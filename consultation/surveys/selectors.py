@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.db.models import Count, Exists, Prefetch, Q
+from django.core.cache import cache
+from django.db.models import Count, Exists, Max, Prefetch, Q
 from django.db.models.functions import TruncDate
 from django.urls import reverse
 
@@ -464,6 +465,54 @@ def results_summary(survey: Survey, *, channel: str = "", duplicates: str = "") 
         "questions": results,
         "scale_labels": SCALE_LABELS,
     }
+
+
+# Staff figures count every submitted response: seconds at 100,000 responses. They are kept
+# under a fingerprint of what they count (the survey's structure version and its submitted
+# responses: how many, the newest id, the latest change and how many are flagged as likely
+# duplicates), read in one query over the responses' index. A submission, a change of answers
+# (which sets updated_at), a paper entry, an erasure or a new duplicate flag changes the
+# fingerprint, so nobody reads stale figures after a change a service records. The timeout
+# bounds how long a change no service marks (retention blanking old answers' text) goes unseen.
+FIGURES_CACHE_SECONDS = 600
+
+
+def figures_fingerprint(survey: Survey) -> str:
+    found = Response.objects.filter(survey=survey, status=Response.Status.SUBMITTED).aggregate(
+        n=Count("pk"),
+        top=Max("pk"),
+        changed=Max("updated_at"),
+        flagged=Count("pk", filter=Q(likely_duplicate_of__isnull=False)),
+    )
+    changed = found["changed"].timestamp() if found["changed"] else 0
+    return (
+        f"{survey.pk}.{survey.structure_version}.{found['n']}.{found['top']}.{changed}."
+        f"{found['flagged']}"
+    )
+
+
+def figures_cached(kind: str, survey: Survey, build, *parts) -> object:
+    """`build()`, kept under the survey's figures fingerprint and `parts` (the filters)."""
+    key = ":".join(["survey-figures", kind, figures_fingerprint(survey), *map(str, parts)])
+    found = cache.get(key)
+    if found is None:
+        found = build()
+        cache.set(key, found, FIGURES_CACHE_SECONDS)
+    return found
+
+
+def results_summary_cached(survey: Survey, *, channel: str = "", duplicates: str = "") -> dict:
+    """`results_summary` for staff pages, kept under the figures fingerprint. The structure
+    is not stored with it (it is cached per process already); the published results never
+    use this (results_tables counts afresh when a release is made)."""
+
+    def build() -> dict:
+        summary = results_summary(survey, channel=channel, duplicates=duplicates)
+        summary.pop("structure")
+        return summary
+
+    stored = figures_cached("summary", survey, build, channel, duplicates)
+    return {**stored, "structure": survey_structure(survey)}
 
 
 # --- Objects by id, for the routes that take one ---------------------------------------------

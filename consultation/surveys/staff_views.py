@@ -22,7 +22,7 @@ from django_ratelimit.decorators import ratelimit
 from consultation.surveys import selectors, services
 from consultation.surveys.forms import ConditionForm, SurveyForm, condition_description
 from consultation.surveys.models import Response, Survey
-from consultation.surveys.selectors import results_summary, survey_structure
+from consultation.surveys.selectors import results_summary_cached, survey_structure
 from talklondon.guards import errors_into_form, found_or_404, require_permission_or_404
 from talklondon.permissions import can_manage_consultations, can_view_results
 
@@ -285,7 +285,7 @@ def results(request: HttpRequest, survey_id: int) -> HttpResponse:
     channel = request.GET.get("channel", "")
     if channel not in Response.Channel.values:
         channel = ""
-    summary = results_summary(survey, channel=channel)
+    summary = results_summary_cached(survey, channel=channel)
     return render(
         request,
         "surveys/staff/results.html",

@@ -9,7 +9,11 @@ from consultation.analysis.forms import CrossTabForm
 from consultation.analysis.permissions import can_use_analysis, can_use_exports
 from consultation.surveys.models import Response
 from consultation.surveys.response_selectors import likely_duplicate_responses
-from consultation.surveys.selectors import DUPLICATE_CHOICES, survey_for_staff
+from consultation.surveys.selectors import (
+    DUPLICATE_CHOICES,
+    figures_fingerprint,
+    survey_for_staff,
+)
 from talklondon.guards import found_or_404, require_permission_or_404
 from talklondon.permissions import can_manage_consultations, can_view_results
 
@@ -41,7 +45,11 @@ def survey_dashboard(request, survey_id: int):
     duplicates = request.GET.get("duplicates", "")
     if duplicates not in dict(DUPLICATE_CHOICES):
         duplicates = ""
-    figures = survey_figures(survey, channel=channel, duplicates=duplicates)
+    # Read once: every cached figure of the page is kept under it.
+    fingerprint = figures_fingerprint(survey)
+    figures = survey_figures(
+        survey, channel=channel, duplicates=duplicates, fingerprint=fingerprint
+    )
     structure = figures["structure"]
     questions, by_choices = crosstab_choices(structure)
     form = CrossTabForm(
@@ -59,6 +67,7 @@ def survey_dashboard(request, survey_id: int):
                 structure,
                 question=question,
                 by=form.cleaned_data["by"],
+                fingerprint=fingerprint,
                 channel=channel,
                 duplicates=duplicates,
             )
@@ -76,7 +85,9 @@ def survey_dashboard(request, survey_id: int):
             "duplicate_choices": DUPLICATE_CHOICES,
             "form": form,
             "crosstab": table,
-            "text_questions": selectors.text_questions(survey, structure, figures["numbers"]),
+            "text_questions": selectors.text_questions(
+                structure, figures["numbers"], fingerprint=fingerprint
+            ),
             **figures,
         },
     )

@@ -25,8 +25,10 @@ from consultation.surveys.models import (
 from consultation.surveys.selectors import (
     DUPLICATES_EXCLUDE,
     DUPLICATES_ONLY,
+    FiguresFingerprint,
     figures_cached,
-    results_summary,
+    figures_fingerprint,
+    results_summary_cached,
     survey_structure,
 )
 from talklondon.areas import borough_choices
@@ -46,27 +48,26 @@ BY_CHANNEL = "channel"
 TEXT_TYPES = (Type.SHORT_TEXT, Type.LONG_TEXT)
 
 
-def survey_figures(survey: Survey, *, channel: str = "", duplicates: str = "") -> dict:
+def survey_figures(
+    survey: Survey,
+    *,
+    channel: str = "",
+    duplicates: str = "",
+    fingerprint: FiguresFingerprint | None = None,
+) -> dict:
     """Responses per day and by channel, and counts per answer for every choice question.
 
     Adds to `results_summary` the per-day column chart geometry, a question number and how
-    many submitted responses are flagged as likely duplicates.
+    many submitted responses are flagged as likely duplicates. The counts are kept under the
+    survey's figures fingerprint (consultation/surveys/selectors.py), which itself counts the
+    likely duplicates: seconds at 100,000 responses, so a colleague's view or another filter
+    after no change is quick.
     """
-
-    def build() -> dict:
-        summary = results_summary(survey, channel=channel, duplicates=duplicates)
-        summary.pop("structure")  # cached per process already
-        summary["likely_duplicates"] = Response.objects.filter(
-            survey=survey, status=Response.Status.SUBMITTED, likely_duplicate_of__isnull=False
-        ).count()
-        return summary
-
-    # Kept under the survey's figures fingerprint (consultation/surveys/selectors.py): seconds
-    # at 100,000 responses, so a colleague's view or another filter after no change is quick.
-    summary = {
-        **figures_cached("dashboard", survey, build, channel, duplicates),
-        "structure": survey_structure(survey),
-    }
+    fingerprint = fingerprint or figures_fingerprint(survey)
+    summary = results_summary_cached(
+        survey, channel=channel, duplicates=duplicates, fingerprint=fingerprint
+    )
+    summary["likely_duplicates"] = fingerprint.likely_duplicates
     numbers = {q.pk: n for n, q in enumerate(summary["structure"].questions, start=1)}
     for result in summary["questions"]:
         result.number = numbers[result.question.pk]
@@ -262,6 +263,7 @@ def crosstab_cached(
     *,
     question: Question,
     by: str,
+    fingerprint: FiguresFingerprint,
     channel: str = "",
     duplicates: str = "",
 ) -> CrossTab:
@@ -269,7 +271,7 @@ def crosstab_cached(
     for published results: a release counts afresh)."""
     return figures_cached(
         "crosstab",
-        survey,
+        fingerprint,
         lambda: crosstab(
             survey, structure, question=question, by=by, channel=channel, duplicates=duplicates
         ),

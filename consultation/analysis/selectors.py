@@ -46,7 +46,7 @@ def consultations_with_surveys():
     ).order_by("-opens_at")
 
 
-def text_questions(survey, structure, numbers: dict[int, int]) -> list[dict]:
+def text_questions(structure, numbers: dict[int, int], *, fingerprint) -> list[dict]:
     """A survey's open (free-text) questions with how many submitted answers each has (kept
     under the survey's figures fingerprint, like the dashboard's other counts)."""
     from consultation.surveys.models import Answer, Question, Response
@@ -70,7 +70,7 @@ def text_questions(survey, structure, numbers: dict[int, int]) -> list[dict]:
             .values_list("question_id", "n")
         )
 
-    counts = figures_cached("text-counts", survey, build)
+    counts = figures_cached("text-counts", fingerprint, build)
     return [
         {"question": q, "number": numbers.get(q.pk), "answers": counts.get(q.pk, 0)}
         for q in questions

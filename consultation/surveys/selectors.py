@@ -479,23 +479,43 @@ def results_summary(survey: Survey, *, channel: str = "", duplicates: str = "") 
 FIGURES_CACHE_SECONDS = 600
 
 
-def figures_fingerprint(survey: Survey) -> str:
+@dataclass(frozen=True)
+class FiguresFingerprint:
+    """What a survey's staff figures count, in brief: read once per request and passed to
+    every cached figure the page shows."""
+
+    survey_id: int
+    structure_version: int
+    submitted: int
+    newest_id: int | None
+    changed: float
+    likely_duplicates: int  # submitted responses flagged as likely duplicates
+
+    @property
+    def key(self) -> str:
+        return ".".join(map(str, dataclasses.astuple(self)))
+
+
+def figures_fingerprint(survey: Survey) -> FiguresFingerprint:
     found = Response.objects.filter(survey=survey, status=Response.Status.SUBMITTED).aggregate(
         n=Count("pk"),
         top=Max("pk"),
         changed=Max("updated_at"),
         flagged=Count("pk", filter=Q(likely_duplicate_of__isnull=False)),
     )
-    changed = found["changed"].timestamp() if found["changed"] else 0
-    return (
-        f"{survey.pk}.{survey.structure_version}.{found['n']}.{found['top']}.{changed}."
-        f"{found['flagged']}"
+    return FiguresFingerprint(
+        survey_id=survey.pk,
+        structure_version=survey.structure_version,
+        submitted=found["n"],
+        newest_id=found["top"],
+        changed=found["changed"].timestamp() if found["changed"] else 0,
+        likely_duplicates=found["flagged"],
     )
 
 
-def figures_cached(kind: str, survey: Survey, build, *parts) -> object:
+def figures_cached(kind: str, fingerprint: FiguresFingerprint, build, *parts) -> object:
     """`build()`, kept under the survey's figures fingerprint and `parts` (the filters)."""
-    key = ":".join(["survey-figures", kind, figures_fingerprint(survey), *map(str, parts)])
+    key = ":".join(["survey-figures", kind, fingerprint.key, *map(str, parts)])
     found = cache.get(key)
     if found is None:
         found = build()
@@ -503,17 +523,25 @@ def figures_cached(kind: str, survey: Survey, build, *parts) -> object:
     return found
 
 
-def results_summary_cached(survey: Survey, *, channel: str = "", duplicates: str = "") -> dict:
-    """`results_summary` for staff pages, kept under the figures fingerprint. The structure
-    is not stored with it (it is cached per process already); the published results never
-    use this (results_tables counts afresh when a release is made)."""
+def results_summary_cached(
+    survey: Survey,
+    *,
+    channel: str = "",
+    duplicates: str = "",
+    fingerprint: FiguresFingerprint | None = None,
+) -> dict:
+    """`results_summary` for staff pages, kept under the figures fingerprint (read here unless
+    the page has it already). The structure is not stored with it (it is cached per process
+    already); the published results never use this (results_tables counts afresh when a
+    release is made)."""
 
     def build() -> dict:
         summary = results_summary(survey, channel=channel, duplicates=duplicates)
         summary.pop("structure")
         return summary
 
-    stored = figures_cached("summary", survey, build, channel, duplicates)
+    fingerprint = fingerprint or figures_fingerprint(survey)
+    stored = figures_cached("summary", fingerprint, build, channel, duplicates)
     return {**stored, "structure": survey_structure(survey)}
 
 

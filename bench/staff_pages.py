@@ -578,22 +578,9 @@ def surveys_drop() -> None:
 
 def staff_patterns():
     """(name, route, pattern) of every URL pattern under /staff/, in the resolver's order."""
-    from django.urls import URLPattern, URLResolver, get_resolver
+    from tests.url_patterns import every_url_pattern
 
-    def walk(patterns, prefix="", namespace=None):
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                ns = namespace
-                if pattern.namespace:
-                    ns = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
-                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern), ns)
-            elif isinstance(pattern, URLPattern):
-                name = pattern.name and (
-                    f"{namespace}:{pattern.name}" if namespace else pattern.name
-                )
-                yield name, prefix + str(pattern.pattern), pattern
-
-    for name, route, pattern in walk(get_resolver().url_patterns):
+    for name, route, pattern in every_url_pattern():
         if route.startswith("staff/"):
             yield name, route, pattern
 
@@ -716,15 +703,10 @@ def _mfa_session(client, user) -> None:
     that pages asking for a recent second factor do not send the bench to re-authenticate."""
     from allauth.mfa.models import Authenticator
 
+    from tests.sessions import mark_second_factor_passed
+
     authenticator = Authenticator.objects.get(user_id=user.pk, type=Authenticator.Type.TOTP)
-    now = time.time()
-    session = client.session
-    session["account_authentication_methods"] = [
-        {"method": "password", "at": now},
-        {"method": "mfa", "at": now, "id": authenticator.pk, "type": "totp"},
-    ]
-    session["account_authentication_methods_user"] = str(user.pk)
-    session.save()
+    mark_second_factor_passed(client.session, user_id=user.pk, authenticator_id=authenticator.pk)
 
 
 def _get(client, url: str):

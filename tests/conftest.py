@@ -1,7 +1,6 @@
 """Shared fixtures. Tests run the real outbox path; delivery goes to Django's locmem outbox."""
 
 import logging
-import time
 from contextlib import contextmanager
 
 import pytest
@@ -14,6 +13,7 @@ from django.test import Client, TestCase
 
 from talklondon.celery import app as celery_app
 from tests import factories
+from tests.sessions import mark_second_factor_passed
 
 logger = logging.getLogger(__name__)
 
@@ -107,14 +107,7 @@ def _force_login_as_allauth(self, user, backend=None):
     ).first()
     if authenticator is None:
         return
-    now = time.time()
-    session = self.session
-    session["account_authentication_methods"] = [
-        {"method": "password", "at": now},
-        {"method": "mfa", "at": now, "id": authenticator.pk, "type": "totp"},
-    ]
-    session["account_authentication_methods_user"] = str(user.pk)
-    session.save()
+    mark_second_factor_passed(self.session, user_id=user.pk, authenticator_id=authenticator.pk)
 
 
 Client.force_login = _force_login_as_allauth

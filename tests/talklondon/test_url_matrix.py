@@ -28,7 +28,6 @@ from django.apps import apps
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from anpr_info import registry
@@ -42,6 +41,7 @@ from talklondon.models import User
 from tests import factories
 from tests.analysis.surveydata import survey_with_responses
 from tests.talklondon.helpers import force_login_without_mfa
+from tests.url_patterns import every_url_pattern
 
 HELD_MARKER = "HELD-TEXT-NAMING-AB12CDE"
 DRAFT_MARKER = "DRAFT-NOT-YET-PUBLISHED"
@@ -169,25 +169,6 @@ def rule_for(name: str | None) -> Rule | None:
         return RULES[name]
     prefixes = [key for key in RULES if key.endswith((":", "_")) and (name or "").startswith(key)]
     return RULES[max(prefixes, key=len)] if prefixes else None
-
-
-def every_url_pattern():
-    """(name, route, parameter names) for every pattern the resolver knows."""
-
-    def walk(patterns, prefix="", namespace=None):
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                ns = namespace
-                if pattern.namespace:
-                    ns = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
-                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern), ns)
-            elif isinstance(pattern, URLPattern):
-                name = pattern.name and (
-                    f"{namespace}:{pattern.name}" if namespace else pattern.name
-                )
-                yield name, prefix + str(pattern.pattern), pattern
-
-    yield from walk(get_resolver().url_patterns)
 
 
 # --- The world: objects in every state, most of them someone else's ---------------------------

@@ -8,14 +8,11 @@ It checks that the harness works and that no page errors under load; it times no
 import os
 import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from bench import common, read_spike, run_all
-
-REPO = Path(__file__).resolve().parent.parent.parent
+from tests.bench.running import output_tail, run_benchmark
 
 
 def test_pages_are_read_from_name_path_pairs():
@@ -82,16 +79,8 @@ def test_run_all_finds_every_benchmark():
 
 @pytest.mark.skipif(os.environ.get("BENCH_SMOKE") != "1", reason="set BENCH_SMOKE=1 to run")
 def test_read_spike_quick_runs_without_errors():
-    env = {key: value for key, value in os.environ.items() if key != "TALKLONDON_TESTING"}
-    result = subprocess.run(
-        [sys.executable, "bench/read_spike.py", "--quick", "--no-record"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    result = run_benchmark("read_spike.py", "--quick", "--no-record", timeout=180)
+    assert result.returncode == 0, output_tail(result)
     assert "consultation-list" in result.stdout
     assert "bare-django" in result.stdout and "nginx-static" in result.stdout
     assert "nginx-cache (micro-cache HIT)" in result.stdout

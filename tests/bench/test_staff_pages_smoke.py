@@ -3,15 +3,11 @@ BENCH_SMOKE=1 (`--quick`: 1,000 responses on the PostgreSQL database BENCH_DATAB
 BENCH_REDIS_URL; under a minute once the demo is seeded). It times nothing."""
 
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from bench import run_all, staff_pages
-
-REPO = Path(__file__).resolve().parent.parent.parent
+from tests.bench.running import output_tail, run_benchmark
 
 
 def test_run_all_finds_the_staff_pages_benchmark():
@@ -67,18 +63,7 @@ def test_only_a_server_error_breaks_the_benchmark():
 
 @pytest.mark.skipif(os.environ.get("BENCH_SMOKE") != "1", reason="set BENCH_SMOKE=1 to run")
 def test_staff_pages_quick_runs_without_server_errors():
-    env = {key: value for key, value in os.environ.items() if key != "TALKLONDON_TESTING"}
-    env["DATABASE_URL"] = os.environ.get(
-        "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/talklondon_bench"
-    )
-    result = subprocess.run(
-        [sys.executable, "bench/staff_pages.py", "--quick"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    result = run_benchmark("staff_pages.py", "--quick", timeout=300, database=True)
+    assert result.returncode == 0, output_tail(result)
     assert "| staff:home | `/staff/` |" in result.stdout
     assert "| analysis_staff:survey_dashboard |" in result.stdout

@@ -365,8 +365,8 @@ def protect_related(
     no such range), the smallest published figure that shares a sum or a relation with it is
     hidden too (or, where all of those are hidden already, the nearest published one further
     out), and the tables are protected again, until the joint audit passes. Solving every
-    table as one system (`protect_linked`) is exact but
-    grows too fast for a survey's dozens of tables by borough.
+    table as one system (`protect_linked`) is exact but grows too fast for a survey's dozens
+    of tables by borough.
 
     Relations must be ones the intruder can know from the published questionnaire (questions
     everyone is shown, follow-ups and what opens them), never coincidences of the counts: an

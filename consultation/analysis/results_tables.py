@@ -9,11 +9,11 @@ The tables of a survey are protected together (`disclosure.protect_related`): ea
 then audited as one by an intruder who reads them all and knows how they relate from the
 published questionnaire (`_relations`: a required question everyone is shown was answered by
 every response, borough by borough by the same people; a follow-up by at most those who gave
-the answer that opens it). Not yet among them: the one-way table of a required borough
-question counts, borough by borough, the same people as the by-borough tables' rows. With it,
-the intruder pins the "Borough not given" rows to 0-4 (the difference of two rounded totals
-of the same people: a row empty by design online, only a paper response can fill it), and
-hiding more to widen them hid every figure of the 2,000-response demo.
+the answer that opens it; the borough question's table counting, borough by borough, the
+people of the rows of the tables by borough). The borough question's table has a "Borough not
+given" row like theirs, so that it publishes no number of people who gave a borough: that
+number, rounded, taken from the rounded number of responses, would pin the "not given" rows
+to 0-4.
 
 A table is plain JSON (what a release stores and hashes):
 
@@ -162,6 +162,10 @@ def _relations(
     - The same people: such questions were answered in each borough by the same people, so
       their by-borough tables have equal row totals (the "not given" row and the London-wide
       total included).
+    - The borough question: its table counts every response once, in the borough given or
+      "not given", so its total is the number of responses and, row by row, it counts the
+      people of the same row of every table by borough (all of them for a question everyone
+      answered; at least those who answered, for any other).
     - A follow-up: a question shown only after a given answer (its own condition or its
       section's) was answered by at most the people who gave that answer; by borough where
       both questions have borough tables, and London-wide.
@@ -188,6 +192,26 @@ def _relations(
             relations.append(
                 ({(everyone[0].table, row, TOTAL): 1, (other.table, row, TOTAL): -1}, 0, 0)
             )
+    boroughs = [shape for shape in shapes.values() if shape.question.type == Type.BOROUGH]
+    if boroughs:
+        given = boroughs[0]  # one row per borough and "not given": every response once
+        relations.append(({(given.table, TOTAL, "responses"): 1, responses: -1}, 0, 0))
+        in_everyone = {shape.table for shape in everyone}
+        for shape in shapes.values():
+            if not shape.by_borough:
+                continue
+            for row in rows[:-1]:
+                people = (given.table, row, "responses")
+                if shape.one_answer_each:
+                    # Those who answered, borough by borough, are among those who gave it;
+                    # all of them for a question everyone answered.
+                    low = 0 if shape.table in in_everyone else unbounded
+                    relations.append(({(shape.table, row, TOTAL): 1, people: -1}, low, 0))
+                else:
+                    for column in shape.columns:
+                        relations.append(
+                            ({(shape.table, row, column): 1, people: -1}, unbounded, 0)
+                        )
     for shape in shapes.values():
         for condition in _conditions(structure, shape.question):
             parent = shapes.get(condition.depends_on_id)
@@ -223,8 +247,8 @@ def results_tables(consultation, *, forced: dict | None = None) -> tuple[dict, d
     and knows how they relate. `forced` maps a table id to the [row, column] cells hidden in
     an earlier version, which stay hidden. The content is JSON: {"surveys": [{"survey_id",
     "title", "total_table", "questions": [{"question_id", "number", "text", "type",
-    "anchor", "table", "answered_table", "by_borough"}], "themes": [...]}], "tables": {id:
-    table}}.
+    "anchor", "table", "answered_table", "by_borough", "counts_everyone"}], "themes": [...]}],
+    "tables": {id: table}}.
     """
     from consultation.analysis.models import Theme
 
@@ -266,6 +290,7 @@ def results_tables(consultation, *, forced: dict | None = None) -> tuple[dict, d
         numbers = {q.pk: n for n, q in enumerate(structure.questions, start=1)}
         has_borough = any(q.type == Type.BOROUGH for q in structure.questions)
         shapes: dict[int, _Shape] = {}
+        responses = sum(n for _value, _label, n in summary["by_channel"])
         total_table = add(
             f"s{survey.pk}-channels",
             title=f"{survey.title}: responses by channel",
@@ -324,9 +349,13 @@ def results_tables(consultation, *, forced: dict | None = None) -> tuple[dict, d
             else:
                 rows = [(str(j), r.label) for j, r in enumerate(result.rows)]
                 if question.type == Type.BOROUGH:
+                    # Every response is counted, those without a borough in their own row,
+                    # as in the tables by borough: a published number who gave a borough
+                    # would pin that row to the difference of two rounded totals.
                     found = {r.label: r.count for r in result.rows}
-                    rows = [(code, name) for code, name in borough_choices()]
+                    rows = _boroughs()
                     grid = {(code, "responses"): found.get(name, 0) for code, name in rows}
+                    grid[(NOT_GIVEN, "responses")] = max(0, responses - sum(grid.values()))
                 else:
                     grid = {(str(j), "responses"): r.count for j, r in enumerate(result.rows)}
                 table = add(
@@ -380,6 +409,8 @@ def results_tables(consultation, *, forced: dict | None = None) -> tuple[dict, d
                     "table": table,
                     "answered_table": answered,
                     "by_borough": by_borough,
+                    # Its total is every response, not the people who gave a borough.
+                    "counts_everyone": question.type == Type.BOROUGH,
                 }
             )
         themes = []
@@ -540,6 +571,7 @@ def release_figures(content: dict) -> list[dict]:
                         "tables": one_way_tables(tables[q["table"]]),
                         "answered": _grand_total(tables[q["answered_table"]]),
                         "by_borough": q["by_borough"],
+                        "counts_everyone": q.get("counts_everyone", False),  # older releases
                     }
                     for q in survey["questions"]
                 ],

@@ -13,7 +13,13 @@ from talklondon import disclosure
 from talklondon.areas import borough_choices
 from tests.analysis.surveydata import survey_with_responses
 from tests.disclosure.intruder import Knowledge
-from tests.factories import ConsultationFactory, QuestionFactory, SectionFactory, SurveyFactory
+from tests.factories import (
+    ConsultationFactory,
+    QuestionFactory,
+    SectionFactory,
+    SurveyFactory,
+    UserFactory,
+)
 
 Type = Question.Type
 TOTAL = disclosure.TOTAL
@@ -206,6 +212,17 @@ def demo_relations(survey, content: dict) -> list:
             0,
         )
     )
+    # Q13 (the borough, "not given" included) counts every response once, so row by row the
+    # people of each table by borough: all of them where everyone answered, else at least
+    # those who answered (age, ethnic group, the driving follow-up) or each of their choices.
+    given = f"{s}-q13"
+    for row in borough_rows[:-1]:
+        people = (given, row, "responses")
+        facts += [({(t, row, TOTAL): 1, people: -1}, 0, 0) for t in everyone]
+        for n in (11, 15, 16):
+            facts.append(({(f"{s}-q{n}-by-borough", row, TOTAL): 1, people: -1}, never, 0))
+        for code, _label in tables[heard]["columns"]:
+            facts.append(({(heard, row, code): 1, people: -1}, never, 0))
     return facts
 
 
@@ -311,3 +328,69 @@ def test_the_demo_survey_keeps_its_figures_when_read_together():
     assert any(small.values()) and not all(small.values())
     facts = demo_relations(survey, content)
     assert disclosure.weak_entries(published, lines, true_values, facts=facts, required=small) == []
+
+
+@pytest.mark.django_db
+def test_the_borough_question_does_not_narrow_the_borough_not_given_rows():
+    """Regression: the borough question's table published the number who gave a borough, and
+    the channels table the number of responses, each rounded. Their difference is the "Borough
+    not given" row of every table by borough (the same people: a borough's row total in the
+    table of a question everyone answered is the number who gave that borough), so the
+    intruder pinned that row to 0-4 whatever the true count. Two paper responses that left
+    the borough out were one of 0 to 4, a range narrower than the methodology's 5."""
+    now = timezone.now()
+    consultation = ConsultationFactory(
+        opens_at=now - timedelta(days=30), closes_at=now - timedelta(hours=1)
+    )
+    survey = SurveyFactory(consultation=consultation)
+    about = SectionFactory(survey=survey, position=1)
+    borough = QuestionFactory(section=about, type=Type.BOROUGH, required=True, position=1)
+    drives = QuestionFactory(section=about, type=Type.YES_NO, required=True, position=2)
+    clerk = UserFactory()
+    codes = [code for code, _name in borough_choices()[:3]]
+    people = [(codes[i % 3], i % 4 != 0, Response.Channel.ONLINE) for i in range(45)]
+    people += [("", True, Response.Channel.PAPER), ("", False, Response.Channel.PAPER)]
+    for code, drive, channel in people:
+        response = Response.objects.create(
+            survey=survey,
+            status=Response.Status.SUBMITTED,
+            submitted_at=now,
+            channel=channel,
+            entered_by=None if channel == Response.Channel.ONLINE else clerk,
+        )
+        if code:
+            Answer.objects.create(response=response, question=borough, text=code)
+        Answer.objects.create(response=response, question=drives, boolean=drive)
+
+    content, true = results_tables(consultation)
+    s = f"s{survey.pk}"
+    tables = content["tables"]
+    knowledge = Knowledge(threshold=10, base=5)
+    for name in (f"{s}-channels", f"{s}-q1", f"{s}-q2-by-borough"):
+        read(knowledge, name, tables[name])
+    responses = (f"{s}-channels", TOTAL, "responses")
+    by_borough = f"{s}-q2-by-borough"
+    # Everyone answered Q2 (required, shown to everyone), so its rows count, borough by
+    # borough, the people who gave that borough in Q1, and its "not given" row everyone else.
+    boroughs = [code for code, _name in borough_choices()]
+    for code in boroughs:
+        knowledge.same((f"{s}-q1", code, "responses"), (by_borough, code, TOTAL))
+    knowledge.fact(
+        {
+            responses: 1,
+            **{(f"{s}-q1", code, "responses"): -1 for code in boroughs},
+            (by_borough, results_module.NOT_GIVEN, TOTAL): -1,
+        },
+        0,
+        0,
+    )
+    knowledge.same(responses, (by_borough, TOTAL, TOTAL))
+    small = {
+        (table_id, *key.split("|"))
+        for table_id, figures in true.items()
+        for key, value in figures.items()
+        if value < disclosure.RULES.threshold
+    }
+    not_given = (by_borough, results_module.NOT_GIVEN, TOTAL)
+    assert not_given in small and true[by_borough][f"{results_module.NOT_GIVEN}|{TOTAL}"] == 2
+    assert {k: r for k, r in narrowed(knowledge).items() if k in small} == {}

@@ -272,3 +272,29 @@ def test_the_headline_counts_responses_in_the_plural_past_a_thousand(make_staff,
     results_page_publish(actor=manager, consultation=consultation)
     html = client.get(reverse("results:detail", args=[consultation.slug])).content.decode()
     assert "<strong>1,000</strong> responses to" in html
+
+
+@pytest.mark.django_db
+def test_the_borough_question_counts_everyone_who_responded(closed_survey, make_staff, client):
+    """The borough question's table publishes no "number who gave a borough" (taken from the
+    number of responses it would pin the "Borough not given" rows): its total is every
+    response, and those who gave none have their own row, in the page and the download."""
+    consultation = closed_survey.consultation
+    manager = make_staff(ROLE_MANAGER)
+    write(consultation, manager)
+    results_page_publish(actor=manager, consultation=consultation)
+    structure, by_type = questions_by_type(closed_survey)
+    numbers = {q.pk: n for n, q in enumerate(structure.questions, start=1)}
+    number = numbers[by_type[Type.BOROUGH][0].pk]
+
+    rows = parse_csv(
+        client.get(reverse("results:table", args=[consultation.slug, closed_survey.pk, number]))
+    )
+    shown = {row[0]: (row[1], row[2]) for row in rows[1:]}
+    assert "Borough not given" in shown
+    responses = closed_survey.responses.filter(status="submitted").count()
+    assert shown["Total"] == (str(round_base(responses)), "")
+
+    html = client.get(reverse("results:detail", args=[consultation.slug])).content.decode()
+    assert "Everyone who responded is counted here" in html
+    assert "can be narrowed to between 0 and 4" not in html

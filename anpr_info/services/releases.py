@@ -167,7 +167,79 @@ def _previous_suppressed(measure: str, table: str, period: str) -> set[Key]:
     return {(tuple(r), tuple(c)) for r, c in previous.suppressed}
 
 
+# Attempts at a revision that comparing with the versions before cannot single people out in;
+# each hides more, and the last resort hides every figure of the tables still at fault.
+REVISION_ROUNDS = 8
+
+
+def _grid(spec: dict) -> disclosure.Grid:
+    """The figures of a table that are published as counts, and their sums (rows and columns
+    left out as [x] or [z] are in no total)."""
+    left_out = set(spec["sensitive_rows"]) | set(spec["not_applicable_rows"])
+    return disclosure.grid_of(
+        spec["values"],
+        [r for r in spec["rows"] if r not in left_out],
+        [c for c in spec["cols"] if c not in set(spec["sensitive_cols"])],
+        additive=spec["additive"],
+    )
+
+
+def _earlier_versions(
+    measure: registry.Measure, table: registry.Table, period: str, spec: dict
+) -> list[tuple[dict, dict]]:
+    """Each published version of this table for this period, as (published figures, true
+    counts): the true counts again from the returns that version was made from."""
+    versions = []
+    for old in (
+        ReleaseTable.objects.filter(
+            measure=measure.code,
+            table=table.code,
+            period=period,
+            release__status=Release.Status.PUBLISHED,
+        )
+        .select_related("release")
+        .order_by("release__sequence")
+    ):
+        subs = list(old.release.submissions.filter(dataset=measure.dataset, period=period))
+        true = _grid({**spec, "values": _cells(measure, table, subs)}).values
+        figures = {(tuple(r), tuple(c)): value for r, c, value, _flag in old.payload["cells"]}
+        versions.append((figures, true))
+    return versions
+
+
 def _protect_measure(measure: registry.Measure, period: str, subs: list[Submission]):
+    """Protect a measure's tables for one period; where earlier versions of them have been
+    published (this is a revision), also so that comparing the versions singles no one out
+    (talklondon.disclosure.differencing): a correction of a few records must not show."""
+    specs = _specs(measure, period, subs)
+    earlier = [
+        _earlier_versions(measure, table, period, spec) if measure.tier == "B" else []
+        for table, spec in zip(measure.tables, specs, strict=True)
+    ]
+    for attempt in range(REVISION_ROUNDS + 1):
+        results = _protect_specs(measure, specs)
+        at_fault = False
+        for spec, result, versions in zip(specs, results, earlier, strict=True):
+            grid = _grid(spec)
+            after = {key: result.cells[key].value for key in grid.values}
+            for before, before_true in versions:
+                problems = disclosure.differencing_problems(
+                    before, before_true, after, grid.values, grid.lines
+                )
+                if problems:
+                    at_fault = True
+                    more = (
+                        disclosure.differencing_repair(after, problems, grid.lines)
+                        if attempt < REVISION_ROUNDS - 1
+                        else set(grid.values)
+                    )
+                    spec["forced"] = set(spec["forced"]) | more
+        if not at_fault:
+            break
+    return list(zip(measure.tables, results, strict=True))
+
+
+def _specs(measure: registry.Measure, period: str, subs: list[Submission]) -> list[dict]:
     dataset = registry.DATASETS[measure.dataset]
     specs = []
     for table in measure.tables:
@@ -191,6 +263,10 @@ def _protect_measure(measure: registry.Measure, period: str, subs: list[Submissi
                 "forced": _previous_suppressed(measure.code, table.code, period),
             }
         )
+    return specs
+
+
+def _protect_specs(measure: registry.Measure, specs: list[dict]) -> list[disclosure.ProtectedTable]:
     if measure.tier == "B" and len(specs) > 1:
         # Tables with the same columns publish the same column totals: protect them together.
         shared = {
@@ -198,10 +274,8 @@ def _protect_measure(measure: registry.Measure, period: str, subs: list[Submissi
             for t, spec in zip(measure.tables, specs, strict=True)
             for c in spec["cols"] + [disclosure.total_key(len(t.columns))]
         }
-        results = disclosure.protect_linked(specs, shared=shared)
-    else:
-        results = [disclosure.protect_table(**spec) for spec in specs]
-    return list(zip(measure.tables, results, strict=True))
+        return disclosure.protect_linked(specs, shared=shared)
+    return [disclosure.protect_table(**spec) for spec in specs]
 
 
 def _annual_sensitive(

@@ -6,7 +6,7 @@ an intruder who knows the rules. Pure functions, no database; see engine.py and 
 """
 
 from talklondon.disclosure.audit import Intruder, Rules, hidden_ranges, weak_entries
-from talklondon.disclosure.differencing import differencing_problems
+from talklondon.disclosure.differencing import differencing_problems, differencing_repair
 from talklondon.disclosure.engine import (
     BASE,
     CONFIDENTIAL,
@@ -55,6 +55,7 @@ __all__ = [
     "apply_rounding",
     "diff_cells",
     "differencing_problems",
+    "differencing_repair",
     "grid_of",
     "hidden_ranges",
     "protect_counts",

@@ -228,12 +228,9 @@ def results_revision_prepare(
         for problem in release.problems:
             cell = (problem["row_code"], problem["column_code"])
             published, lines = _published_view(release.content["tables"][problem["table"]])
-            more = hidden.setdefault(problem["table"], set())
-            if published.get(cell) is None:
-                for parts, total in lines:
-                    if cell in (*parts, total):
-                        more.update((*parts, total))
-            more.add(cell)
+            hidden.setdefault(problem["table"], set()).update(
+                disclosure.differencing_repair(published, [cell], lines)
+            )
     release.save()
     logger.info(
         "Results revision %s of consultation %s prepared by user %s (%s problems)",

@@ -175,49 +175,43 @@ REVISION_ROUNDS = 8
 def _grid(spec: dict) -> disclosure.Grid:
     """The figures of a table that are published as counts, and their sums (rows and columns
     left out as [x] or [z] are in no total)."""
-    left_out = set(spec["sensitive_rows"]) | set(spec["not_applicable_rows"])
+    left_out = set(spec.get("sensitive_rows", ())) | set(spec.get("not_applicable_rows", ()))
     return disclosure.grid_of(
         spec["values"],
         [r for r in spec["rows"] if r not in left_out],
-        [c for c in spec["cols"] if c not in set(spec["sensitive_cols"])],
-        additive=spec["additive"],
+        [c for c in spec["cols"] if c not in set(spec.get("sensitive_cols", ()))],
+        additive=spec.get("additive", True),
     )
 
 
 def _earlier_versions(
-    measure: registry.Measure, table: registry.Table, period: str, spec: dict
+    measure: registry.Measure, table_code: str, period: str, true_of
 ) -> list[tuple[dict, dict]]:
-    """Each published version of this table for this period, as (published figures, true
-    counts): the true counts again from the returns that version was made from."""
+    """Each published version of a table for a period, as (published figures, true counts):
+    `true_of(submissions)` counts again from the returns that version was made from."""
     versions = []
     for old in (
         ReleaseTable.objects.filter(
             measure=measure.code,
-            table=table.code,
+            table=table_code,
             period=period,
             release__status=Release.Status.PUBLISHED,
         )
         .select_related("release")
         .order_by("release__sequence")
     ):
-        subs = list(old.release.submissions.filter(dataset=measure.dataset, period=period))
-        true = _grid({**spec, "values": _cells(measure, table, subs)}).values
+        true = true_of(list(old.release.submissions.filter(dataset=measure.dataset)))
         figures = {(tuple(r), tuple(c)): value for r, c, value, _flag in old.payload["cells"]}
         versions.append((figures, true))
     return versions
 
 
-def _protect_measure(measure: registry.Measure, period: str, subs: list[Submission]):
-    """Protect a measure's tables for one period; where earlier versions of them have been
-    published (this is a revision), also so that comparing the versions singles no one out
+def _protect_revision(protect, specs: list[dict], earlier: list[list[tuple[dict, dict]]]):
+    """`protect(specs)`, and where earlier versions of the tables have been published (this is
+    a revision), also so that comparing the versions singles no one out
     (talklondon.disclosure.differencing): a correction of a few records must not show."""
-    specs = _specs(measure, period, subs)
-    earlier = [
-        _earlier_versions(measure, table, period, spec) if measure.tier == "B" else []
-        for table, spec in zip(measure.tables, specs, strict=True)
-    ]
     for attempt in range(REVISION_ROUNDS + 1):
-        results = _protect_specs(measure, specs)
+        results = protect(specs)
         at_fault = False
         for spec, result, versions in zip(specs, results, earlier, strict=True):
             grid = _grid(spec)
@@ -233,9 +227,26 @@ def _protect_measure(measure: registry.Measure, period: str, subs: list[Submissi
                         if attempt < REVISION_ROUNDS - 1
                         else set(grid.values)
                     )
-                    spec["forced"] = set(spec["forced"]) | more
+                    spec["forced"] = set(spec.get("forced", ())) | more
         if not at_fault:
             break
+    return results
+
+
+def _protect_measure(measure: registry.Measure, period: str, subs: list[Submission]):
+    specs = _specs(measure, period, subs)
+    earlier = []
+    for table, spec in zip(measure.tables, specs, strict=True):
+        if measure.tier != "B":
+            earlier.append([])
+            continue
+
+        def true_of(recorded, table=table, spec=spec):
+            found = [s for s in recorded if s.period == period]
+            return _grid({**spec, "values": _cells(measure, table, found)}).values
+
+        earlier.append(_earlier_versions(measure, table.code, period, true_of))
+    results = _protect_revision(partial(_protect_specs, measure), specs, earlier)
     return list(zip(measure.tables, results, strict=True))
 
 
@@ -278,43 +289,79 @@ def _protect_specs(measure: registry.Measure, specs: list[dict]) -> list[disclos
     return [disclosure.protect_table(**spec) for spec in specs]
 
 
-def _annual_sensitive(
-    measure: registry.Measure, year: str
-) -> tuple[registry.Table, disclosure.ProtectedTable, int] | None:
-    """Tier C: the year's London-wide total of each sensitive category."""
+def _annual_totals(measure: registry.Measure, year: str, subs_of) -> tuple[dict, int, set[int]]:
+    """The year's London-wide count of each sensitive category, from `subs_of(period)` for
+    each period of the year: (counts, periods found, submissions used)."""
     table = measure.tables[0]
-    sensitive = [
-        (position, value)
-        for position, dim in enumerate(table.rows)
-        for value in registry.DIMENSIONS[dim].values
-        if value.sensitive
-    ]
-    if not sensitive:
-        return None
-    first, last = registry.period_bounds(year)
+    first, _last = registry.period_bounds(year)
     if measure.grain == "quarter":
         periods = [f"{year}-Q{q}" for q in range(1, 5)]
     else:
         periods = [registry.month_period(first.year, m) for m in range(1, 13)]
     totals: dict[Key, int] = defaultdict(int)
-    found = 0
+    found, used = 0, set()
     for period in periods:
-        subs = _latest_submissions(measure.dataset, period)
+        subs = subs_of(period)
         found += bool(subs)
+        used |= {s.pk for s in subs}
         for (row, _col), value in _cells(measure, table, subs).items():
-            for position, v in sensitive:
-                if row[position] == v.code:
-                    totals[((v.code,), ())] += value
-    rows = [(v.code,) for _, v in sensitive]
-    protected = disclosure.protect_table(
-        totals, rows, [()], tier="B", rounding="base5", additive=False
+            for position, code in _sensitive(table):
+                if row[position] == code:
+                    totals[((code,), ())] += value
+    return totals, found, used
+
+
+def _sensitive(table: registry.Table) -> list[tuple[int, str]]:
+    """(position in the row, code) of each sensitive category of a table's rows."""
+    return [
+        (position, value.code)
+        for position, dim in enumerate(table.rows)
+        for value in registry.DIMENSIONS[dim].values
+        if value.sensitive
+    ]
+
+
+def _annual_sensitive(
+    measure: registry.Measure, year: str
+) -> tuple[registry.Table, disclosure.ProtectedTable, int, set[int]] | None:
+    """Tier C: the year's London-wide total of each sensitive category, and the submissions
+    it counts (recorded with the release, so a revision can be compared with it)."""
+    table = measure.tables[0]
+    sensitive = _sensitive(table)
+    if not sensitive:
+        return None
+    rows = [(code,) for _position, code in sensitive]
+    totals, found, used = _annual_totals(
+        measure, year, partial(_latest_submissions, measure.dataset)
     )
-    if found < len(periods):
-        protected.notes.append(f"Based on {found} of {len(periods)} periods received.")
+    spec = {
+        "values": {(r, ()): totals.get((r, ()), 0) for r in rows},
+        "rows": rows,
+        "cols": [()],
+        "tier": "B",
+        "rounding": "base5",
+        "additive": False,
+        "forced": _previous_suppressed(measure.code, registry.ANNUAL_TABLE, year),
+    }
+
+    def true_of(recorded):
+        by_period = defaultdict(list)
+        for s in recorded:
+            by_period[s.period].append(s)
+        counts = _annual_totals(measure, year, lambda period: by_period.get(period, []))[0]
+        return {(r, ()): counts.get((r, ()), 0) for r in rows}
+
+    earlier = _earlier_versions(measure, registry.ANNUAL_TABLE, year, true_of)
+    [protected] = _protect_revision(
+        lambda specs: [disclosure.protect_table(**spec) for spec in specs], [spec], [earlier]
+    )
+    periods = 4 if measure.grain == "quarter" else 12
+    if found < periods:
+        protected.notes.append(f"Based on {found} of {periods} periods received.")
     annual = registry.Table(
         registry.ANNUAL_TABLE, "Annual, London-wide (sensitive categories)", (table.rows[0],)
     )
-    return annual, protected, found
+    return annual, protected, found, used
 
 
 def release_tables_build(release: Release) -> tuple[list[ReleaseTable], set[int], list[str]]:
@@ -339,7 +386,8 @@ def release_tables_build(release: Release) -> tuple[list[ReleaseTable], set[int]
         if "year" in covered and measure.has_sensitive:
             annual = _annual_sensitive(measure, covered["year"])
             if annual and annual[2]:
-                table, protected, _ = annual
+                table, protected, _found, counted = annual
+                used |= counted
                 tables.append(_release_table(release, measure, table, covered["year"], protected))
     return tables, used, missing
 

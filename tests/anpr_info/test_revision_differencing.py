@@ -9,13 +9,15 @@ exist to protect.
 """
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from anpr_info.models import ReleaseTable
+from anpr_info.services import releases as release_services
 from demo.anpr_simulator import Simulator
 from talklondon import disclosure
 from tests.disclosure.intruder import Knowledge
 
-from .conftest import publish_period
+from .conftest import announce, publish_period
 
 pytestmark = pytest.mark.django_db
 
@@ -79,3 +81,86 @@ def test_a_small_correction_is_not_revealed_by_comparing_versions(
     # Only this table changed its figures; the correction is still published where it can be.
     stored = ReleaseTable.objects.get(release=second, measure=MEASURE, table=TABLE, period=PERIOD)
     assert stored.payload != first.tables.get(measure=MEASURE, table=TABLE).payload
+
+
+def _annual(release) -> tuple[int | None, str]:
+    table = release.tables.get(measure="searches", table="annual_sensitive")
+    [(_row, _col, value, flag)] = table.payload["cells"]
+    return value, flag
+
+
+def test_a_correction_of_a_sensitive_category_is_not_revealed_by_the_annual_figures(
+    source, api_key, publishers, signed_post
+):
+    """The year's London-wide count of counter-terrorism searches is published once, with the
+    December release. A correction of three searches that moves it up one step of the
+    rounding would tell anyone comparing the two versions that between 1 and 9 were added."""
+    from demo.anpr_simulator import Pusher, feed_push
+
+    feed_push(
+        pusher=Pusher(key=api_key), months=["2024-11", "2024-12"], simulator=Simulator(scale=0.02)
+    )
+    november = sum(
+        row["count"]
+        for row in Simulator(scale=0.02).month("2024-11")["searches"]
+        if row["purpose"] == "counter_terrorism"
+    )
+    december = Simulator(scale=0.02).month("2024-12")["searches"]
+    ct = [row for row in december if row["purpose"] == "counter_terrorism"]
+
+    def send(extra: int, reason: str) -> None:
+        # The year's true count: November's, plus December's, set so that it is 2 above a
+        # multiple of 5 (published rounded down), plus `extra`.
+        target = november + (2 - november) % 5 + 10
+        for row in ct:
+            row["count"] = 0
+        ct[0]["count"] = target - november + extra
+        response = signed_post(
+            {"dataset": "searches", "period": "2024-12", "reason": reason, "rows": december}
+        )
+        assert response.status_code == 201, response.content
+
+    send(0, "Counter-terrorism searches recounted.")
+    first = publish_period("2024-12", *publishers)
+    value, _flag = _annual(first)
+    assert value is not None and value % 5 == 0
+    send(3, "Three counter-terrorism searches were missed.")
+    second = publish_period("2024-12", *publishers, notes="Corrected search counts.")
+    after, flag = _annual(second)
+    # Published as value + 5 it would pin the correction to 1-9 searches: it is hidden instead.
+    assert (after, flag) == (None, "c")
+
+
+def test_a_hidden_annual_figure_stays_hidden_in_a_revision(
+    source, api_key, publishers, signed_post
+):
+    """Regression: the annual table of sensitive categories did not carry its hidden figures
+    into a revision, as every other table does, so a figure hidden as under 10 could be
+    published by the next version and compared."""
+    from demo.anpr_simulator import Pusher, feed_push
+
+    feed_push(pusher=Pusher(key=api_key), months=["2024-12"], simulator=Simulator(scale=0.02))
+    december = Simulator(scale=0.02).month("2024-12")["searches"]
+    ct = [row for row in december if row["purpose"] == "counter_terrorism"]
+    for row in ct:
+        row["count"] = 0
+    ct[0]["count"] = 4
+    response = signed_post(
+        {"dataset": "searches", "period": "2024-12", "reason": "Recounted.", "rows": december}
+    )
+    assert response.status_code == 201
+    first = publish_period("2024-12", *publishers)
+    assert _annual(first) == (None, "c")
+    ct[0]["count"] = 40
+    response = signed_post(
+        {"dataset": "searches", "period": "2024-12", "reason": "Recounted again.", "rows": december}
+    )
+    assert response.status_code == 201
+    revision = announce("2024-12", publishers[0], notes="Corrected search counts.")
+    release_services.release_prepare(release=revision, actor=publishers[0])
+    assert _annual(revision) == (None, "c")
+    # Nothing else changed, so there is nothing to publish: the approver is told so.
+    with pytest.raises(ValidationError, match="changes no published figure"):
+        release_services.release_approve(
+            release=revision, actor=publishers[1], content_sha256=revision.content_sha256
+        )

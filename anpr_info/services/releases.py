@@ -167,23 +167,6 @@ def _previous_suppressed(measure: str, table: str, period: str) -> set[Key]:
     return {(tuple(r), tuple(c)) for r, c in previous.suppressed}
 
 
-# Attempts at a revision that comparing with the versions before cannot single people out in;
-# each hides more, and the last resort hides every figure of the tables still at fault.
-REVISION_ROUNDS = 8
-
-
-def _grid(spec: dict) -> disclosure.Grid:
-    """The figures of a table that are published as counts, and their sums (rows and columns
-    left out as [x] or [z] are in no total)."""
-    left_out = set(spec.get("sensitive_rows", ())) | set(spec.get("not_applicable_rows", ()))
-    return disclosure.grid_of(
-        spec["values"],
-        [r for r in spec["rows"] if r not in left_out],
-        [c for c in spec["cols"] if c not in set(spec.get("sensitive_cols", ()))],
-        additive=spec.get("additive", True),
-    )
-
-
 def _earlier_versions(
     measure: registry.Measure, table_code: str, period: str, true_of
 ) -> list[tuple[dict, dict]]:
@@ -206,33 +189,6 @@ def _earlier_versions(
     return versions
 
 
-def _protect_revision(protect, specs: list[dict], earlier: list[list[tuple[dict, dict]]]):
-    """`protect(specs)`, and where earlier versions of the tables have been published (this is
-    a revision), also so that comparing the versions singles no one out
-    (talklondon.disclosure.differencing): a correction of a few records must not show."""
-    for attempt in range(REVISION_ROUNDS + 1):
-        results = protect(specs)
-        at_fault = False
-        for spec, result, versions in zip(specs, results, earlier, strict=True):
-            grid = _grid(spec)
-            after = {key: result.cells[key].value for key in grid.values}
-            for before, before_true in versions:
-                problems = disclosure.differencing_problems(
-                    before, before_true, after, grid.values, grid.lines
-                )
-                if problems:
-                    at_fault = True
-                    more = (
-                        disclosure.differencing_repair(after, problems, grid.lines)
-                        if attempt < REVISION_ROUNDS - 1
-                        else set(grid.values)
-                    )
-                    spec["forced"] = set(spec.get("forced", ())) | more
-        if not at_fault:
-            break
-    return results
-
-
 def _protect_measure(measure: registry.Measure, period: str, subs: list[Submission]):
     specs = _specs(measure, period, subs)
     earlier = []
@@ -243,10 +199,12 @@ def _protect_measure(measure: registry.Measure, period: str, subs: list[Submissi
 
         def true_of(recorded, table=table, spec=spec):
             found = [s for s in recorded if s.period == period]
-            return _grid({**spec, "values": _cells(measure, table, found)}).values
+            return disclosure.published_grid(
+                {**spec, "values": _cells(measure, table, found)}
+            ).values
 
         earlier.append(_earlier_versions(measure, table.code, period, true_of))
-    results = _protect_revision(partial(_protect_specs, measure), specs, earlier)
+    results = disclosure.protect_revision(specs, earlier, protect=partial(_protect_specs, measure))
     return list(zip(measure.tables, results, strict=True))
 
 
@@ -352,9 +310,7 @@ def _annual_sensitive(
         return {(r, ()): counts.get((r, ()), 0) for r in rows}
 
     earlier = _earlier_versions(measure, registry.ANNUAL_TABLE, year, true_of)
-    [protected] = _protect_revision(
-        lambda specs: [disclosure.protect_table(**spec) for spec in specs], [spec], [earlier]
-    )
+    [protected] = disclosure.protect_revision([spec], [earlier])
     periods = 4 if measure.grain == "quarter" else 12
     if found < periods:
         protected.notes.append(f"Based on {found} of {periods} periods received.")

@@ -6,7 +6,12 @@ an intruder who knows the rules. Pure functions, no database; see engine.py and 
 """
 
 from talklondon.disclosure.audit import Intruder, Rules, hidden_ranges, weak_entries
-from talklondon.disclosure.differencing import differencing_problems, differencing_repair
+from talklondon.disclosure.differencing import (
+    differencing_problems,
+    differencing_repair,
+    protect_revision,
+    published_grid,
+)
 from talklondon.disclosure.engine import (
     BASE,
     CONFIDENTIAL,
@@ -61,8 +66,10 @@ __all__ = [
     "protect_counts",
     "protect_linked",
     "protect_related",
+    "protect_revision",
     "protect_system",
     "protect_table",
+    "published_grid",
     "round_base",
     "round_significant",
     "total_key",

@@ -12,10 +12,14 @@ more changes have built up, or hide more.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 
 from talklondon.disclosure.audit import Intruder, Line
-from talklondon.disclosure.engine import RULES, Rules
+from talklondon.disclosure.engine import RULES, Grid, ProtectedTable, Rules, grid_of, protect_table
+
+# Attempts at a revision that comparing with the versions before cannot single people out in;
+# each hides more, and the last resort hides every figure of the tables still at fault.
+REVISION_ROUNDS = 8
 
 
 def differencing_problems(
@@ -80,3 +84,57 @@ def differencing_repair(
                     more.update((*parts, total))
         more.add(entry)
     return more
+
+
+def published_grid(spec: dict) -> Grid:
+    """The figures of a table (a dict of protect_table's arguments) that are published as
+    counts, with their sums: rows and columns left out as [x] or [z] are in no total."""
+    left_out = set(spec.get("sensitive_rows", ())) | set(spec.get("not_applicable_rows", ()))
+    sensitive_cols = set(spec.get("sensitive_cols", ()))
+    return grid_of(
+        spec["values"],
+        [r for r in spec["rows"] if r not in left_out],
+        [c for c in spec["cols"] if c not in sensitive_cols],
+        additive=spec.get("additive", True),
+    )
+
+
+def protect_revision(
+    specs: list[dict],
+    earlier: Sequence[Sequence[tuple[Mapping, Mapping]]],
+    *,
+    protect: Callable[[list[dict]], list[ProtectedTable]] | None = None,
+    rules: Rules = RULES,
+) -> list[ProtectedTable]:
+    """Protect a new version of published tables so that comparing it with each earlier
+    version singles no one out.
+
+    `specs` are protect_table's arguments (their `forced` should hold what earlier versions
+    hid); `earlier[i]` lists the earlier versions of table i as (published figures, true
+    counts including totals), keyed as the grid is; `protect` protects the specs together
+    (protect_table each, by default). Where a version would pin a change to a few people,
+    `differencing_repair` hides more and the tables are protected again; after
+    REVISION_ROUNDS attempts a table still at fault is hidden whole.
+    """
+    protect = protect or (lambda found: [protect_table(**spec, rules=rules) for spec in found])
+    specs = [{**spec, "forced": set(spec.get("forced", ()))} for spec in specs]
+    for attempt in range(REVISION_ROUNDS + 1):
+        results = protect(specs)
+        at_fault = False
+        for spec, result, versions in zip(specs, results, earlier, strict=True):
+            grid = published_grid(spec)
+            after = {key: result.cells[key].value for key in grid.values}
+            for before, before_true in versions:
+                problems = differencing_problems(
+                    before, before_true, after, grid.values, grid.lines, rules=rules
+                )
+                if problems:
+                    at_fault = True
+                    spec["forced"] |= (
+                        differencing_repair(after, problems, grid.lines)
+                        if attempt < REVISION_ROUNDS - 1
+                        else set(grid.values)
+                    )
+        if not at_fault:
+            break
+    return results

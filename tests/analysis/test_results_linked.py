@@ -30,9 +30,9 @@ def narrowed(knowledge: Knowledge) -> dict:
     return {k: r for k, r in knowledge.ranges().items() if r[1] - r[0] < PROTECTION}
 
 
-def follow_up_survey(people):
-    """A survey with a borough question, "Do you drive?" for everyone and "Do you pay the
-    charge?" only for those who drive; `people` is [(borough code, drives, pays)]."""
+def borough_and_driving_survey():
+    """A survey of a closed consultation whose first section asks, of everyone, the borough
+    (Q1) and "Do you drive?" (Q2): (survey, section, borough question, driving question)."""
     now = timezone.now()
     consultation = ConsultationFactory(
         opens_at=now - timedelta(days=30), closes_at=now - timedelta(hours=1)
@@ -41,6 +41,14 @@ def follow_up_survey(people):
     about = SectionFactory(survey=survey, position=1)
     borough = QuestionFactory(section=about, type=Type.BOROUGH, required=True, position=1)
     drives = QuestionFactory(section=about, type=Type.YES_NO, required=True, position=2)
+    return survey, about, borough, drives
+
+
+def follow_up_survey(people):
+    """A survey with a borough question, "Do you drive?" for everyone and "Do you pay the
+    charge?" only for those who drive; `people` is [(borough code, drives, pays)]."""
+    now = timezone.now()
+    survey, _about, borough, drives = borough_and_driving_survey()
     driving = SectionFactory(survey=survey, position=2)
     pays = QuestionFactory(section=driving, type=Type.YES_NO, required=True, position=1)
     Condition.objects.create(section=driving, depends_on=drives, boolean_value=True)
@@ -339,13 +347,7 @@ def test_the_borough_question_does_not_narrow_the_borough_not_given_rows():
     intruder pinned that row to 0-4 whatever the true count. Two paper responses that left
     the borough out were one of 0 to 4, a range narrower than the methodology's 5."""
     now = timezone.now()
-    consultation = ConsultationFactory(
-        opens_at=now - timedelta(days=30), closes_at=now - timedelta(hours=1)
-    )
-    survey = SurveyFactory(consultation=consultation)
-    about = SectionFactory(survey=survey, position=1)
-    borough = QuestionFactory(section=about, type=Type.BOROUGH, required=True, position=1)
-    drives = QuestionFactory(section=about, type=Type.YES_NO, required=True, position=2)
+    survey, _about, borough, drives = borough_and_driving_survey()
     clerk = UserFactory()
     codes = [code for code, _name in borough_choices()[:3]]
     people = [(codes[i % 3], i % 4 != 0, Response.Channel.ONLINE) for i in range(45)]
@@ -362,7 +364,7 @@ def test_the_borough_question_does_not_narrow_the_borough_not_given_rows():
             Answer.objects.create(response=response, question=borough, text=code)
         Answer.objects.create(response=response, question=drives, boolean=drive)
 
-    content, true = results_tables(consultation)
+    content, true = results_tables(survey.consultation)
     s = f"s{survey.pk}"
     tables = content["tables"]
     knowledge = Knowledge(threshold=10, base=5)

@@ -44,6 +44,18 @@ def write(consultation, user):
     return results_page_save(actor=user, consultation=consultation, **TEXT)
 
 
+def published(survey, make_staff):
+    """Publish the survey's results as a manager: (consultation, structure, questions by
+    type, question numbers by id)."""
+    consultation = survey.consultation
+    manager = make_staff(ROLE_MANAGER)
+    write(consultation, manager)
+    results_page_publish(actor=manager, consultation=consultation)
+    structure, by_type = questions_by_type(survey)
+    numbers = {q.pk: n for n, q in enumerate(structure.questions, start=1)}
+    return consultation, structure, by_type, numbers
+
+
 @pytest.fixture
 def closed_survey(db):
     return survey_with_responses(count=60, closed=True)
@@ -173,12 +185,7 @@ def parse_csv(response) -> list[list[str]]:
 
 @pytest.mark.django_db
 def test_published_tables_hide_every_count_under_ten(closed_survey, make_staff, client):
-    consultation = closed_survey.consultation
-    manager = make_staff(ROLE_MANAGER)
-    write(consultation, manager)
-    results_page_publish(actor=manager, consultation=consultation)
-    structure, by_type = questions_by_type(closed_survey)
-    numbers = {q.pk: n for n, q in enumerate(structure.questions, start=1)}
+    consultation, structure, by_type, numbers = published(closed_survey, make_staff)
     retention = by_type[Type.SINGLE_CHOICE][0]
     number = numbers[retention.pk]
 
@@ -279,12 +286,7 @@ def test_the_borough_question_counts_everyone_who_responded(closed_survey, make_
     """The borough question's table publishes no "number who gave a borough" (taken from the
     number of responses it would pin the "Borough not given" rows): its total is every
     response, and those who gave none have their own row, in the page and the download."""
-    consultation = closed_survey.consultation
-    manager = make_staff(ROLE_MANAGER)
-    write(consultation, manager)
-    results_page_publish(actor=manager, consultation=consultation)
-    structure, by_type = questions_by_type(closed_survey)
-    numbers = {q.pk: n for n, q in enumerate(structure.questions, start=1)}
+    consultation, _structure, by_type, numbers = published(closed_survey, make_staff)
     number = numbers[by_type[Type.BOROUGH][0].pk]
 
     rows = parse_csv(

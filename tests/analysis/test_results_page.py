@@ -298,5 +298,5 @@ def test_the_borough_question_counts_everyone_who_responded(closed_survey, make_
     assert shown["Total"] == (str(round_base(responses)), "")
 
     html = client.get(reverse("results:detail", args=[consultation.slug])).content.decode()
-    assert "Everyone who responded is counted here" in html
+    assert "Everyone who responded: " in html and "counted as “Borough not given”" in html
     assert "can be narrowed to between 0 and 4" not in html

@@ -11,6 +11,7 @@ from consultation.surveys.models import Response
 from consultation.surveys.response_selectors import likely_duplicate_responses
 from consultation.surveys.selectors import (
     DUPLICATE_CHOICES,
+    FiguresAsOf,
     figures_fingerprint,
     survey_for_staff,
 )
@@ -73,6 +74,9 @@ def survey_dashboard(request, survey_id: int):
             )
         except ValueError as exc:
             form.add_error("by", str(exc))
+    text_questions, text_as_of = selectors.text_questions(
+        structure, figures["numbers"], fingerprint=fingerprint
+    )
     return render(
         request,
         "analysis/dashboard.html",
@@ -85,9 +89,11 @@ def survey_dashboard(request, survey_id: int):
             "duplicate_choices": DUPLICATE_CHOICES,
             "form": form,
             "crosstab": table,
-            "text_questions": selectors.text_questions(
-                structure, figures["numbers"], fingerprint=fingerprint
-            ),
+            "text_questions": text_questions,
             **figures,
+            # What the page's figures count and when: the oldest of them.
+            "as_of": FiguresAsOf.oldest(
+                figures["as_of"], text_as_of, table.as_of if table else None
+            ),
         },
     )

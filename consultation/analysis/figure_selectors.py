@@ -9,6 +9,7 @@ one or two queries. The geometry of the charts is in chart_geometry.py.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from django.db.models import Count
@@ -25,6 +26,7 @@ from consultation.surveys.models import (
 from consultation.surveys.selectors import (
     DUPLICATES_EXCLUDE,
     DUPLICATES_ONLY,
+    FiguresAsOf,
     FiguresFingerprint,
     figures_cached,
     figures_fingerprint,
@@ -128,6 +130,8 @@ class CrossTab:
     rows: list[tuple[object, str]]
     counts: dict[tuple[object, object], int]
     answered: dict[object, int]
+    # What the staff dashboard's copy counts and when (crosstab_cached); None when counted now.
+    as_of: FiguresAsOf | None = None
 
     @property
     def table(self) -> list[dict]:
@@ -257,6 +261,19 @@ def crosstab(
     )
 
 
+def crosstab_figures(
+    survey: Survey, structure, question_id: int, by: str, channel: str, duplicates: str
+) -> CrossTab:
+    """The "crosstab" kind of staff figures (registered in apps.py), from plain values."""
+    structure = structure if structure is not None else survey_structure(survey)
+    question = structure.question(question_id)
+    if question is None:
+        raise ValueError("Choose a question of this survey.")
+    return crosstab(
+        survey, structure, question=question, by=by, channel=channel, duplicates=duplicates
+    )
+
+
 def crosstab_cached(
     survey: Survey,
     structure,
@@ -267,19 +284,17 @@ def crosstab_cached(
     channel: str = "",
     duplicates: str = "",
 ) -> CrossTab:
-    """`crosstab` for the staff dashboard, kept under the survey's figures fingerprint (never
-    for published results: a release counts afresh)."""
-    return figures_cached(
+    """`crosstab` for the staff dashboard, kept under the survey's figures fingerprint, with
+    `as_of` saying what it counts (never for published results: a release counts afresh).
+    Raises ValueError as `crosstab` does."""
+    table, as_of = figures_cached(
         "crosstab",
         fingerprint,
-        lambda: crosstab(
-            survey, structure, question=question, by=by, channel=channel, duplicates=duplicates
-        ),
-        question.pk,
-        by,
-        channel,
-        duplicates,
+        (question.pk, by, channel, duplicates),
+        survey=survey,
+        structure=structure,
     )
+    return dataclasses.replace(table, as_of=as_of)
 
 
 # --- Anchors of the published results page ---------------------------------------------

@@ -46,35 +46,50 @@ def consultations_with_surveys():
     ).order_by("-opens_at")
 
 
-def text_questions(structure, numbers: dict[int, int], *, fingerprint) -> list[dict]:
-    """A survey's open (free-text) questions with how many submitted answers each has (kept
-    under the survey's figures fingerprint, like the dashboard's other counts)."""
-    from consultation.surveys.models import Answer, Question, Response
-    from consultation.surveys.selectors import figures_cached
+def text_answer_counts(survey, structure) -> dict[int, int]:
+    """How many non-empty answers in submitted responses each open question of the survey has
+    (the "text-counts" kind of staff figures, registered in apps.py)."""
+    from consultation.surveys.models import Answer, Response
+    from consultation.surveys.selectors import survey_structure
 
-    questions = [
+    if structure is None:
+        structure = survey_structure(survey)
+    return dict(
+        Answer.objects.filter(
+            question__in=_open_questions(structure), response__status=Response.Status.SUBMITTED
+        )
+        .exclude(text="")
+        .order_by()
+        .values("question_id")
+        .annotate(n=Count("pk"))
+        .values_list("question_id", "n")
+    )
+
+
+def _open_questions(structure) -> list:
+    from consultation.surveys.models import Question
+
+    return [
         q
         for q in structure.questions
         if q.type in (Question.Type.SHORT_TEXT, Question.Type.LONG_TEXT)
     ]
 
-    def build() -> dict[int, int]:
-        return dict(
-            Answer.objects.filter(
-                question__in=questions, response__status=Response.Status.SUBMITTED
-            )
-            .exclude(text="")
-            .order_by()
-            .values("question_id")
-            .annotate(n=Count("pk"))
-            .values_list("question_id", "n")
-        )
 
-    counts = figures_cached("text-counts", fingerprint, build)
-    return [
+def text_questions(structure, numbers: dict[int, int], *, fingerprint) -> tuple[list[dict], object]:
+    """A survey's open (free-text) questions with how many submitted answers each has (kept
+    under the survey's figures fingerprint, like the dashboard's other counts), and what the
+    counts count (FiguresAsOf)."""
+    from consultation.surveys.selectors import figures_cached
+
+    counts, as_of = figures_cached(
+        "text-counts", fingerprint, survey=structure.survey, structure=structure
+    )
+    rows = [
         {"question": q, "number": numbers.get(q.pk), "answers": counts.get(q.pk, 0)}
-        for q in questions
+        for q in _open_questions(structure)
     ]
+    return rows, as_of
 
 
 # --- Free text ------------------------------------------------------------------------------

@@ -17,3 +17,6 @@ class SurveysConfig(AppConfig):
         )
         registry.register_eraser("survey_responses", personal_data.responses_erase)
         registry.register_participation("survey_responses", personal_data.response_participation)
+        # Register the tasks in every process, not only in workers (Celery autodiscovery runs
+        # there): eager mode and the outbox look tasks up by name in the web process too.
+        from consultation.surveys import tasks  # noqa: F401

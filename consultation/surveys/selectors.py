@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -23,6 +25,7 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncDate
 from django.urls import reverse
+from django.utils import timezone
 
 from consultation.surveys.answers import (
     SCALE_LABELS,
@@ -45,6 +48,7 @@ from consultation.surveys.models import (
 from talklondon.areas import borough_choices
 from talklondon.cache import LocalCopies
 from talklondon.compiled_queries import CompiledQuery
+from talklondon.outbox import outbox_enqueue
 
 Type = Question.Type
 
@@ -354,14 +358,17 @@ def submitted_responses(survey: Survey, *, duplicates: str = DUPLICATES_INCLUDE)
     return submitted
 
 
-def results_summary(survey: Survey, *, channel: str = "", duplicates: str = "") -> dict:
+def results_summary(
+    survey: Survey, *, channel: str = "", duplicates: str = "", structure: Structure | None = None
+) -> dict:
     """Counts and percentages for every choice question, responses per day and per channel.
 
     Counts submitted responses only; `channel` filters to one channel, `duplicates` leaves
     likely duplicates out ("exclude") or keeps only them ("only"). A fixed number of queries
-    whatever the number of responses.
+    whatever the number of responses (four fewer when `structure` is given).
     """
-    structure = survey_structure(survey)
+    if structure is None:
+        structure = survey_structure(survey)
     submitted = submitted_responses(survey, duplicates=duplicates)
     by_channel = dict(
         submitted.values_list("channel").annotate(n=Count("pk")).values_list("channel", "n")
@@ -469,14 +476,31 @@ def results_summary(survey: Survey, *, channel: str = "", duplicates: str = "") 
     }
 
 
-# Staff figures count every submitted response: seconds at 100,000 responses. They are kept
-# under a fingerprint of what they count (the survey's structure version and its submitted
+# Staff figures count every submitted response: about a second at 100,000 responses. They are
+# kept under a fingerprint of what they count (the survey's structure version and its submitted
 # responses: how many, the newest id, the latest change and how many are flagged as likely
 # duplicates), read in one query over the responses' index. A submission, a change of answers
 # (which sets updated_at), a paper entry, an erasure or a new duplicate flag changes the
-# fingerprint, so nobody reads stale figures after a change a service records. The timeout
-# bounds how long a change no service marks (retention blanking old answers' text) goes unseen.
+# fingerprint, so figures kept under the old one are not those of now. FIGURES_CACHE_SECONDS
+# bounds how long a change no service marks (retention blanking old answers' text) goes unseen
+# as fresh.
+#
+# Stale while revalidate: each computation is also kept, with its fingerprint and time, as the
+# latest of its kind for the survey (its structure version) and filters, for
+# FIGURES_LATEST_SECONDS. When the fingerprint has moved on (while a survey is open, most
+# views), the page shows the latest at once, says when it was counted and how many responses
+# have arrived since, and asks the Celery task `figures_refresh` (through the outbox) to count
+# again; a lock in the cache makes a burst of views ask once. Only the first view of a kind of
+# figure (for a survey, or after a change of its structure: the old structure's figures are
+# never shown) counts in the request. Eager Celery (development, tests) counts while asked,
+# so there the page shows fresh figures, as it did before.
 FIGURES_CACHE_SECONDS = 600
+# A week: Monday's first view is quick too. What it shows is dated and being recounted.
+FIGURES_LATEST_SECONDS = 7 * 24 * 3600
+# A refresh asked for and not finished within this long (its worker died, the queue is long)
+# may be asked for again; the task skips figures someone counted meanwhile.
+FIGURES_REFRESH_LOCK_SECONDS = 120
+FIGURES_REFRESH_TASK = "consultation.surveys.tasks.figures_refresh"
 
 
 @dataclass(frozen=True)
@@ -513,14 +537,164 @@ def figures_fingerprint(survey: Survey) -> FiguresFingerprint:
     )
 
 
-def figures_cached(kind: str, fingerprint: FiguresFingerprint, build, *parts) -> object:
-    """`build()`, kept under the survey's figures fingerprint and `parts` (the filters)."""
-    key = ":".join(["survey-figures", kind, fingerprint.key, *map(str, parts)])
-    found = cache.get(key)
-    if found is None:
-        found = build()
-        cache.set(key, found, FIGURES_CACHE_SECONDS)
-    return found
+@dataclass(frozen=True)
+class FiguresAsOf:
+    """What figures a page shows: when they were counted, how many submitted responses there
+    were then and are now, and whether they are stale (a recount has been asked for)."""
+
+    computed_at: datetime
+    counted: int
+    submitted: int
+    stale: bool
+
+    @property
+    def newer(self) -> int:
+        """Submitted responses not in the figures (none when some were erased since)."""
+        return max(self.submitted - self.counted, 0)
+
+    @staticmethod
+    def oldest(*found: FiguresAsOf | None) -> FiguresAsOf | None:
+        """One statement for a page of several figures: the oldest, stale if any is."""
+        found = [f for f in found if f is not None]
+        if not found:
+            return None
+        oldest = min(found, key=lambda f: f.computed_at)
+        return dataclasses.replace(oldest, stale=any(f.stale for f in found))
+
+
+@dataclass(frozen=True)
+class _KeptFigures:
+    """What the cache holds: the figures, the fingerprint they count and when."""
+
+    value: object
+    fingerprint: FiguresFingerprint
+    computed_at: datetime
+
+    def as_of(self, now: FiguresFingerprint) -> FiguresAsOf:
+        return FiguresAsOf(
+            computed_at=self.computed_at,
+            counted=self.fingerprint.submitted,
+            submitted=now.submitted,
+            stale=self.fingerprint != now,
+        )
+
+
+# What each kind of figure counts: build(survey, structure or None, *parts) -> the figures,
+# `parts` being its filters (plain values: the refresh task receives them as JSON). The
+# analysis app registers its kinds when it starts (AnalysisConfig.ready), so the task finds
+# them in every process.
+_figure_builders: dict[str, Callable] = {}
+
+
+def figures_kind_register(kind: str, build: Callable) -> None:
+    _figure_builders[kind] = build
+
+
+def _figures_keys(kind: str, survey: Survey, fingerprint: FiguresFingerprint, parts) -> tuple:
+    """(the key of these exact figures, the key of the latest of their kind and filters)."""
+    filters = ":".join(map(str, parts))
+    # The survey's creation time: an id SQLite reuses after a deletion is another survey.
+    survey_key = f"{survey.pk}.{survey.created_at.timestamp()}.{survey.structure_version}"
+    return (
+        f"survey-figures:{kind}:{fingerprint.key}:{filters}",
+        f"survey-figures-latest:{kind}:{survey_key}:{filters}",
+    )
+
+
+def _figures_lock_key(kind: str, survey_id: int, parts) -> str:
+    return f"survey-figures-refreshing:{kind}:{survey_id}:{':'.join(map(str, parts))}"
+
+
+def _kept(found) -> _KeptFigures | None:
+    # Anything else is an entry written before figures were kept with their time.
+    return found if isinstance(found, _KeptFigures) else None
+
+
+def _figures_compute(kind, survey, fingerprint, parts, structure=None) -> _KeptFigures:
+    computed_at = timezone.now()
+    value = _figure_builders[kind](survey, structure, *parts)
+    kept = _KeptFigures(value=value, fingerprint=fingerprint, computed_at=computed_at)
+    exact_key, latest_key = _figures_keys(kind, survey, fingerprint, parts)
+    cache.set(exact_key, kept, FIGURES_CACHE_SECONDS)
+    cache.set(latest_key, kept, FIGURES_LATEST_SECONDS)
+    return kept
+
+
+def figures_cached(
+    kind: str,
+    fingerprint: FiguresFingerprint,
+    parts: tuple = (),
+    *,
+    survey: Survey,
+    structure: Structure | None = None,
+) -> tuple[object, FiguresAsOf]:
+    """A kind of staff figure (registered with `figures_kind_register`) for the survey and
+    `parts` (its filters), with what they count and when.
+
+    The figures of `fingerprint` if kept; otherwise the latest kept for this structure, marked
+    stale, while the refresh task counts again (asked once per burst of views); counted here
+    only when there are none. `structure`, if the page has it, spares the count a load.
+    """
+    exact_key, latest_key = _figures_keys(kind, survey, fingerprint, parts)
+    found = cache.get_many([exact_key, latest_key])
+    kept = _kept(found.get(exact_key))
+    if kept is None and _kept(found.get(latest_key)) is not None:
+        if _figures_refresh_request(kind, survey.pk, parts):
+            # Eager Celery has counted already; a worker has not, and the latest is shown.
+            found = cache.get_many([exact_key, latest_key])
+        kept = _kept(found.get(exact_key)) or _kept(found.get(latest_key))
+    if kept is None:
+        kept = _figures_compute(kind, survey, fingerprint, parts, structure)
+    return kept.value, kept.as_of(fingerprint)
+
+
+def _figures_refresh_request(kind: str, survey_id: int, parts) -> bool:
+    """Ask the task to count a kind of figure again, unless it has been asked and not yet
+    finished. True if asked now.
+
+    The one write of a staff page's GET: an outbox row, committed at once (outside a
+    transaction `outbox_enqueue` opens its own) and relayed to the broker after that commit,
+    or run there and then by eager Celery.
+    """
+    if not cache.add(_figures_lock_key(kind, survey_id, parts), 1, FIGURES_REFRESH_LOCK_SECONDS):
+        return False
+    outbox_enqueue(
+        task_name=FIGURES_REFRESH_TASK,
+        kwargs={"survey_id": survey_id, "kind": kind, "parts": list(parts)},
+    )
+    return True
+
+
+def figures_refresh(*, survey_id: int, kind: str, parts: list) -> bool:
+    """Count a kind of a survey's staff figures for its responses now and keep them (the
+    Celery task `figures_refresh`). Idempotent: figures already kept under the present
+    fingerprint are not counted again. False when there is nothing to count (the survey is
+    gone, or the filters no longer fit its structure)."""
+    try:
+        survey = Survey.objects.filter(pk=survey_id).first()
+        if survey is None or kind not in _figure_builders:
+            return False
+        fingerprint = figures_fingerprint(survey)
+        exact_key, _latest_key = _figures_keys(kind, survey, fingerprint, parts)
+        if _kept(cache.get(exact_key)) is None:
+            try:
+                _figures_compute(kind, survey, fingerprint, tuple(parts))
+            except ValueError:  # a question cross-tabulated then is gone or changed type
+                return False
+        return True
+    finally:
+        # The next change may be counted as soon as this one is.
+        cache.delete(_figures_lock_key(kind, survey_id, parts))
+
+
+def _summary_figures(survey: Survey, structure, channel: str, duplicates: str) -> dict:
+    # The structure is not kept with the figures (it is cached per process already).
+    summary = results_summary(survey, channel=channel, duplicates=duplicates, structure=structure)
+    summary.pop("structure")
+    return summary
+
+
+figures_kind_register("summary", _summary_figures)
 
 
 def results_summary_cached(
@@ -531,18 +705,11 @@ def results_summary_cached(
     fingerprint: FiguresFingerprint | None = None,
 ) -> dict:
     """`results_summary` for staff pages, kept under the figures fingerprint (read here unless
-    the page has it already). The structure is not stored with it (it is cached per process
-    already); the published results never use this (results_tables counts afresh when a
-    release is made)."""
-
-    def build() -> dict:
-        summary = results_summary(survey, channel=channel, duplicates=duplicates)
-        summary.pop("structure")
-        return summary
-
+    the page has it already), with `as_of` (FiguresAsOf) saying what it counts. The published
+    results never use this (results_tables counts afresh when a release is made)."""
     fingerprint = fingerprint or figures_fingerprint(survey)
-    stored = figures_cached("summary", fingerprint, build, channel, duplicates)
-    return {**stored, "structure": survey_structure(survey)}
+    stored, as_of = figures_cached("summary", fingerprint, (channel, duplicates), survey=survey)
+    return {**stored, "structure": survey_structure(survey), "as_of": as_of}
 
 
 # --- Objects by id, for the routes that take one ---------------------------------------------

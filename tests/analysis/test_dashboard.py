@@ -190,7 +190,9 @@ def test_dashboard_queries_do_not_grow_with_questions_or_responses(staff_client)
 def test_figures_are_read_once_until_a_response_changes_them(staff_client):
     """At 100,000 responses the dashboard's counts took 1.4 s and its cross-tabs 2 s (bench/
     staff_pages.py). They are kept under a fingerprint of the submitted responses: a second
-    view reads no answers, and a new response is in the very next view."""
+    view reads no answers, and a new response is in the very next view: with eager Celery, as
+    here, the refresh it asks for counts inside that view (with a worker, the view shows the
+    earlier figures meanwhile: test_figures_freshness.py)."""
     survey = survey_with_responses(count=12)
     _, by_type = questions_by_type(survey)
     question = by_type[Type.SINGLE_CHOICE][0]

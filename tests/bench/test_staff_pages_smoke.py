@@ -61,9 +61,36 @@ def test_only_a_server_error_breaks_the_benchmark():
     assert staff_pages.report([error], repeats=2)[1]
 
 
+def test_the_first_view_after_a_change_is_reported_beside_the_recount_it_replaces():
+    after = {
+        "name": "analysis_staff:survey_dashboard",
+        "url": "/staff/analysis/surveys/1/",
+        "status": 200,
+        "recount_ms": 860.0,
+        "recount_queries": 23,
+        "stale_ms": 95.0,
+        "stale_queries": 18,
+        "stale_answer_reads": 0,
+        "stale_shown": True,
+        "refreshes": 2,
+        "refresh_ms": 900.0,
+        "next_ms": 80.0,
+    }
+    run = (100, {"pages": [_page("staff:home", 20)], "skipped": [], "after_change": [after]}, 1)
+    text, broken = staff_pages.report([run], repeats=2)
+    assert not broken
+    assert (
+        "| analysis_staff:survey_dashboard | 100 | 860 (23) | 95.0 (18, 0) | shown | 2, 900 "
+        "| 80.0 |" in text
+    )
+    broken_run = (100, {**run[1], "after_change": [{**after, "status": 500}]}, 1)
+    assert staff_pages.report([broken_run], repeats=2)[1]
+
+
 @pytest.mark.skipif(os.environ.get("BENCH_SMOKE") != "1", reason="set BENCH_SMOKE=1 to run")
 def test_staff_pages_quick_runs_without_server_errors():
     result = run_benchmark("staff_pages.py", "--quick", timeout=300, database=True)
     assert result.returncode == 0, output_tail(result)
     assert "| staff:home | `/staff/` |" in result.stdout
     assert "| analysis_staff:survey_dashboard |" in result.stdout
+    assert "| analysis_staff:survey_dashboard | 1,000 |" in result.stdout  # after a change

@@ -8,7 +8,6 @@ staff_urls(ids)       {"namespace:name": "/staff/..."}; fails naming any paramet
 import datetime as dt
 import re
 
-from django.urls import URLResolver, get_resolver
 from django.utils import timezone
 
 from anpr_info.models import ApiKey, QuarantinedBatch, Release, Source
@@ -19,26 +18,19 @@ from consultation.surveys.models import Question, Response
 from talklondon import permissions
 from tests import factories
 from tests.browser.scenario import anpr_consultation, anpr_statistics, staff_create
+from tests.url_patterns import every_url_pattern
 
 MISSING = 999_999  # for an object the data has none of: the page answers 404
 
 
 def staff_routes() -> list[tuple[str, str, list[str]]]:
-    """(route, namespace:name, parameter names) of every URL pattern under /staff/."""
-    found = []
-
-    def walk(patterns, prefix, namespace):
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                walk(pattern.url_patterns, prefix + str(pattern.pattern), pattern.namespace)
-            elif (prefix + str(pattern.pattern)).startswith("staff/"):
-                route = prefix + str(pattern.pattern)
-                found.append(
-                    (route, f"{namespace}:{pattern.name}", re.findall(r"<(?:\w+:)?(\w+)>", route))
-                )
-
-    walk(get_resolver().url_patterns, "", None)
-    return found
+    """(route, namespace:name, parameter names) of every URL pattern under /staff/, named with
+    its full namespace path as reverse() takes it (tests/url_patterns.py)."""
+    return [
+        (route, name, re.findall(r"<(?:\w+:)?(\w+)>", route))
+        for name, route, _pattern in every_url_pattern()
+        if route.startswith("staff/")
+    ]
 
 
 def fill(route: str, values: dict) -> str:

@@ -104,7 +104,7 @@ def _secondary(
     and every cut (a set of entries at least one of which must be hidden) is met."""
     # Loaded here rather than at import, like the audit's solvers (see audit.Intruder).
     from scipy.optimize import Bounds, LinearConstraint, milp
-    from scipy.sparse import lil_matrix
+    from scipy.sparse import coo_matrix
 
     keys = list(values)
     index = {k: i for i, k in enumerate(keys)}
@@ -130,16 +130,21 @@ def _secondary(
             rows.append((room, 0.0))
     for cut in cuts:
         rows.append(({index[k]: 1.0 for k in cut}, 1.0))
-    matrix = lil_matrix((max(len(rows), 1), len(keys)))
+    # Built from (row, column, coefficient) triples at once: setting a sparse matrix entry
+    # by entry cost more than solving the program.
+    at_row = [r for r, (row, _bound) in enumerate(rows) for _ in row]
+    at_column = [column for row, _bound in rows for column in row]
+    coefficients = [coefficient for row, _bound in rows for coefficient in row.values()]
+    matrix = coo_matrix(
+        (coefficients, (at_row, at_column)), shape=(max(len(rows), 1), len(keys))
+    ).tocsr()
+    matrix.eliminate_zeros()
     lower = np.zeros(max(len(rows), 1))
-    for r, (row, bound) in enumerate(rows):
-        for column, coefficient in row.items():
-            matrix[r, column] = coefficient
-        lower[r] = bound
+    lower[: len(rows)] = [bound for _row, bound in rows]
     low = np.array([1.0 if k in primary else 0.0 for k in keys])
     result = milp(
         cost,
-        constraints=LinearConstraint(matrix.tocsr(), lower, np.inf),
+        constraints=LinearConstraint(matrix, lower, np.inf),
         bounds=Bounds(low, np.ones(len(keys))),
         integrality=np.ones(len(keys)),
     )

@@ -3,7 +3,8 @@
 Unpublished results are a 404 for the public, and a preview for Consultation managers and
 Analysts. The public sees only stored releases (services/releases.py): figures computed once at
 publication and protected by talklondon.disclosure, never recomputed per request. The staff
-preview of unpublished results computes the same protection from the responses as they are.
+preview of unpublished results shows the same protection of the responses as they are, prepared
+by a task and kept (results_preview.py), with its time.
 """
 
 import json
@@ -18,17 +19,14 @@ from django_ratelimit.decorators import ratelimit
 from consultation.analysis import selectors
 from consultation.analysis.models import ResultsPage
 from consultation.analysis.permissions import can_preview_results
-from consultation.analysis.results_tables import (
-    download_rows,
-    question_table,
-    release_figures,
-    results_tables,
-)
+from consultation.analysis.results_preview import results_preview
+from consultation.analysis.results_tables import download_rows, question_table, release_figures
 from consultation.analysis.services.notifications import (
     results_emails_unsubscribe,
     results_unsubscribe_token_valid,
 )
 from consultation.analysis.services.releases import latest_published_release
+from consultation.surveys.selectors import FiguresAsOf
 from talklondon.disclosure import CONFIDENTIAL_NOTE, ROUNDING_NOTE
 from talklondon.disclosure.downloads import datapackage, tidy_csv
 from talklondon.guards import found_or_404
@@ -49,10 +47,13 @@ def _consultation(request, slug: str):
     raise Http404
 
 
-def _content(consultation, release) -> tuple[dict, str]:
+def _content(consultation, release) -> tuple[dict | None, str, FiguresAsOf | None]:
+    """(content, version, what a preview counts and when): the release's, or the kept preview
+    (None while the first one is being prepared)."""
     if release is not None:
-        return release.content, f"{release.version}"
-    return results_tables(consultation)[0], "preview"
+        return release.content, f"{release.version}", None
+    content, as_of = results_preview(consultation)
+    return content, "preview", as_of
 
 
 @require_GET
@@ -62,7 +63,7 @@ def results_detail(request, slug: str):
     page = ResultsPage.objects.filter(consultation=consultation).first()
     if page is None and not preview:
         raise Http404
-    content, _version = _content(consultation, release)
+    content, _version, as_of = _content(consultation, release)
     return render(
         request,
         "analysis/results_detail.html",
@@ -70,8 +71,10 @@ def results_detail(request, slug: str):
             "consultation": consultation,
             "page": page,
             "preview": preview,
+            "preparing": content is None,
+            "as_of": as_of,
             "release": release,
-            "surveys": release_figures(content),
+            "surveys": release_figures(content) if content is not None else [],
             "suppression_note": NOTE,
         },
     )
@@ -79,7 +82,9 @@ def results_detail(request, slug: str):
 
 def _table(request, slug: str, survey_id: int, number: int, *, by_borough: bool):
     consultation, release = _consultation(request, slug)
-    content, version = _content(consultation, release)
+    content, version, _as_of = _content(consultation, release)
+    if content is None:  # a preview's first figures are being prepared: nothing to download
+        raise Http404
     table = question_table(content, survey_id, number)
     if table is None or (by_borough and table["row_label"] != "Borough"):
         raise Http404

@@ -34,3 +34,12 @@ def text_analysis_run(analysis_id: int) -> bool:
     from consultation.analysis.services.text_analysis import text_analysis_run as run
 
     return run(analysis_id=analysis_id) is not None
+
+
+@shared_task(name="consultation.analysis.tasks.results_preview_refresh")
+def results_preview_refresh(consultation_id: int) -> bool:
+    """Prepare the staff preview of unpublished results again (results_preview.py), asked
+    for by a preview page that showed an older one, or none."""
+    from consultation.analysis.results_preview import results_preview_refresh as run
+
+    return run(consultation_id=consultation_id)

@@ -17,13 +17,16 @@ from django.db.models import (
     Exists,
     F,
     Max,
+    OuterRef,
     Prefetch,
     Q,
+    QuerySet,
+    Subquery,
     TextField,
     Value,
     When,
 )
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Coalesce, TruncDate
 from django.urls import reverse
 from django.utils import timezone
 
@@ -85,6 +88,26 @@ STRUCTURE_COPIES_MAX = 64
 _structure_copies = LocalCopies(
     STRUCTURE_COPIES_MAX, lambda: settings.SURVEY_STRUCTURE_CACHE_SECONDS
 )
+
+
+def surveys_for_staff() -> QuerySet[Survey]:
+    """Every survey with its consultation and `submitted`, its number of submitted responses.
+
+    Counted per survey in a subquery over the responses' (survey, status, channel) index
+    rather than by joining every response and grouping: at 100,000 responses the join read
+    the whole table on each view of the list."""
+    submitted = (
+        Response.objects.filter(survey=OuterRef("pk"), status=Response.Status.SUBMITTED)
+        .order_by()
+        .values("survey")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        Survey.objects.select_related("consultation")
+        .annotate(submitted=Coalesce(Subquery(submitted), 0))
+        .order_by("-consultation__opens_at", "pk")
+    )
 
 
 def survey_structure_for_respondents(survey: Survey) -> Structure:

@@ -12,7 +12,6 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -81,15 +80,14 @@ def builder_action(request, survey_id: int, action: Callable[[], object], succes
 @require_permission_or_404(can_build_or_read_surveys)
 def survey_list(request: HttpRequest) -> HttpResponse:
     manager = can_manage_consultations(request.user)
-    surveys = (
-        Survey.objects.select_related("consultation")
-        .annotate(submitted=Count("responses", filter=Q(responses__status="submitted")))
-        .order_by("-consultation__opens_at", "pk")
-    )
     return render(
         request,
         "surveys/staff/list.html",
-        {"surveys": surveys, "is_manager": manager, "is_analyst": can_view_results(request.user)},
+        {
+            "surveys": selectors.surveys_for_staff(),
+            "is_manager": manager,
+            "is_analyst": can_view_results(request.user),
+        },
     )
 
 

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from talklondon.bulk_insert import row_insert
 from talklondon.models import OutboxTask
 
 logger = logging.getLogger(__name__)
@@ -42,8 +43,8 @@ def outbox_enqueue(*, task_name: str, kwargs: dict) -> OutboxTask:
         # row is made due again; if this process dies before publishing, the row looks
         # published and stalled, and beat publishes it again after OUTBOX_STALLED_SECONDS, as
         # for a relay that dies between its claim and its publish.
-        task = OutboxTask.objects.create(
-            task_name=task_name, kwargs=kwargs, relayed_at=timezone.now(), attempts=1
+        task = row_insert(
+            OutboxTask(task_name=task_name, kwargs=kwargs, relayed_at=timezone.now(), attempts=1)
         )
         transaction.on_commit(lambda: _publish_claimed(task))
     return task

@@ -117,10 +117,12 @@ def test_the_machine_rows_say_how_busy_the_cores_were_and_the_sites_share():
         steal=0.0,
         sampler=1.0,
     )
-    rows = "\n".join(spike.machine_rows(machine, submissions=600))
+    rows = "\n".join(spike.machine_rows(machine, submissions=600, raw_cpu=0.004))
     assert "2 cores x 60.0 s = 120.0 core-seconds" in rows
     assert "110.0 s (92%) / 10.0 s (8%)" in rows
     assert "| CPU: load generator | 30.0 s (25%) |" in rows
     assert "| CPU: everything else busy" in rows and "20.0 s (17%)" in rows
     # The site: gunicorn and PostgreSQL, 60 s of the 110 s busy, 100 ms per submission.
     assert "55%; 60.0 s / 600 = 100 ms" in rows
+    # Beside the target, and said not to be it: 4 ms per raw response against 100 ms.
+    assert "not the target" in rows and "4.0 ms / 100 ms = 0.04x" in rows

@@ -47,6 +47,8 @@ def _production_settings() -> None:
     os.environ.setdefault("SECRET_KEY", "bench-submission-cpu")
     os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,testserver")
     os.environ.setdefault("DEMO", "1")
+    # As in the spike: the worker "sends" receipts through the dummy backend.
+    os.environ.setdefault("EMAIL_DELIVERY_BACKEND", "django.core.mail.backends.dummy.EmailBackend")
 
 
 def layout_run(layout: str, journeys: int, profiler: cProfile.Profile | None) -> dict:
@@ -114,6 +116,77 @@ def layout_run(layout: str, journeys: int, profiler: cProfile.Profile | None) ->
         "steps": steps,
         "submission_ms": sum(ms for _i, _p, ms, _q in steps),
         "raw_ms": statistics.median(raw) * 1000,
+        "receipt_subject": bench.receipt_subject(),
+    }
+
+
+def receipts_run(subjects: list[str], profiler: cProfile.Profile | None) -> dict:
+    """The worker's side of each receipt of the journeys above, as a Celery worker runs it.
+
+    Celery's tracer (not eager: the task's signals fire as in a worker, including the outbox's
+    completion mark) with the Django fix-up a worker installs, so its handling of the database
+    connection between tasks is measured too. Reports the CPU per receipt (median, after
+    three warm-up ones), the queries, and the database connections opened per receipt (each a
+    PostgreSQL backend forked on the server, a cost this process does not see).
+    """
+    from celery.app.trace import build_tracer
+    from celery.fixups.django import DjangoWorkerFixup
+    from django.db import connection
+    from django.db.backends.signals import connection_created
+    from django.db.models import Q
+    from django.test.utils import CaptureQueriesContext
+
+    from talklondon.celery import app
+    from talklondon.mail import EMAIL_SEND_TASK
+    from talklondon.models import OutboxTask, OutgoingEmail
+    from talklondon.outbox import TASK_ID_PREFIX
+
+    app.loader.import_default_modules()
+    # Kept referenced: the fix-up connects its methods as weak receivers.
+    fixup = DjangoWorkerFixup(app).install()
+    tracer = build_tracer(EMAIL_SEND_TASK, app.tasks[EMAIL_SEND_TASK], eager=False, app=app)
+    wanted = Q()
+    for subject in subjects:
+        wanted |= Q(subject__contains=subject)
+    emails = list(
+        OutgoingEmail.objects.filter(wanted, sent_at__isnull=True).values_list("pk", flat=True)
+    )
+    tasks = dict(
+        OutboxTask.objects.filter(kwargs__email_id__in=emails).values_list("kwargs__email_id", "pk")
+    )
+    opened = []
+    connection_created.connect(lambda **_: opened.append(1), weak=False, dispatch_uid="bench")
+    cpu, queries, connections = [], [], []
+    for n, email_id in enumerate(emails):
+        task_id = f"{TASK_ID_PREFIX}{tasks[email_id]}"
+        request = {"id": task_id, "ignore_result": True, "delivery_info": {}}
+        with CaptureQueriesContext(connection) as captured:
+            opened.clear()
+            if n >= WARM_UP and profiler:
+                profiler.enable()
+            started = time.process_time()
+            info = tracer(task_id, (), {"email_id": email_id}, request)
+            spent = time.process_time() - started
+            if n >= WARM_UP and profiler:
+                profiler.disable()
+            opened_here = len(opened)
+        if info.retval is not True:
+            raise SystemExit(f"receipt {email_id}: the task returned {info.retval!r}")
+        if n >= WARM_UP:
+            cpu.append(spent)
+            queries.append(len(captured))
+            connections.append(opened_here)
+    connection_created.disconnect(dispatch_uid="bench")
+    del fixup
+    left = OutgoingEmail.objects.filter(pk__in=emails, sent_at__isnull=True).count()
+    unmarked = OutboxTask.objects.filter(pk__in=tasks.values(), completed_at__isnull=True).count()
+    if left or unmarked:
+        raise SystemExit(f"receipts: {left} not sent, {unmarked} outbox rows not completed")
+    return {
+        "receipts": len(cpu),
+        "ms": statistics.median(cpu) * 1000 if cpu else 0.0,
+        "queries": max(queries, default=0),
+        "connections": sum(connections) / len(connections) if connections else 0.0,
     }
 
 
@@ -150,6 +223,13 @@ def main() -> int:
             calls[layout] = stats.total_calls / journeys
             print(f"\n{layout}: heaviest functions (CPU, {journeys} submissions)")
             stats.sort_stats("tottime").print_stats(15)
+    profiler = cProfile.Profile(time.process_time) if args.profile else None
+    receipts = receipts_run([result["receipt_subject"] for result in results], profiler)
+    if profiler:
+        stats = pstats.Stats(profiler)
+        calls["receipt"] = stats.total_calls / receipts["receipts"]
+        print(f"\nreceipts: heaviest functions (CPU, {receipts['receipts']} receipts)")
+        stats.sort_stats("tottime").print_stats(15)
     lines = [
         f"### Survey submission CPU {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC"
         f"{' (quick)' if args.quick else ''}",
@@ -179,6 +259,15 @@ def main() -> int:
             f"| {result['layout']} | {result['submission_ms']:.1f} | {result['raw_ms']:.2f} | "
             f"{ratio:.0f}× | {counted} |"
         )
+    counted = f"{calls['receipt']:,.0f}" if "receipt" in calls else "–"
+    lines += [
+        "",
+        "| Receipt, in the worker (Celery's tracer, as a worker runs it) | CPU ms | Queries "
+        "| Database connections opened | Calls |",
+        "|---|---:|---:|---:|---:|",
+        f"| {receipts['receipts']} receipts of the journeys above | {receipts['ms']:.1f} "
+        f"| {receipts['queries']} | {receipts['connections']:.2f} per receipt | {counted} |",
+    ]
     report = "\n".join(lines) + "\n"
     print(report)
     if not args.no_record:

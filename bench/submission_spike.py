@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from http.client import HTTPConnection, HTTPException
 from pathlib import Path
 from typing import Protocol
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -391,9 +391,17 @@ class Spike:
 
 
 def raw_baseline(
-    database_url: str, adapter: SurveyAdapter, respondents, *, clients: int, duration: float
+    database_url: str,
+    adapter: SurveyAdapter,
+    respondents,
+    *,
+    clients: int,
+    duration: float,
+    sampler: CpuSampler | None = None,
 ) -> tuple[int, float]:
-    """The same rows through raw psycopg, one transaction per response: (count, seconds)."""
+    """The same rows through raw psycopg, one transaction per response: (count, seconds).
+
+    With `sampler`, it samples while the clients insert (not the cleanup after them)."""
     import psycopg
 
     counter, lock, done = itertools.count(), threading.Lock(), []
@@ -411,6 +419,8 @@ def raw_baseline(
                 with lock:
                     done.append(index)
 
+    if sampler is not None:
+        sampler.start()
     started = time.monotonic()
     threads = [
         threading.Thread(target=client, args=(started + duration,), daemon=True)
@@ -421,6 +431,8 @@ def raw_baseline(
     for thread in threads:
         thread.join()
     seconds = time.monotonic() - started
+    if sampler is not None:
+        sampler.stop()
     with psycopg.connect(database_url) as conn, conn.transaction(), conn.cursor() as cursor:
         adapter.raw_cleanup(cursor)
     return len(done), seconds
@@ -510,26 +522,70 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-# --- Machine time: CPU seconds of gunicorn and PostgreSQL per request -------------------------
+# --- Machine time: CPU seconds of each part of the machine during the spike ---------------------
+
+
+def machine_ticks() -> tuple[int, int, int]:
+    """/proc/stat's first line, all cores: (busy, idle, steal) in clock ticks.
+
+    Idle includes iowait; steal (the hypervisor ran someone else) is neither ours nor idle.
+    Guest time is already inside user time, so it is not added again.
+    """
+    with open("/proc/stat", "rb") as stat:
+        values = [int(v) for v in stat.readline().split()[1:]]
+    values += [0] * (8 - len(values))
+    user, nice, system, idle, iowait, irq, softirq, steal = values[:8]
+    return user + nice + system + irq + softirq, idle + iowait, steal
+
+
+@dataclass
+class MachineTime:
+    """What a CpuSampler measured: CPU seconds per component and of the whole machine."""
+
+    components: dict[str, float]  # CPU seconds, in the order the matchers were given
+    wall: float  # seconds sampled
+    cores: int
+    busy: float  # every core's non-idle CPU seconds (/proc/stat), whoever used them
+    idle: float
+    steal: float
+    sampler: float  # the sampling thread's own CPU seconds (inside this process)
+
+    @property
+    def available(self) -> float:
+        return self.wall * self.cores
+
+    @property
+    def other(self) -> float:
+        """Busy time none of the components account for: other work on the machine, and
+        processes too short-lived for the sampler to see (pg_ctlcluster, a forked backend)."""
+        return max(0.0, self.busy - sum(self.components.values()))
 
 
 class CpuSampler(threading.Thread):
-    """Samples /proc every `interval` seconds: CPU time of the processes `match` selects.
+    """Samples /proc every `interval` seconds: CPU time of the processes each matcher selects.
 
+    `matchers` maps a component's name to `match(pid, ppid, command)`; a process counts for the
+    first component that matches it. One scan of /proc per interval serves every component.
     Each process (pid and start time) counts from its first sample, or from zero if it was
     born during the measurement; its last sample is kept after it exits. A process that lives
     less than one interval is missed, as is the last interval of one that exits: a slight
-    undercount, the same for every layout.
+    undercount, the same for every layout, which lands in the machine's "other" time.
     """
 
-    def __init__(self, match, interval: float = 0.5):
+    def __init__(self, matchers: dict, interval: float = 0.5):
         super().__init__(daemon=True)
-        self.match = match
+        self.matchers = matchers
         self.interval = interval
-        self.seen: dict[tuple[int, int], list[int]] = {}  # (pid, start) -> [first, last] ticks
+        # (pid, start) -> [component, first ticks, last ticks]
+        self.seen: dict[tuple[int, int], list] = {}
         self._first = True
         self._stop_event = threading.Event()
         self.ticks = os.sysconf("SC_CLK_TCK")
+        self._machine_start = (0, 0, 0)
+        self._wall_start = 0.0
+        self._own_cpu = 0.0
+        self._own_cpu_first = 0.0
+        self.result: MachineTime | None = None  # what stop() measured
 
     @staticmethod
     def _processes():
@@ -547,31 +603,64 @@ class CpuSampler(threading.Thread):
             pid = int(entry.name)
             yield pid, int(fields[1]), int(fields[19]), int(fields[11]) + int(fields[12]), command
 
+    def _component(self, pid: int, ppid: int, command: str) -> str | None:
+        for name, match in self.matchers.items():
+            if match(pid, ppid, command):
+                return name
+        return None
+
     def sample(self) -> None:
-        processes = list(self._processes())
-        for pid, ppid, start, cpu, command in processes:
-            if not self.match(pid, ppid, command):
-                continue
+        for pid, ppid, start, cpu, command in self._processes():
             key = (pid, start)
             if key not in self.seen:
-                self.seen[key] = [cpu if self._first else 0, cpu]
-            self.seen[key][1] = cpu
+                name = self._component(pid, ppid, command)
+                if name is None:
+                    continue
+                self.seen[key] = [name, cpu if self._first else 0, cpu]
+            self.seen[key][2] = cpu
         self._first = False
 
     def run(self) -> None:
+        started = time.thread_time()
         while not self._stop_event.wait(self.interval):
             self.sample()
+        self._own_cpu = time.thread_time() - started
 
     def start(self) -> None:
+        self._machine_start = machine_ticks()
+        self._wall_start = time.monotonic()
+        started = time.thread_time()
         self.sample()
+        self._own_cpu_first = time.thread_time() - started
         super().start()
 
-    def stop(self) -> float:
+    def stop(self) -> MachineTime:
         """Stop sampling; the CPU seconds used since `start`."""
         self._stop_event.set()
         self.join()
+        started = time.thread_time()
         self.sample()
-        return sum(last - first for first, last in self.seen.values()) / self.ticks
+        wall = time.monotonic() - self._wall_start
+        busy, idle, steal = (
+            b - a for a, b in zip(self._machine_start, machine_ticks(), strict=True)
+        )
+        own = self._own_cpu + self._own_cpu_first + time.thread_time() - started
+        components = dict.fromkeys(self.matchers, 0.0)
+        for name, first, last in self.seen.values():
+            components[name] += (last - first) / self.ticks
+        # The sampler runs inside the load generator's process: give its CPU its own line.
+        if "load generator" in components:
+            components["load generator"] = max(0.0, components["load generator"] - own)
+        self.result = MachineTime(
+            components=components,
+            wall=wall,
+            cores=os.cpu_count() or 1,
+            busy=busy / self.ticks,
+            idle=idle / self.ticks,
+            steal=steal / self.ticks,
+            sampler=own,
+        )
+        return self.result
 
 
 def gunicorn_match(master_pid: int):
@@ -584,6 +673,25 @@ def postgres_match(cluster: str):
     postmaster = f"/etc/postgresql/{version}/{cluster}/postgresql.conf"
     title = f"postgres: {version}/{cluster}: "
     return lambda pid, ppid, command: postmaster in command or command.startswith(title)
+
+
+def processes_match(*pid_sets: set[int]):
+    """The processes in these sets and their children (a Celery worker's pool, beat). The sets
+    are read at each sample, so a process restarted and added to one is followed too."""
+    return lambda pid, ppid, command: any(pid in pids or ppid in pids for pids in pid_sets)
+
+
+def redis_match(port: int):
+    """The redis-server listening on this port (its title is 'redis-server 127.0.0.1:PORT')."""
+    return lambda pid, ppid, command: (
+        command.startswith("redis-server") and command.rstrip().endswith(f":{port}")
+    )
+
+
+def self_match():
+    """This process: the load generator's client threads (and the fault thread)."""
+    me = os.getpid()
+    return lambda pid, ppid, command: pid == me
 
 
 # --- Main ----------------------------------------------------------------------------------------
@@ -700,19 +808,31 @@ def _run(args, plan, record, site, services, isolated, faults, adapter, load_at_
     connections.close_all()
 
     common.log(f"baseline: raw psycopg, 50 clients, up to {plan.duration:.0f} s")
+    # Its CPU (PostgreSQL and its own client threads) per response, beside the site's per
+    # submission: a comparison the other work on a shared machine does not move.
+    raw_sampler = None
+    if not isolated:
+        raw_sampler = CpuSampler(
+            {"PostgreSQL": postgres_match(BENCH_CLUSTER), "client": self_match()}
+        )
     raw_count, raw_seconds = raw_baseline(
         database_url,
         adapter,
         baseline_people,
         clients=min(plan.clients, 50),
         duration=min(plan.duration, plan.baseline_for),
+        sampler=raw_sampler,
     )
     raw_rate = raw_count / raw_seconds if raw_seconds else 0.0
+    raw_cpu = (
+        sum(raw_sampler.result.components.values()) / raw_count
+        if raw_sampler is not None and raw_count
+        else None
+    )
 
     texts, ok = [], True
     for number, layout in enumerate(getattr(adapter, "LAYOUTS", (None,))):
-        # A worker per spike: celery's worker can die on its second broker outage in one life
-        # ("Unrecoverable error", kombu), which a supervisor would restart in production.
+        # A worker per spike, restarted if it exits (see Supervised).
         processes = _celery(work, site.env())
         try:
             if number:
@@ -722,11 +842,21 @@ def _run(args, plan, record, site, services, isolated, faults, adapter, load_at_
                 adapter.prepare(layout=layout)
                 connections.close_all()
             text, intact = _spike_layout(
-                plan, site, services, isolated, faults, adapter, spike_people, raw_rate, raw_count
+                plan,
+                site,
+                services,
+                isolated,
+                faults,
+                adapter,
+                spike_people,
+                raw_rate,
+                raw_count,
+                celery=processes,
+                raw_cpu=raw_cpu,
             )
         finally:
             for process in processes:
-                common._stop(process, timeout=30)
+                process.stop(timeout=30)
         heading = f"Layout: {layout.replace('_', ' ')}" if layout else ""
         texts.append(f"### {heading}\n\n{text}" if heading else text)
         ok = ok and intact
@@ -744,42 +874,116 @@ def _run(args, plan, record, site, services, isolated, faults, adapter, load_at_
     return 0 if ok else 1
 
 
-def _celery(work: Path, env: dict) -> list[subprocess.Popen]:
-    """A Celery worker and beat for one spike (each spike's faults hit its own worker)."""
+class Supervised(threading.Thread):
+    """A process restarted whenever it exits, as systemd does for the deployed worker and
+    beat (deploy/systemd/talklondon-*.service: Restart=always, RestartSec=2).
+
+    Celery's worker can die on a broker outage ("Unrecoverable error: AttributeError:
+    'NoneType' object has no attribute 'hostname'" in kombu's Redis transport, celery/kombu#582);
+    without this, a spike whose worker died measured a bench without a worker, not the site
+    as deployed. `pids` holds every process it started (the CPU sampler follows them all);
+    `restarts` counts the restarts, for the report.
+    """
+
+    RESTART_AFTER = 2.0
+
+    def __init__(self, command: list[str], *, env: dict, log_path: Path):
+        super().__init__(daemon=True)
+        self.command, self.env, self.log_path = command, env, log_path
+        self.pids: set[int] = set()
+        self.restarts = 0
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self.process = self._spawn()
+
+    def _spawn(self) -> subprocess.Popen:
+        process = subprocess.Popen(
+            self.command,
+            cwd=common.REPO,
+            env=self.env,
+            stdout=open(self.log_path, "ab"),  # noqa: SIM115
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.pids.add(process.pid)
+        return process
+
+    def run(self) -> None:
+        while not self._stopping.wait(0.5):
+            if self.process.poll() is None:
+                continue
+            if self._stopping.wait(self.RESTART_AFTER):
+                return
+            with self._lock:
+                if self._stopping.is_set():
+                    return
+                common.log(f"{self.log_path.stem} exited ({self.process.returncode}): restarting")
+                self.process = self._spawn()
+                self.restarts += 1
+
+    def stop(self, timeout: float = 30) -> None:
+        with self._lock:
+            self._stopping.set()
+        common._stop(self.process, timeout=timeout)
+        if self.is_alive():
+            self.join()
+
+
+def _celery(work: Path, env: dict) -> list[Supervised]:
+    """A Celery worker and beat for one spike (each spike's faults hit its own worker), each
+    restarted if it exits, as in production."""
     celery = str(common.VENV_BIN / "celery")
-    worker = subprocess.Popen(
+    worker = Supervised(
         [celery, "-A", "talklondon.celery", "worker", "--loglevel=WARNING", "--concurrency=2"],
-        cwd=common.REPO,
         env=env,
-        stdout=open(work / "worker.log", "ab"),  # noqa: SIM115
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+        log_path=work / "worker.log",
     )
-    beat = subprocess.Popen(
+    beat = Supervised(
         [celery, "-A", "talklondon.celery", "beat", "--loglevel=WARNING",
          f"--schedule={work / 'celerybeat-schedule'}"],
-        cwd=common.REPO,
         env=env,
-        stdout=open(work / "beat.log", "ab"),  # noqa: SIM115
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+        log_path=work / "beat.log",
     )  # fmt: skip
+    for process in (worker, beat):
+        process.start()
     return [beat, worker]
 
 
 def _spike_layout(
-    plan, site, services, isolated, faults, adapter, spike_people, raw_rate, raw_count
+    plan,
+    site,
+    services,
+    isolated,
+    faults,
+    adapter,
+    spike_people,
+    raw_rate,
+    raw_count,
+    *,
+    celery: list[Supervised],
+    raw_cpu: float | None = None,
 ) -> tuple[str, bool]:
     """One spike (with the faults) against this adapter's survey, and its report."""
     port = common.free_port()
     env = site.env()
     windows: list[FaultWindow] = []
+    redis_port = urlsplit(site.redis_url).port or 6379
     with common.gunicorn(
         "talklondon.wsgi", env, port=port, log_path=services.work / "site.log", name="site"
     ) as server:
-        samplers = {"gunicorn": CpuSampler(gunicorn_match(server.pid))}
+        # Every part of the machine the spike uses, in one sampler (one scan of /proc each
+        # interval); the rest of the machine's busy time is reported as "other".
+        matchers = {"gunicorn": gunicorn_match(server.pid)}
         if not isolated:
-            samplers["PostgreSQL"] = CpuSampler(postgres_match(BENCH_CLUSTER))
+            matchers["PostgreSQL"] = postgres_match(BENCH_CLUSTER)
+        celery_pids = [process.pids for process in celery]
+        matchers["Celery worker + beat"] = processes_match(*celery_pids)
+        matchers["Redis"] = redis_match(redis_port)
+        matchers["load generator"] = self_match()
+        sampler = CpuSampler(matchers)
+        # The receipts' own figure: the worker's CPU until the last receipt is sent (the drain
+        # after the spike included), divided by the receipts sent.
+        receipts_sampler = CpuSampler({"Celery worker + beat": processes_match(*celery_pids)})
         spike = Spike(
             port=port,
             respondents=spike_people,
@@ -788,8 +992,8 @@ def _spike_layout(
             duration=plan.duration,
             retry_for=plan.retry_for,
         )
-        for sampler in samplers.values():
-            sampler.start()
+        sampler.start()
+        receipts_sampler.start()
         spike_start = time.monotonic()
         fault_thread = None
         if faults:
@@ -809,7 +1013,7 @@ def _spike_layout(
         spike_seconds = spike.run()
         if fault_thread is not None:
             fault_thread.join()
-        cpu = {name: sampler.stop() for name, sampler in samplers.items()}
+        machine = sampler.stop()
     return report(
         spike=spike,
         spike_seconds=spike_seconds,
@@ -819,12 +1023,27 @@ def _spike_layout(
         adapter=adapter,
         plan=plan,
         drain_timeout=plan.drain_timeout,
-        cpu=cpu,
+        machine=machine,
+        receipts_sampler=receipts_sampler,
+        restarts={Path(process.log_path).stem: process for process in celery},
+        raw_cpu=raw_cpu,
     )
 
 
 def report(
-    *, spike, spike_seconds, raw_rate, raw_count, windows, adapter, plan, drain_timeout, cpu
+    *,
+    spike,
+    spike_seconds,
+    raw_rate,
+    raw_count,
+    windows,
+    adapter,
+    plan,
+    drain_timeout,
+    machine: MachineTime,
+    receipts_sampler: CpuSampler | None = None,
+    restarts: dict | None = None,
+    raw_cpu: float | None = None,
 ):
     """Count what was acknowledged and what was stored; wait for receipts; build the tables.
 
@@ -864,6 +1083,9 @@ def report(
             break
         time.sleep(2)
     drained_after = time.monotonic() - drain_started
+    receipts_cpu = (
+        receipts_sampler.stop().components["Celery worker + beat"] if receipts_sampler else None
+    )
     expected_receipts = sum(1 for count in stored.values() if count)
 
     def verdict(ok: bool) -> str:
@@ -904,6 +1126,11 @@ def report(
         f"| {verdict(bool(queued) and sent == queued == expected_receipts)} |",
     ]
     posts = len(requests)
+    cpu = {
+        name: seconds
+        for name, seconds in machine.components.items()
+        if name in ("gunicorn", "PostgreSQL")
+    }
     for name, seconds in cpu.items():
         lines.append(
             f"| machine time per POST: {name} CPU s / POSTs answered "
@@ -915,6 +1142,21 @@ def report(
         lines.append(
             f"| machine time per POST, gunicorn + PostgreSQL | {1000 * total / posts:.1f} ms "
             f"({1000 * total / posts * steps:.0f} ms per submission of {steps} POSTs) | | |"
+        )
+    # Every acknowledged submission ran inside the sampled window (it lasts until the last
+    # journey ends), so the CPU per submission divides by all of them.
+    lines += machine_rows(machine, submissions=len(acked), raw_cpu=raw_cpu)
+    if receipts_cpu is not None:
+        per = f"{1000 * receipts_cpu / sent:.1f} ms" if sent else "n/a"
+        lines.append(
+            f"| receipts: Celery worker + beat CPU s from the start of the spike until sent "
+            f"/ receipts sent | {receipts_cpu:.1f} s / {sent} = {per} | | |"
+        )
+    if restarts:
+        # Read after the drain: a restart while receipts were still going out counts too.
+        lines.append(
+            "| Celery processes restarted after exiting (as systemd restarts them) "
+            f"| {', '.join(f'{name} {p.restarts}' for name, p in restarts.items())} | | |"
         )
     if gave_up:
         lines += ["", "Given up: " + ", ".join(f"{k} x{v}" for k, v in gave_up.most_common(5))]
@@ -948,6 +1190,52 @@ def report(
             )
     intact = lost == 0 and duplicated == 0 and half_written == 0 and bool(acked)
     return "\n".join(lines), intact
+
+
+def machine_rows(
+    machine: MachineTime, *, submissions: int, raw_cpu: float | None = None
+) -> list[str]:
+    """Where the machine's CPU went during the spike: each component's CPU seconds and share
+    of the core-seconds available, the machine's busy and idle time from /proc/stat, and what
+    the site (gunicorn, PostgreSQL, Redis, Celery) had, per submission acknowledged."""
+    available = machine.available
+
+    def share(seconds: float) -> str:
+        return f"{100 * seconds / available:.0f}%" if available else "n/a"
+
+    rows = [
+        f"| CPU of the spike window: {machine.cores} cores x {machine.wall:.1f} s "
+        f"= {available:.1f} core-seconds; machine busy / idle (/proc/stat) "
+        f"| {machine.busy:.1f} s ({share(machine.busy)}) / {machine.idle:.1f} s "
+        f"({share(machine.idle)}){f'; stolen {machine.steal:.1f} s' if machine.steal else ''} "
+        "| | |"
+    ]
+    for name, seconds in machine.components.items():
+        rows.append(f"| CPU: {name} | {seconds:.1f} s ({share(seconds)}) | | |")
+    rows += [
+        f"| CPU: the CPU sampler itself | {machine.sampler:.1f} s ({share(machine.sampler)}) | | |",
+        f"| CPU: everything else busy (other work on the machine, short-lived processes) "
+        f"| {machine.other:.1f} s ({share(machine.other)}) | | |",
+    ]
+    site = sum(seconds for name, seconds in machine.components.items() if name != "load generator")
+    if site and machine.busy:
+        per = f"{1000 * site / submissions:.0f} ms" if submissions else "n/a"
+        rows.append(
+            f"| the site's share (gunicorn, PostgreSQL, Celery, Redis) of the busy CPU; "
+            f"its CPU per submission acknowledged | {100 * site / machine.busy:.0f}%; "
+            f"{site:.1f} s / {submissions} = {per} | | |"
+        )
+        if raw_cpu and submissions:
+            # Not the target (which is throughput, with whatever else the machine runs): the
+            # CPU the raw baseline spent per response (PostgreSQL and its client threads)
+            # over what the site spent per submission, which other work does not move.
+            rows.append(
+                f"| site-only comparison, not the target: raw baseline CPU per response "
+                f"(PostgreSQL + its client) / the site's CPU per submission "
+                f"| {1000 * raw_cpu:.1f} ms / {1000 * site / submissions:.0f} ms "
+                f"= {raw_cpu / (site / submissions):.2f}x | | |"
+            )
+    return rows
 
 
 def dt_from_timestamp(value: float):

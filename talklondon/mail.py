@@ -13,6 +13,7 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.utils import timezone
 
+from talklondon.bulk_insert import row_insert
 from talklondon.models import OutgoingEmail
 from talklondon.outbox import outbox_enqueue
 
@@ -42,13 +43,15 @@ def email_queue(*, message) -> OutgoingEmail:
     # No savepoint: the email belongs to the caller's transaction (a receipt is stored with
     # the response or not at all), and a savepoint costs two more queries on every submission.
     with transaction.atomic(savepoint=False):
-        email = OutgoingEmail.objects.create(
-            to=list(message.to) + list(message.cc) + list(message.bcc),
-            from_email=message.from_email or settings.DEFAULT_FROM_EMAIL,
-            subject=str(message.subject),
-            body_text=str(message.body),
-            body_html=html,
-            headers={k: str(v) for k, v in (message.extra_headers or {}).items()},
+        email = row_insert(
+            OutgoingEmail(
+                to=list(message.to) + list(message.cc) + list(message.bcc),
+                from_email=message.from_email or settings.DEFAULT_FROM_EMAIL,
+                subject=str(message.subject),
+                body_text=str(message.body),
+                body_html=html,
+                headers={k: str(v) for k, v in (message.extra_headers or {}).items()},
+            )
         )
         outbox_enqueue(task_name=EMAIL_SEND_TASK, kwargs={"email_id": email.pk})
     return email

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from talklondon.bulk_insert import row_insert
 from talklondon.models import OutboxTask
 
 logger = logging.getLogger(__name__)
@@ -36,8 +37,16 @@ def outbox_enqueue(*, task_name: str, kwargs: dict) -> OutboxTask:
     # No savepoint: the task belongs to the caller's transaction and fails with it (and a
     # savepoint would cost two more queries on every write that queues a task).
     with transaction.atomic(savepoint=False):
-        task = OutboxTask.objects.create(task_name=task_name, kwargs=kwargs)
-        transaction.on_commit(lambda: _relay(task))
+        # Written already claimed by this transaction's own relay (relayed, first attempt), so
+        # that after commit it is published with no query of its own: nobody else can see the
+        # row before it commits, so nobody else can have claimed it. If the publish fails the
+        # row is made due again; if this process dies before publishing, the row looks
+        # published and stalled, and beat publishes it again after OUTBOX_STALLED_SECONDS, as
+        # for a relay that dies between its claim and its publish.
+        task = row_insert(
+            OutboxTask(task_name=task_name, kwargs=kwargs, relayed_at=timezone.now(), attempts=1)
+        )
+        transaction.on_commit(lambda: _publish_claimed(task))
     return task
 
 
@@ -55,16 +64,22 @@ def _relay(task: OutboxTask) -> bool | None:
     (it is due again), None if it was not due (another relay has it, or it completed).
 
     The claim is one conditional UPDATE that marks the row relayed only if it is still due:
-    of two relays that reach the same row (the request's, after commit, and beat's), exactly
-    one wins, without a transaction or a row lock (one query where locking took four, on
-    every survey submission). A relay that dies between claim and publish leaves a row that
-    looks published but never completes: the stalled rule publishes it again.
+    of two relays that reach the same row (two beats, or beat and `outbox_relay_one`), exactly
+    one wins, without a transaction or a row lock. A relay that dies between claim and publish
+    leaves a row that looks published but never completes: the stalled rule publishes it
+    again. (A new task needs no claim: `outbox_enqueue` writes it claimed.)
     """
     claimed = OutboxTask.objects.filter(_due(), pk=task.pk).update(
         relayed_at=timezone.now(), attempts=F("attempts") + 1
     )
     if not claimed:
         return None
+    return _publish_claimed(task)
+
+
+def _publish_claimed(task: OutboxTask) -> bool:
+    """Publish a task this process has claimed: True if published, False if the broker
+    refused it (it is made due again, with the reason)."""
     try:
         completed = _publish(task)
     except Exception as exc:  # broker down, or an eager task failed: due again at next beat

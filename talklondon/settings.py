@@ -187,6 +187,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 2}
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_RESULT_EXPIRES = 3600
+# A worker keeps its database connection between tasks; Django's own rule (CONN_MAX_AGE, health
+# checks) closes it (talklondon/celery.py). Without this Celery's Django fixup closes it before
+# and after every task: a new connection per email. It still recycles it every 2 x this many.
+CELERY_DB_REUSE_MAX = 1000
 # The outbox (talklondon/outbox.py): every deferred task, emails included, is a row first.
 # Most tasks relayed per beat tick.
 OUTBOX_RELAY_BATCH = env_int("OUTBOX_RELAY_BATCH", 500)

@@ -1,6 +1,8 @@
 """The submission-spike harness pieces that do not need the survey: respondents and sessions,
 and the arithmetic of the report."""
 
+import time
+
 import pytest
 from django.urls import reverse
 
@@ -87,3 +89,40 @@ def test_percentile():
     assert spike.percentile(values, 0.99) == pytest.approx(1.0)
     assert spike.percentile(values, 0.5) == pytest.approx(0.51)
     assert spike.percentile([], 0.99) == 0.0
+
+
+def test_the_cpu_sampler_splits_the_machine_into_components():
+    sampler = spike.CpuSampler(
+        {"load generator": spike.self_match(), "nobody": lambda pid, ppid, command: False}
+    )
+    sampler.start()
+    deadline = time.thread_time() + 0.3
+    while time.thread_time() < deadline:  # burn some CPU in this process
+        pass
+    machine = sampler.stop()
+    assert machine.components["nobody"] == 0.0
+    assert machine.components["load generator"] > 0.1
+    assert machine.busy >= machine.components["load generator"]
+    assert machine.wall > 0 and machine.cores >= 1
+    assert machine.other == pytest.approx(machine.busy - sum(machine.components.values()), abs=0.01)
+
+
+def test_the_machine_rows_say_how_busy_the_cores_were_and_the_sites_share():
+    machine = spike.MachineTime(
+        components={"gunicorn": 40.0, "PostgreSQL": 20.0, "load generator": 30.0},
+        wall=60.0,
+        cores=2,
+        busy=110.0,
+        idle=10.0,
+        steal=0.0,
+        sampler=1.0,
+    )
+    rows = "\n".join(spike.machine_rows(machine, submissions=600, raw_cpu=0.004))
+    assert "2 cores x 60.0 s = 120.0 core-seconds" in rows
+    assert "110.0 s (92%) / 10.0 s (8%)" in rows
+    assert "| CPU: load generator | 30.0 s (25%) |" in rows
+    assert "| CPU: everything else busy" in rows and "20.0 s (17%)" in rows
+    # The site: gunicorn and PostgreSQL, 60 s of the 110 s busy, 100 ms per submission.
+    assert "55%; 60.0 s / 600 = 100 ms" in rows
+    # Beside the target, and said not to be it: 4 ms per raw response against 100 ms.
+    assert "not the target" in rows and "4.0 ms / 100 ms = 0.04x" in rows

@@ -1,13 +1,15 @@
 """rows_insert writes exactly what bulk_create writes, whatever the values, in one statement."""
 
 import pytest
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models.signals import post_save
 from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from consultation.surveys.models import Answer, Response
-from talklondon.bulk_insert import rows_insert
+from talklondon.bulk_insert import row_insert, rows_insert
+from talklondon.models import OutboxTask, OutgoingEmail
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -80,3 +82,64 @@ def test_one_statement_and_a_model_it_cannot_write_is_refused(two_responses):
         # Response has file and JSON columns, which need the ORM's conversion.
         with pytest.raises(TypeError, match="cannot write Response"):
             rows_insert([Response(survey=question.section.survey), Response()])
+
+
+def _row(model, pk, *, leave_out=("id",)):
+    row = model.objects.filter(pk=pk).values().get()
+    return {k: v for k, v in row.items() if k not in leave_out}
+
+
+def test_row_insert_writes_the_row_create_writes_in_one_statement(two_responses):
+    questions, _ = two_responses
+    survey = questions[0].section.survey
+    email = {
+        "to": ["a@example.com", "b@example.com"],
+        "from_email": "Talk London <noreply@example.com>",
+        "subject": "Your response: TL-1234",
+        "body_text": "Thank you.\n\n“Quotes” and NULL and \\ and é🙂",
+        "headers": {"Reply-To": "x@example.com"},
+    }
+    with CaptureQueriesContext(connection) as queries:
+        ours = row_insert(OutgoingEmail(**email))
+    assert len(queries) == 1
+    assert ours.pk and not ours._state.adding and ours._state.db == "default"
+    theirs = OutgoingEmail.objects.create(**email)
+    leave_out = ("id", "created_at")
+    assert _row(OutgoingEmail, ours.pk, leave_out=leave_out) == _row(
+        OutgoingEmail, theirs.pk, leave_out=leave_out
+    )
+    task = {"task_name": "t", "kwargs": {"email_id": ours.pk}, "relayed_at": None, "attempts": 1}
+    assert _row(OutboxTask, row_insert(OutboxTask(**task)).pk, leave_out=leave_out) == _row(
+        OutboxTask, OutboxTask.objects.create(**task).pk, leave_out=leave_out
+    )
+    # A response: defaults (its reference), a file field left empty, JSON, foreign keys.
+    fields = {"survey": survey, "respondent": None, "draft_answers": {"1": {"text": "x"}}}
+    leave_out = ("id", "reference", "created_at", "updated_at")
+    assert _row(Response, row_insert(Response(**fields)).pk, leave_out=leave_out) == _row(
+        Response, Response.objects.create(**fields).pk, leave_out=leave_out
+    )
+
+
+def test_row_insert_refuses_a_duplicate_as_create_does_and_spoils_the_transaction(two_responses):
+    _, (response, _) = two_responses
+    with transaction.atomic():
+        with pytest.raises(IntegrityError):
+            row_insert(Response(survey=response.survey, reference=response.reference))
+        # As after a failed save(): nothing more may run in this transaction.
+        assert transaction.get_connection().needs_rollback
+
+
+def test_row_insert_leaves_the_row_to_save_when_someone_listens_or_the_key_is_given(db):
+    seen = []
+
+    def listener(sender, instance, created, **kwargs):
+        seen.append((instance.pk, created))
+
+    post_save.connect(listener, sender=OutboxTask)
+    try:
+        task = row_insert(OutboxTask(task_name="t", kwargs={}))
+    finally:
+        post_save.disconnect(listener, sender=OutboxTask)
+    assert seen == [(task.pk, True)]
+    given = row_insert(OutboxTask(pk=task.pk + 1000, task_name="t", kwargs={}))
+    assert OutboxTask.objects.get(pk=task.pk + 1000).task_name == "t" and given.pk == task.pk + 1000

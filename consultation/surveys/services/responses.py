@@ -33,7 +33,7 @@ from consultation.surveys.selectors import (
     response_snapshot,
     survey_structure,
 )
-from talklondon.bulk_insert import rows_insert
+from talklondon.bulk_insert import row_insert, rows_insert
 from talklondon.models import User
 from talklondon.permissions import can_manage_consultations, participation_problem
 
@@ -131,10 +131,10 @@ def _create_once(**fields) -> Response | None:
     try:
         if connection.in_atomic_block:
             with transaction.atomic():  # a savepoint, so the caller's transaction survives
-                return Response.objects.create(**fields)
+                return row_insert(Response(**fields))
         # In autocommit a refused INSERT leaves nothing to roll back: no BEGIN and COMMIT
         # around it (two queries on every respondent's first page).
-        return Response.objects.create(**fields)
+        return row_insert(Response(**fields))
     except IntegrityError:
         return None
 
@@ -437,11 +437,13 @@ def _submit(
         if first_time
         else ResponseVersion.objects.filter(response=response).aggregate(n=Max("number"))["n"] + 1
     )
-    ResponseVersion.objects.create(
-        response=response,
-        number=number,
-        created_at=now,
-        answers=response_snapshot(structure, stored),
+    row_insert(
+        ResponseVersion(
+            response=response,
+            number=number,
+            created_at=now,
+            answers=response_snapshot(structure, stored),
+        )
     )
     _receipt_send(response, structure, stored, first_time=first_time)
     return response

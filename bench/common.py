@@ -205,6 +205,8 @@ class Site:
                 "PYTHONDONTWRITEBYTECODE": "1",
             }
         )
+        # deploy/gunicorn.conf.py's defaults, unless a run asks for another shape on purpose.
+        env.update(gunicorn_shape())
         env.update(self.extra_env)
         env.update(overrides)
         return env
@@ -512,12 +514,30 @@ def machine_description(database_url: str | None = None) -> dict[str, str]:
         "kernel": platform.release(),
         "python": platform.python_version(),
         "django": django.get_version(),
-        "gunicorn": gunicorn_package.__version__,
+        "gunicorn": gunicorn_package.__version__
+        + (
+            " ("
+            + ", ".join(f"{k.lower().replace('_', ' ')} {v}" for k, v in gunicorn_shape().items())
+            + ")"
+            if gunicorn_shape()
+            else " (deploy/gunicorn.conf.py defaults)"
+        ),
         "postgresql": postgres,
         "redis": _version(["redis-server", "--version"]),
         "nginx": _version(["nginx", "-v"]),
         "wrk": _version(["wrk", "-v"]),
         "commit": commit,
+    }
+
+
+def gunicorn_shape() -> dict[str, str]:
+    """GUNICORN_WORKERS and GUNICORN_THREADS from BENCH_GUNICORN_WORKERS and
+    BENCH_GUNICORN_THREADS, where given: the bench drops the caller's GUNICORN_* variables so
+    that a run measures deploy/gunicorn.conf.py unless it says otherwise."""
+    return {
+        name: os.environ[f"BENCH_{name}"]
+        for name in ("GUNICORN_WORKERS", "GUNICORN_THREADS")
+        if os.environ.get(f"BENCH_{name}")
     }
 
 

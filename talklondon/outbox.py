@@ -6,8 +6,10 @@ completed. So the row knows three states: waiting (not yet published: the broker
 published, and completed. Beat's relay publishes what is waiting, and publishes again what was
 published more than OUTBOX_STALLED_SECONDS ago and never completed (its worker died, or it ran
 out of retries), up to OUTBOX_MAX_ATTEMPTS; beyond that the row stays for a person to look at,
-its `last_error` saying why. A Redis outage or a dead worker therefore delays work but never
-loses it, and never fails the person's request. Emails are tasks like any other
+its `last_error` saying why. When the broker's Redis comes back without what it held, the
+relay finds its marker gone and publishes again at once everything published and not completed.
+A Redis outage or a dead worker therefore delays work but never loses it, and never fails the
+person's request. Emails are tasks like any other
 (talklondon/mail.py); the relay is at-least-once, so every task must be idempotent.
 """
 
@@ -119,8 +121,53 @@ def outbox_relay_one(*, task_id: int) -> bool:
     return task is not None and bool(_relay(task))
 
 
+# A key the relay keeps in the broker's Redis, with no expiry (the deployed Redis evicts only
+# keys that have one). Finding it gone means Redis lost what it held since the last relay.
+BROKER_MARKER = "talklondon:outbox:broker-remembers"
+
+
+def broker_forgot(client) -> bool:
+    """True if the broker's Redis (`client`) has lost its data since the marker was set: it
+    restarted without keeping anything on disk, or was flushed. Sets the marker again."""
+    return bool(client.set(BROKER_MARKER, "1", nx=True))
+
+
+def _broker_forgot_now() -> bool:
+    """broker_forgot on the broker's own Redis; False where the broker is not Redis (eager
+    Celery in development and tests)."""
+    from talklondon.celery import app
+
+    if settings.CELERY_TASK_ALWAYS_EAGER or not str(settings.CELERY_BROKER_URL).startswith("redis"):
+        return False
+    with app.connection_for_write() as connection:
+        return broker_forgot(connection.default_channel.client)
+
+
+def outbox_republish_lost() -> int:
+    """Make due again every task published and not completed, if the broker has lost what it
+    held (a Redis restart): those tasks will never reach a worker, and waiting for the
+    stalled rule would hold receipts back for OUTBOX_STALLED_SECONDS. A task that was in fact
+    still queued runs twice, which every task allows. Returns how many were made due."""
+    try:
+        if not _broker_forgot_now():
+            return 0
+    except Exception as exc:  # the broker is down: the relay below will find that too
+        logger.warning("Outbox: could not check the broker: %s", exc)
+        return 0
+    found = OutboxTask.objects.filter(
+        completed_at__isnull=True,
+        relayed_at__isnull=False,
+        attempts__lt=settings.OUTBOX_MAX_ATTEMPTS,  # those beyond are left for a person
+    ).update(relayed_at=None)
+    if found:
+        logger.warning("Outbox: the broker lost its queue; %s tasks made due again", found)
+    return found
+
+
 def outbox_relay_pending(*, limit: int | None = None) -> int:
-    """Relay every due task (waiting or stalled), oldest first. Returns how many were published."""
+    """Relay every due task (waiting or stalled, and all published ones if the broker has lost
+    its queue), oldest first. Returns how many were published."""
+    outbox_republish_lost()
     limit = limit or settings.OUTBOX_RELAY_BATCH
     tasks = list(
         OutboxTask.objects.filter(_due())

@@ -151,3 +151,49 @@ def test_the_relay_after_commit_publishes_its_task_without_a_query(
     assert sent == [f"outbox-{task.pk}"]
     # Nobody reads an outbox task's result: none is stored or subscribed to.
     assert options[0]["ignore_result"] is True
+
+
+def test_tasks_the_broker_lost_are_published_again_at_once(settings, monkeypatch):
+    """Regression: Redis keeps nothing on disk, so tasks it held when it stopped were lost and
+    waited OUTBOX_STALLED_SECONDS (5 minutes) for the stalled rule; receipts of the
+    submission spike were still unsent two minutes after the run. The relay now notices that
+    the broker forgot (its marker is gone) and publishes them again at once."""
+    from talklondon import outbox
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.OUTBOX_STALLED_SECONDS = 300
+    settings.OUTBOX_MAX_ATTEMPTS = 5
+    sent = []
+    monkeypatch.setattr(celery_app, "send_task", lambda name, **kw: sent.append(kw["task_id"]))
+    lost = _row(published_minutes_ago=1)  # queued in Redis when it stopped
+    exhausted = _row(published_minutes_ago=1, attempts=5, last_error="mail server refused")
+    done = _row(published_minutes_ago=1, completed_at=timezone.now())
+
+    monkeypatch.setattr(outbox, "_broker_forgot_now", lambda: False)
+    assert outbox_relay_pending() == 0  # may still be queued: wait for the stalled rule
+
+    monkeypatch.setattr(outbox, "_broker_forgot_now", lambda: True)
+    assert outbox_relay_pending() == 1
+    assert sent == [f"outbox-{lost.pk}"]
+    for task in (lost, exhausted, done):
+        task.refresh_from_db()
+    assert lost.attempts == 2 and lost.relayed_at is not None
+    assert exhausted.relayed_at is not None and exhausted.attempts == 5
+    assert done.attempts == 1
+
+
+def test_the_broker_marker_says_once_that_redis_lost_its_data():
+    redis = pytest.importorskip("redis")
+    from talklondon.outbox import BROKER_MARKER, broker_forgot
+
+    client = redis.Redis.from_url("redis://127.0.0.1:6379/12")
+    try:
+        client.delete(BROKER_MARKER)
+    except redis.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    assert broker_forgot(client) is True  # a Redis that never had the marker, or lost it
+    assert broker_forgot(client) is False
+    assert client.ttl(BROKER_MARKER) == -1  # no expiry: volatile-lru never evicts it
+    client.flushdb()  # what a restart without persistence does
+    assert broker_forgot(client) is True
+    client.delete(BROKER_MARKER)

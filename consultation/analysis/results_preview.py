@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
 
 from django.core.cache import cache
 from django.db.models import Count, Max
@@ -34,6 +33,7 @@ from consultation.surveys.selectors import (
     FIGURES_LATEST_SECONDS,
     FIGURES_REFRESH_LOCK_SECONDS,
     FiguresAsOf,
+    KeptFigures,
     figures_fingerprint,
 )
 from talklondon.outbox import outbox_enqueue
@@ -46,21 +46,6 @@ class _Fingerprint:
     exact: str  # what the figures count: responses and themes
     questions: str  # which questions: the surveys and their structure versions
     submitted: int
-
-
-@dataclass(frozen=True)
-class _KeptPreview:
-    content: dict
-    fingerprint: _Fingerprint
-    computed_at: datetime
-
-    def as_of(self, now: _Fingerprint) -> FiguresAsOf:
-        return FiguresAsOf(
-            computed_at=self.computed_at,
-            counted=self.fingerprint.submitted,
-            submitted=now.submitted,
-            stale=self.fingerprint != now,
-        )
 
 
 def _fingerprint(consultation: Consultation) -> _Fingerprint:
@@ -96,8 +81,8 @@ def _lock_key(consultation_id: int) -> str:
     return f"results-preview-preparing:{consultation_id}"
 
 
-def _kept(found) -> _KeptPreview | None:
-    return found if isinstance(found, _KeptPreview) else None
+def _kept(found) -> KeptFigures | None:
+    return found if isinstance(found, KeptFigures) else None
 
 
 def results_preview(consultation: Consultation) -> tuple[dict | None, FiguresAsOf | None]:
@@ -118,7 +103,7 @@ def results_preview(consultation: Consultation) -> tuple[dict | None, FiguresAsO
         kept = _kept(found.get(exact_key)) or _kept(found.get(latest_key))
     if kept is None:
         return None, None
-    return kept.content, kept.as_of(fingerprint)
+    return kept.value, kept.as_of(fingerprint)
 
 
 def results_preview_refresh(*, consultation_id: int) -> bool:
@@ -133,7 +118,7 @@ def results_preview_refresh(*, consultation_id: int) -> bool:
         if _kept(cache.get(exact_key)) is None:
             computed_at = timezone.now()
             content, _true = results_tables(consultation)
-            kept = _KeptPreview(content=content, fingerprint=fingerprint, computed_at=computed_at)
+            kept = KeptFigures(value=content, fingerprint=fingerprint, computed_at=computed_at)
             cache.set(exact_key, kept, FIGURES_CACHE_SECONDS)
             cache.set(latest_key, kept, FIGURES_LATEST_SECONDS)
         return True

@@ -586,8 +586,10 @@ class FiguresAsOf:
 
 
 @dataclass(frozen=True)
-class _KeptFigures:
-    """What the cache holds: the figures, the fingerprint they count and when."""
+class KeptFigures:
+    """What the cache holds: the figures, the fingerprint they count and when. Any fingerprint
+    that compares equal for the same figures and says how many responses it counted
+    (`submitted`) will do: the results preview keeps its own, for a whole consultation."""
 
     value: object
     fingerprint: FiguresFingerprint
@@ -628,15 +630,15 @@ def _figures_lock_key(kind: str, survey_id: int, parts) -> str:
     return f"survey-figures-refreshing:{kind}:{survey_id}:{':'.join(map(str, parts))}"
 
 
-def _kept(found) -> _KeptFigures | None:
+def _kept(found) -> KeptFigures | None:
     # Anything else is an entry written before figures were kept with their time.
-    return found if isinstance(found, _KeptFigures) else None
+    return found if isinstance(found, KeptFigures) else None
 
 
-def _figures_compute(kind, survey, fingerprint, parts, structure=None) -> _KeptFigures:
+def _figures_compute(kind, survey, fingerprint, parts, structure=None) -> KeptFigures:
     computed_at = timezone.now()
     value = _figure_builders[kind](survey, structure, *parts)
-    kept = _KeptFigures(value=value, fingerprint=fingerprint, computed_at=computed_at)
+    kept = KeptFigures(value=value, fingerprint=fingerprint, computed_at=computed_at)
     exact_key, latest_key = _figures_keys(kind, survey, fingerprint, parts)
     cache.set(exact_key, kept, FIGURES_CACHE_SECONDS)
     cache.set(latest_key, kept, FIGURES_LATEST_SECONDS)

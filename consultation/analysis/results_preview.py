@@ -29,14 +29,13 @@ from consultation.analysis.results_tables import results_tables
 from consultation.models import Consultation
 from consultation.surveys.models import Survey
 from consultation.surveys.selectors import (
-    FIGURES_CACHE_SECONDS,
-    FIGURES_LATEST_SECONDS,
-    FIGURES_REFRESH_LOCK_SECONDS,
     FiguresAsOf,
     KeptFigures,
     figures_fingerprint,
+    figures_keep,
+    figures_kept_or_latest,
+    figures_refresh_ask,
 )
-from talklondon.outbox import outbox_enqueue
 
 PREVIEW_REFRESH_TASK = "consultation.analysis.tasks.results_preview_refresh"
 
@@ -81,26 +80,19 @@ def _lock_key(consultation_id: int) -> str:
     return f"results-preview-preparing:{consultation_id}"
 
 
-def _kept(found) -> KeptFigures | None:
-    return found if isinstance(found, KeptFigures) else None
-
-
 def results_preview(consultation: Consultation) -> tuple[dict | None, FiguresAsOf | None]:
     """(content as results_tables makes it, what it counts and when); (None, None) while the
     first preview of these questions is being prepared."""
     fingerprint = _fingerprint(consultation)
-    exact_key, latest_key = _keys(consultation.pk, fingerprint)
-    found = cache.get_many([exact_key, latest_key])
-    kept = _kept(found.get(exact_key))
-    if kept is None:
-        if cache.add(_lock_key(consultation.pk), 1, FIGURES_REFRESH_LOCK_SECONDS):
-            # The one write of this GET: an outbox row, committed at once and relayed after
-            # that commit (or run there and then by eager Celery).
-            outbox_enqueue(
-                task_name=PREVIEW_REFRESH_TASK, kwargs={"consultation_id": consultation.pk}
-            )
-            found = cache.get_many([exact_key, latest_key])
-        kept = _kept(found.get(exact_key)) or _kept(found.get(latest_key))
+    kept = figures_kept_or_latest(
+        *_keys(consultation.pk, fingerprint),
+        lambda: figures_refresh_ask(
+            _lock_key(consultation.pk),
+            PREVIEW_REFRESH_TASK,
+            {"consultation_id": consultation.pk},
+        ),
+        ask_if_none_kept=True,  # never prepared in the request
+    )
     if kept is None:
         return None, None
     return kept.value, kept.as_of(fingerprint)
@@ -115,12 +107,11 @@ def results_preview_refresh(*, consultation_id: int) -> bool:
             return False
         fingerprint = _fingerprint(consultation)
         exact_key, latest_key = _keys(consultation.pk, fingerprint)
-        if _kept(cache.get(exact_key)) is None:
+        if not isinstance(cache.get(exact_key), KeptFigures):
             computed_at = timezone.now()
             content, _true = results_tables(consultation)
             kept = KeptFigures(value=content, fingerprint=fingerprint, computed_at=computed_at)
-            cache.set(exact_key, kept, FIGURES_CACHE_SECONDS)
-            cache.set(latest_key, kept, FIGURES_LATEST_SECONDS)
+            figures_keep(exact_key, latest_key, kept)
         return True
     finally:
         cache.delete(_lock_key(consultation_id))

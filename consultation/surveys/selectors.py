@@ -635,14 +635,48 @@ def _kept(found) -> KeptFigures | None:
     return found if isinstance(found, KeptFigures) else None
 
 
+def figures_keep(exact_key: str, latest_key: str, kept: KeptFigures) -> KeptFigures:
+    """Keep figures under their exact key and as the latest of their kind."""
+    cache.set(exact_key, kept, FIGURES_CACHE_SECONDS)
+    cache.set(latest_key, kept, FIGURES_LATEST_SECONDS)
+    return kept
+
+
+def figures_kept_or_latest(
+    exact_key: str, latest_key: str, ask: Callable[[], bool], *, ask_if_none_kept: bool
+) -> KeptFigures | None:
+    """The figures kept under `exact_key`; failing that, `ask()` for a refresh (where some
+    are kept under `latest_key`, or always with `ask_if_none_kept`) and the latest kept, or
+    the fresh ones if eager Celery prepared them while asked. None if nothing is kept."""
+    found = cache.get_many([exact_key, latest_key])
+    kept = _kept(found.get(exact_key))
+    if kept is None and (ask_if_none_kept or _kept(found.get(latest_key)) is not None):
+        if ask():
+            # Eager Celery has counted already; a worker has not, and the latest is shown.
+            found = cache.get_many([exact_key, latest_key])
+        kept = _kept(found.get(exact_key)) or _kept(found.get(latest_key))
+    return kept
+
+
+def figures_refresh_ask(lock_key: str, task_name: str, kwargs: dict) -> bool:
+    """Ask a task to prepare figures again, unless it has been asked (`lock_key`) and not yet
+    finished. True if asked now.
+
+    The one write of a staff page's GET: an outbox row, committed at once (outside a
+    transaction `outbox_enqueue` opens its own) and relayed to the broker after that commit,
+    or run there and then by eager Celery.
+    """
+    if not cache.add(lock_key, 1, FIGURES_REFRESH_LOCK_SECONDS):
+        return False
+    outbox_enqueue(task_name=task_name, kwargs=kwargs)
+    return True
+
+
 def _figures_compute(kind, survey, fingerprint, parts, structure=None) -> KeptFigures:
     computed_at = timezone.now()
     value = _figure_builders[kind](survey, structure, *parts)
     kept = KeptFigures(value=value, fingerprint=fingerprint, computed_at=computed_at)
-    exact_key, latest_key = _figures_keys(kind, survey, fingerprint, parts)
-    cache.set(exact_key, kept, FIGURES_CACHE_SECONDS)
-    cache.set(latest_key, kept, FIGURES_LATEST_SECONDS)
-    return kept
+    return figures_keep(*_figures_keys(kind, survey, fingerprint, parts), kept)
 
 
 def figures_cached(
@@ -660,34 +694,18 @@ def figures_cached(
     stale, while the refresh task counts again (asked once per burst of views); counted here
     only when there are none. `structure`, if the page has it, spares the count a load.
     """
-    exact_key, latest_key = _figures_keys(kind, survey, fingerprint, parts)
-    found = cache.get_many([exact_key, latest_key])
-    kept = _kept(found.get(exact_key))
-    if kept is None and _kept(found.get(latest_key)) is not None:
-        if _figures_refresh_request(kind, survey.pk, parts):
-            # Eager Celery has counted already; a worker has not, and the latest is shown.
-            found = cache.get_many([exact_key, latest_key])
-        kept = _kept(found.get(exact_key)) or _kept(found.get(latest_key))
+    kept = figures_kept_or_latest(
+        *_figures_keys(kind, survey, fingerprint, parts),
+        lambda: figures_refresh_ask(
+            _figures_lock_key(kind, survey.pk, parts),
+            FIGURES_REFRESH_TASK,
+            {"survey_id": survey.pk, "kind": kind, "parts": list(parts)},
+        ),
+        ask_if_none_kept=False,  # counted here instead: the first view of this kind
+    )
     if kept is None:
         kept = _figures_compute(kind, survey, fingerprint, parts, structure)
     return kept.value, kept.as_of(fingerprint)
-
-
-def _figures_refresh_request(kind: str, survey_id: int, parts) -> bool:
-    """Ask the task to count a kind of figure again, unless it has been asked and not yet
-    finished. True if asked now.
-
-    The one write of a staff page's GET: an outbox row, committed at once (outside a
-    transaction `outbox_enqueue` opens its own) and relayed to the broker after that commit,
-    or run there and then by eager Celery.
-    """
-    if not cache.add(_figures_lock_key(kind, survey_id, parts), 1, FIGURES_REFRESH_LOCK_SECONDS):
-        return False
-    outbox_enqueue(
-        task_name=FIGURES_REFRESH_TASK,
-        kwargs={"survey_id": survey_id, "kind": kind, "parts": list(parts)},
-    )
-    return True
 
 
 def figures_refresh(*, survey_id: int, kind: str, parts: list) -> bool:

@@ -247,23 +247,27 @@ def _protect_specs(measure: registry.Measure, specs: list[dict]) -> list[disclos
     return [disclosure.protect_table(**spec) for spec in specs]
 
 
+def _year_periods(measure: registry.Measure, year: str) -> list[str]:
+    """The periods of the measure's grain that make up the year."""
+    if measure.grain == "quarter":
+        return [f"{year}-Q{q}" for q in range(1, 5)]
+    first, _last = registry.period_bounds(year)
+    return [registry.month_period(first.year, m) for m in range(1, 13)]
+
+
 def _annual_totals(measure: registry.Measure, year: str, subs_of) -> tuple[dict, int, set[int]]:
     """The year's London-wide count of each sensitive category, from `subs_of(period)` for
     each period of the year: (counts, periods found, submissions used)."""
     table = measure.tables[0]
-    first, _last = registry.period_bounds(year)
-    if measure.grain == "quarter":
-        periods = [f"{year}-Q{q}" for q in range(1, 5)]
-    else:
-        periods = [registry.month_period(first.year, m) for m in range(1, 13)]
+    sensitive = _sensitive(table)
     totals: dict[Key, int] = defaultdict(int)
     found, used = 0, set()
-    for period in periods:
+    for period in _year_periods(measure, year):
         subs = subs_of(period)
         found += bool(subs)
         used |= {s.pk for s in subs}
         for (row, _col), value in _cells(measure, table, subs).items():
-            for position, code in _sensitive(table):
+            for position, code in sensitive:
                 if row[position] == code:
                     totals[((code,), ())] += value
     return totals, found, used
@@ -311,7 +315,7 @@ def _annual_sensitive(
 
     earlier = _earlier_versions(measure, registry.ANNUAL_TABLE, year, true_of)
     [protected] = disclosure.protect_revision([spec], [earlier])
-    periods = 4 if measure.grain == "quarter" else 12
+    periods = len(_year_periods(measure, year))
     if found < periods:
         protected.notes.append(f"Based on {found} of {periods} periods received.")
     annual = registry.Table(

@@ -10,7 +10,6 @@ from talklondon.disclosure.differencing import (
     differencing_problems,
     differencing_repair,
     protect_revision,
-    published_grid,
 )
 from talklondon.disclosure.engine import (
     BASE,
@@ -35,6 +34,7 @@ from talklondon.disclosure.engine import (
     protect_related,
     protect_system,
     protect_table,
+    published_grid,
     round_base,
     round_significant,
     total_key,

@@ -15,7 +15,13 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping, Sequence
 
 from talklondon.disclosure.audit import Intruder, Line
-from talklondon.disclosure.engine import RULES, Grid, ProtectedTable, Rules, grid_of, protect_table
+from talklondon.disclosure.engine import (
+    RULES,
+    ProtectedTable,
+    Rules,
+    protect_table,
+    published_grid,
+)
 
 # Attempts at a revision that comparing with the versions before cannot single people out in;
 # each hides more, and the last resort hides every figure of the tables still at fault.
@@ -84,19 +90,6 @@ def differencing_repair(
                     more.update((*parts, total))
         more.add(entry)
     return more
-
-
-def published_grid(spec: dict) -> Grid:
-    """The figures of a table (a dict of protect_table's arguments) that are published as
-    counts, with their sums: rows and columns left out as [x] or [z] are in no total."""
-    left_out = set(spec.get("sensitive_rows", ())) | set(spec.get("not_applicable_rows", ()))
-    sensitive_cols = set(spec.get("sensitive_cols", ()))
-    return grid_of(
-        spec["values"],
-        [r for r in spec["rows"] if r not in left_out],
-        [c for c in spec["cols"] if c not in sensitive_cols],
-        additive=spec.get("additive", True),
-    )
 
 
 def protect_revision(

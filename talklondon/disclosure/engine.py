@@ -241,6 +241,19 @@ def grid_of(
     return Grid(rows=rows, cols=cols, values=grid_values, lines=lines)
 
 
+def published_grid(spec: dict) -> Grid:
+    """The figures of a table (a dict of protect_table's arguments) that are published as
+    counts, with their sums: rows and columns left out as [x] or [z] are in no total."""
+    left_out = set(spec.get("sensitive_rows", ())) | set(spec.get("not_applicable_rows", ()))
+    sensitive_cols = set(spec.get("sensitive_cols", ()))
+    return grid_of(
+        spec["values"],
+        [r for r in spec["rows"] if r not in left_out],
+        [c for c in spec["cols"] if c not in sensitive_cols],
+        additive=spec.get("additive", True),
+    )
+
+
 CONFIDENTIAL_NOTE = (
     "[c] means confidential: the figure is under 10, or is hidden so that a figure under 10 "
     "cannot be worked out."
@@ -301,16 +314,7 @@ def protect_linked(
     totals of hits by area and by camera owner) are one entry of one system, so the intruder's
     knowledge that they are equal is part of the audit."""
     shared = set(shared)
-    grids: list[Grid] = []
-    for spec in tables:
-        sensitive_rows = set(spec.get("sensitive_rows", ()))
-        sensitive_cols = set(spec.get("sensitive_cols", ()))
-        na_rows = set(spec.get("not_applicable_rows", ()))
-        kept_rows = [r for r in spec["rows"] if r not in sensitive_rows and r not in na_rows]
-        kept_cols = [c for c in spec["cols"] if c not in sensitive_cols]
-        grids.append(
-            grid_of(spec["values"], kept_rows, kept_cols, additive=spec.get("additive", True))
-        )
+    grids = [published_grid(spec) for spec in tables]
 
     def shared_name(key: Key):
         if all(v == TOTAL for v in key[0]):
@@ -380,10 +384,7 @@ def protect_related(
     (consultation/analysis/results_tables.py, which says which relations).
     """
     relations = list(relations)
-    grids = [
-        grid_of(spec["values"], spec["rows"], spec["cols"], additive=spec.get("additive", True))
-        for spec in tables
-    ]
+    grids = [published_grid(spec) for spec in tables]
     forced = [set(spec.get("forced", ())) for spec in tables]
     true = {(i, key): value for i, grid in enumerate(grids) for key, value in grid.values.items()}
     lines: list[Line] = [

@@ -89,6 +89,20 @@ def _annual(release) -> tuple[int | None, str]:
     return value, flag
 
 
+def send_december_counter_terrorism(signed_post, count: int, reason: str) -> None:
+    """A revised December return of searches: the simulator's, with `count` counter-terrorism
+    searches in all (in its first row of that purpose)."""
+    december = Simulator(scale=0.02).month("2024-12")["searches"]
+    ct = [row for row in december if row["purpose"] == "counter_terrorism"]
+    for row in ct:
+        row["count"] = 0
+    ct[0]["count"] = count
+    response = signed_post(
+        {"dataset": "searches", "period": "2024-12", "reason": reason, "rows": december}
+    )
+    assert response.status_code == 201, response.content
+
+
 def test_a_correction_of_a_sensitive_category_is_not_revealed_by_the_annual_figures(
     source, api_key, publishers, signed_post
 ):
@@ -105,20 +119,12 @@ def test_a_correction_of_a_sensitive_category_is_not_revealed_by_the_annual_figu
         for row in Simulator(scale=0.02).month("2024-11")["searches"]
         if row["purpose"] == "counter_terrorism"
     )
-    december = Simulator(scale=0.02).month("2024-12")["searches"]
-    ct = [row for row in december if row["purpose"] == "counter_terrorism"]
 
     def send(extra: int, reason: str) -> None:
         # The year's true count: November's, plus December's, set so that it is 2 above a
         # multiple of 5 (published rounded down), plus `extra`.
         target = november + (2 - november) % 5 + 10
-        for row in ct:
-            row["count"] = 0
-        ct[0]["count"] = target - november + extra
-        response = signed_post(
-            {"dataset": "searches", "period": "2024-12", "reason": reason, "rows": december}
-        )
-        assert response.status_code == 201, response.content
+        send_december_counter_terrorism(signed_post, target - november + extra, reason)
 
     send(0, "Counter-terrorism searches recounted.")
     first = publish_period("2024-12", *publishers)
@@ -140,22 +146,10 @@ def test_a_hidden_annual_figure_stays_hidden_in_a_revision(
     from demo.anpr_simulator import Pusher, feed_push
 
     feed_push(pusher=Pusher(key=api_key), months=["2024-12"], simulator=Simulator(scale=0.02))
-    december = Simulator(scale=0.02).month("2024-12")["searches"]
-    ct = [row for row in december if row["purpose"] == "counter_terrorism"]
-    for row in ct:
-        row["count"] = 0
-    ct[0]["count"] = 4
-    response = signed_post(
-        {"dataset": "searches", "period": "2024-12", "reason": "Recounted.", "rows": december}
-    )
-    assert response.status_code == 201
+    send_december_counter_terrorism(signed_post, 4, "Recounted.")
     first = publish_period("2024-12", *publishers)
     assert _annual(first) == (None, "c")
-    ct[0]["count"] = 40
-    response = signed_post(
-        {"dataset": "searches", "period": "2024-12", "reason": "Recounted again.", "rows": december}
-    )
-    assert response.status_code == 201
+    send_december_counter_terrorism(signed_post, 40, "Recounted again.")
     revision = announce("2024-12", publishers[0], notes="Corrected search counts.")
     release_services.release_prepare(release=revision, actor=publishers[0])
     assert _annual(revision) == (None, "c")

@@ -74,10 +74,13 @@ def rows_insert(objects: list[models.Model], *, using: str = "default") -> list[
 
 
 @cache
-def _row_statement(model: type[models.Model], using: str) -> tuple[str, tuple] | None:
-    """INSERT … VALUES … RETURNING pk for one row of `model`, or None where the ORM must write
-    it: inherited models, models with a save() of their own, database defaults and generated
-    columns, or a database that cannot return the new key."""
+def _row_statement(
+    model: type[models.Model], using: str
+) -> tuple[str, tuple, dict[str, object]] | None:
+    """INSERT … VALUES … RETURNING pk for one row of `model`, and the constant of each database
+    default (by attname), or None where the ORM must write it: inherited models, models with a
+    save() of their own, database defaults that are expressions, generated columns, or a
+    database that cannot return the new key."""
     connection = connections[using]
     meta = model._meta
     if (
@@ -88,10 +91,17 @@ def _row_statement(model: type[models.Model], using: str) -> tuple[str, tuple] |
     ):
         return None
     fields = tuple(f for f in meta.local_concrete_fields if f is not meta.auto_field)
-    if meta.auto_field is None or any(
-        f.generated or f.db_default is not models.NOT_PROVIDED for f in fields
-    ):
+    if meta.auto_field is None or any(f.generated for f in fields):
         return None
+    # A constant database default (`db_default=""`) is written as that constant, which is
+    # what the database would store; an expression default (`Now()`) leaves it to the ORM.
+    defaults = {}
+    for field in fields:
+        if field.db_default is models.NOT_PROVIDED:
+            continue
+        if hasattr(field.db_default, "resolve_expression"):
+            return None
+        defaults[field.attname] = field.db_default
     quote = connection.ops.quote_name
     # Only the model's own table and column names; every value is a parameter.
     sql = (
@@ -99,7 +109,7 @@ def _row_statement(model: type[models.Model], using: str) -> tuple[str, tuple] |
         f"({', '.join(quote(f.column) for f in fields)}) "
         f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(meta.pk.column)}"
     )
-    return sql, fields
+    return sql, fields, defaults
 
 
 def row_insert(obj: models.Model, *, using: str = "default") -> models.Model:
@@ -121,8 +131,13 @@ def row_insert(obj: models.Model, *, using: str = "default") -> models.Model:
         and not models.signals.pre_save.has_listeners(model)
         and not models.signals.post_save.has_listeners(model)
     ):
-        sql, fields = statement
+        sql, fields, defaults = statement
         connection = connections[using]
+        for attname, constant in defaults.items():
+            # Left to the database default (the ORM's DatabaseDefault): its constant, as the
+            # ORM's own save would read it back from the database.
+            if isinstance(getattr(obj, attname), models.expressions.DatabaseDefault):
+                setattr(obj, attname, constant)
         values = [f.pre_save(obj, True) for f in fields]
         if not any(hasattr(v, "resolve_expression") for v in values):
             params = [

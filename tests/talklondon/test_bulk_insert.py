@@ -143,3 +143,26 @@ def test_row_insert_leaves_the_row_to_save_when_someone_listens_or_the_key_is_gi
     assert seen == [(task.pk, True)]
     given = row_insert(OutboxTask(pk=task.pk + 1000, task_name="t", kwargs={}))
     assert OutboxTask.objects.get(pk=task.pk + 1000).task_name == "t" and given.pk == task.pk + 1000
+
+
+def test_row_insert_writes_a_constant_database_default_itself(two_responses, monkeypatch):
+    """A person's first answers start their response: that INSERT must not fall back to the
+    ORM's save() (compiled on every call) because one column has a constant db_default."""
+    questions, _ = two_responses
+    survey = questions[0].section.survey
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("row_insert fell back to save()")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Response, "save", refuse)
+        ours = row_insert(Response(survey=survey))
+        given = row_insert(Response(survey=survey, results_email="a@example.com"))
+    # The instance holds what the database holds, not the ORM's DatabaseDefault marker.
+    assert ours.results_email == ""
+    assert Response.objects.get(pk=ours.pk).results_email == ""
+    assert Response.objects.get(pk=given.pk).results_email == "a@example.com"
+    leave_out = ("id", "reference", "created_at", "updated_at")
+    assert _row(Response, ours.pk, leave_out=leave_out) == _row(
+        Response, Response.objects.create(survey=survey).pk, leave_out=leave_out
+    )

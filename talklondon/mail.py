@@ -1,8 +1,10 @@
 """Email through the outbox: every message Django or allauth sends becomes a row plus a task.
 
-`OutgoingEmail` is only the message store; the delivery task is an outbox task like any other, so
-the outbox's relay publishes it again if its worker dies or it runs out of retries
-(talklondon/outbox.py), and `sent_at` makes a second delivery send nothing.
+`OutgoingEmail` is only the message store; the delivery task is an outbox task, so the outbox
+runs it again if its worker dies or it fails (talklondon/outbox.py), and `sent_at` makes a
+second delivery send nothing. Emails are a batched kind: the receipts of a burst of
+submissions are delivered together, over one connection to the mail server
+(`emails_deliver`).
 """
 
 import logging
@@ -11,11 +13,12 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from talklondon.bulk_insert import row_insert
 from talklondon.models import OutgoingEmail
-from talklondon.outbox import outbox_enqueue
+from talklondon.outbox import outbox_batch_register, outbox_enqueue
 
 logger = logging.getLogger(__name__)
 # The delivery task's name (talklondon.tasks.email_send); tasks import this module, not the
@@ -57,22 +60,78 @@ def email_queue(*, message) -> OutgoingEmail:
     return email
 
 
+def _message(email: OutgoingEmail, connection) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.body_text,
+        from_email=email.from_email,
+        to=email.to,
+        headers=email.headers or None,
+        connection=connection,
+    )
+    if email.body_html:
+        message.attach_alternative(email.body_html, "text/html")
+    return message
+
+
+def emails_deliver(*, email_ids: list[int]) -> dict[int, str | None]:
+    """Deliver these stored emails once each, over one connection to the mail server.
+
+    Answers for each id: None if it is sent now, was sent before, or no longer exists; or why
+    it failed (its attempts and last error are kept, and it stays unsent).
+    """
+    outcomes: dict[int, str | None] = dict.fromkeys(email_ids)
+    with transaction.atomic():
+        # Locked, so that a delivery of the same email elsewhere (a task published before
+        # emails were batched) waits for this one and then finds it sent.
+        emails = list(
+            OutgoingEmail.objects.select_for_update()
+            .filter(pk__in=email_ids, sent_at__isnull=True)
+            .order_by("pk")
+        )
+        if not emails:
+            return outcomes
+        connection = get_connection(settings.EMAIL_DELIVERY_BACKEND)
+        sent, failed = [], []
+        connection.open()
+        try:
+            for email in emails:
+                try:
+                    _message(email, connection).send()
+                except Exception as exc:
+                    outcomes[email.pk] = str(exc)[:2000] or type(exc).__name__
+                    failed.append(email)
+                else:
+                    sent.append(email.pk)
+        finally:
+            connection.close()
+        if sent:
+            OutgoingEmail.objects.filter(pk__in=sent).update(
+                sent_at=timezone.now(), attempts=F("attempts") + 1
+            )
+        for email in failed:
+            OutgoingEmail.objects.filter(pk=email.pk).update(
+                attempts=F("attempts") + 1, last_error=outcomes[email.pk]
+            )
+    return outcomes
+
+
+def _emails_run(batch: list[dict]) -> list[str | None]:
+    """The outbox's runner for the email kind: each row's kwargs are `{"email_id": pk}`."""
+    outcomes = emails_deliver(email_ids=[kwargs["email_id"] for kwargs in batch])
+    return [outcomes[kwargs["email_id"]] for kwargs in batch]
+
+
+outbox_batch_register(EMAIL_SEND_TASK, _emails_run)
+
+
 def email_deliver(*, email_id: int) -> bool:
     """Deliver a stored email once. Returns False if it was already sent (idempotent)."""
     with transaction.atomic():
         email = OutgoingEmail.objects.select_for_update().filter(pk=email_id).first()
         if email is None or email.sent_at is not None:
             return False
-        message = EmailMultiAlternatives(
-            subject=email.subject,
-            body=email.body_text,
-            from_email=email.from_email,
-            to=email.to,
-            headers=email.headers or None,
-            connection=get_connection(settings.EMAIL_DELIVERY_BACKEND),
-        )
-        if email.body_html:
-            message.attach_alternative(email.body_html, "text/html")
+        message = _message(email, get_connection(settings.EMAIL_DELIVERY_BACKEND))
         email.attempts += 1
         try:
             message.send()

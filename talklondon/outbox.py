@@ -11,13 +11,24 @@ relay finds its marker gone and publishes again at once everything published and
 A Redis outage or a dead worker therefore delays work but never loses it, and never fails the
 person's request. Emails are tasks like any other
 (talklondon/mail.py); the relay is at-least-once, so every task must be idempotent.
+
+Batched kinds (emails): a kind registered with `outbox_batch_register` is not published row by
+row. Its rows are written waiting, and the first commit of a burst asks Celery, once, to drain
+the kind a moment later (`outbox_batch_run`): the worker claims every due row of the kind, runs
+them together through the kind's runner (one SMTP connection for all the receipts of a burst),
+and marks them completed in one statement. At a burst of submissions that is one Celery message
+and a few queries per second instead of a message and six queries per receipt. Beat's relay
+drains the batched kinds too, so rows whose drain was never asked for (Redis was down at
+commit) or never ran (the worker died) wait at most OUTBOX_RELAY_SECONDS, as any other task.
 """
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 
 from celery.signals import task_failure, task_success
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -28,6 +39,18 @@ from talklondon.models import OutboxTask
 logger = logging.getLogger(__name__)
 # Celery task ids of outbox tasks; the worker's signal finds the row from it.
 TASK_ID_PREFIX = "outbox-"
+# The Celery task that drains a batched kind (talklondon.tasks.outbox_drain).
+DRAIN_TASK = "talklondon.tasks.outbox_drain"
+# A batched kind's runner takes the kwargs of its claimed rows, in order, and answers for each:
+# None once it is done (or there was nothing to do), or why it failed.
+BatchRunner = Callable[[list[dict]], list[str | None]]
+_BATCHED: dict[str, BatchRunner] = {}
+
+
+def outbox_batch_register(task_name: str, runner: BatchRunner) -> None:
+    """Make `task_name` a batched kind (see the module's docstring); its module calls this when
+    it is imported, as the module that queues its rows is imported before it queues any."""
+    _BATCHED[task_name] = runner
 
 
 def outbox_enqueue(*, task_name: str, kwargs: dict) -> OutboxTask:
@@ -38,6 +61,12 @@ def outbox_enqueue(*, task_name: str, kwargs: dict) -> OutboxTask:
     """
     # No savepoint: the task belongs to the caller's transaction and fails with it (and a
     # savepoint would cost two more queries on every write that queues a task).
+    if task_name in _BATCHED:
+        with transaction.atomic(savepoint=False):
+            # Waiting: the drain, or beat's relay, claims it.
+            task = row_insert(OutboxTask(task_name=task_name, kwargs=kwargs))
+            transaction.on_commit(lambda: _batch_ask(task_name))
+        return task
     with transaction.atomic(savepoint=False):
         # Written already claimed by this transaction's own relay (relayed, first attempt), so
         # that after commit it is published with no query of its own: nobody else can see the
@@ -115,6 +144,80 @@ def _publish(task: OutboxTask) -> bool:
     return False
 
 
+def _batch_key(task_name: str) -> str:
+    return f"outbox:drain-asked:{task_name}"
+
+
+def _batch_ask(task_name: str) -> None:
+    """After a commit that queued a row of a batched kind: ask for one drain per burst.
+
+    The first commit of a burst sets a key for OUTBOX_BATCH_SECONDS and publishes the drain
+    to run one second after the key expires; the commits that find the key set rely on that
+    drain, which starts after they have committed and so sees their rows. A failure here
+    (Redis away) leaves the rows waiting for beat's relay."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        outbox_batch_run(task_name=task_name)  # development and tests: at once, in process
+        return
+    window = settings.OUTBOX_BATCH_SECONDS
+    try:
+        if not cache.add(_batch_key(task_name), 1, timeout=window):
+            return
+        from talklondon.celery import app
+
+        app.send_task(
+            DRAIN_TASK,
+            kwargs={"task_name": task_name},
+            countdown=window + 1,
+            retry=False,
+            ignore_result=True,
+        )
+    except Exception as exc:  # the broker is down: beat's relay drains the rows later
+        logger.warning("Outbox: drain of %s not asked for yet: %s", task_name, exc)
+
+
+def outbox_batch_run(*, task_name: str, limit: int | None = None) -> int:
+    """Claim every due row of a batched kind, run them through its runner and mark them:
+    completed, or with the reason they failed (the stalled rule makes those due again).
+    Returns how many were completed. Safe to run in many workers at once: each claims its
+    own rows (SKIP LOCKED, and the claim only takes rows still due)."""
+    runner = _BATCHED[task_name]
+    limit = limit or settings.OUTBOX_RELAY_BATCH
+    completed = 0
+    while True:
+        now = timezone.now()
+        with transaction.atomic():
+            claimed = list(
+                OutboxTask.objects.filter(_due(), task_name=task_name)
+                .order_by("pk")
+                .select_for_update(skip_locked=True)
+                .only("pk", "kwargs")[:limit]
+            )
+            if not claimed:
+                return completed
+            OutboxTask.objects.filter(pk__in=[t.pk for t in claimed]).update(
+                relayed_at=now, attempts=F("attempts") + 1
+            )
+        try:
+            outcomes = runner([t.kwargs for t in claimed])
+        except Exception as exc:  # the whole batch failed (mail server away): due later
+            logger.warning("Outbox: a batch of %s failed: %s", task_name, exc)
+            OutboxTask.objects.filter(pk__in=[t.pk for t in claimed]).update(
+                last_error=str(exc)[:2000]
+            )
+            return completed
+        done = [t.pk for t, error in zip(claimed, outcomes, strict=True) if error is None]
+        if done:
+            OutboxTask.objects.filter(pk__in=done).update(
+                completed_at=timezone.now(), last_error=""
+            )
+        for task, error in zip(claimed, outcomes, strict=True):
+            if error is not None:
+                OutboxTask.objects.filter(pk=task.pk).update(last_error=error[:2000])
+        completed += len(done)
+        if len(claimed) < limit:
+            return completed
+
+
 def outbox_relay_one(*, task_id: int) -> bool:
     """Publish one task if it is due; on broker failure leave it for the periodic relay."""
     task = OutboxTask.objects.filter(pk=task_id).only("pk", "task_name", "kwargs").first()
@@ -166,15 +269,17 @@ def outbox_republish_lost() -> int:
 
 def outbox_relay_pending(*, limit: int | None = None) -> int:
     """Relay every due task (waiting or stalled, and all published ones if the broker has lost
-    its queue), oldest first. Returns how many were published."""
+    its queue), oldest first, and drain the batched kinds here. Returns how many were
+    published or, for batched kinds, completed."""
     outbox_republish_lost()
     limit = limit or settings.OUTBOX_RELAY_BATCH
+    published = sum(outbox_batch_run(task_name=name, limit=limit) for name in _BATCHED)
     tasks = list(
         OutboxTask.objects.filter(_due())
+        .exclude(task_name__in=list(_BATCHED))
         .order_by("created_at", "pk")
         .only("pk", "task_name", "kwargs")[:limit]
     )
-    published = 0
     for task in tasks:
         relayed = _relay(task)
         if relayed:

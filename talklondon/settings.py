@@ -196,6 +196,9 @@ CELERY_DB_REUSE_MAX = 1000
 OUTBOX_RELAY_BATCH = env_int("OUTBOX_RELAY_BATCH", 500)
 # Seconds between beat's relays of tasks still waiting (the broker was down at commit).
 OUTBOX_RELAY_SECONDS = env_int("OUTBOX_RELAY_SECONDS", 10)
+# Batched kinds (emails): one drain per this many seconds of a burst, run a second after it,
+# so a receipt leaves within about OUTBOX_BATCH_SECONDS + 1 of its submission.
+OUTBOX_BATCH_SECONDS = env_int("OUTBOX_BATCH_SECONDS", 1)
 # A task published this many seconds ago and still not completed (its worker died, or it ran
 # out of retries) is published again by the relay...
 OUTBOX_STALLED_SECONDS = env_int("OUTBOX_STALLED_SECONDS", 300)

@@ -4,7 +4,7 @@ from celery import shared_task
 from django.db.utils import InterfaceError, OperationalError
 
 from talklondon.mail import EMAIL_SEND_TASK, email_deliver
-from talklondon.outbox import outbox_relay_pending
+from talklondon.outbox import DRAIN_TASK, outbox_batch_run, outbox_relay_pending
 from talklondon.services import personal_data_retention_erase
 
 
@@ -17,6 +17,12 @@ from talklondon.services import personal_data_retention_erase
 )
 def email_send(email_id: int) -> bool:
     return email_deliver(email_id=email_id)
+
+
+@shared_task(name=DRAIN_TASK)
+def outbox_drain(task_name: str) -> int:
+    """Run every due row of a batched outbox kind (the receipts of a burst) together."""
+    return outbox_batch_run(task_name=task_name)
 
 
 @shared_task(name="talklondon.tasks.outbox_relay")

@@ -81,11 +81,18 @@ def _capture(cls, *, using=DEFAULT_DB_ALIAS, execute=False):
     # A test that captures callbacks (django_capture_on_commit_callbacks) wants them queued,
     # not run at once.
     previous, _simulate_commits["on"] = _simulate_commits["on"], False
+    from django.db import connections
+
+    connection = connections[using]
+    start = len(connection.run_on_commit)
     try:
         with _original_capture(cls, using=using, execute=execute) as callbacks:
             yield callbacks
     finally:
         _simulate_commits["on"] = previous
+        # The captured callbacks are the test's now (run, or left for it to run): a later
+        # simulated commit must not run them again.
+        del connection.run_on_commit[start:]
 
 
 BaseDatabaseWrapper.on_commit = _on_commit

@@ -53,6 +53,7 @@ def signed_in(client, participant, proposal, monkeypatch):
     # As in production, the outbox hands tasks to Celery after commit (here: recorded) rather
     # than running them inside the request.
     monkeypatch.setattr("talklondon.outbox._publish", lambda task: None)
+    monkeypatch.setattr("talklondon.outbox._batch_ask", lambda task_name: None)
     client.force_login(participant)
     client.get(page_url(proposal))  # the session and content types are warm, as in production
     return client

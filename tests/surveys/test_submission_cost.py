@@ -51,10 +51,11 @@ def _data(fields) -> dict:
 @pytest.fixture
 def journey(settings, monkeypatch, participant, client):
     # As in production: the structure is reused between requests, and the outbox hands the
-    # receipt to Celery (here: recorded) rather than sending it inside the request.
+    # receipt to a worker's drain (here: not run) rather than sending it inside the request.
     settings.SURVEY_STRUCTURE_CACHE_SECONDS = 300
     survey_structure_copies_clear()
     monkeypatch.setattr("talklondon.outbox._publish", lambda task: None)
+    monkeypatch.setattr("talklondon.outbox._batch_ask", lambda task_name: None)
     bench = SurveyBench()
     bench.prepare()
     client.force_login(participant)
@@ -156,6 +157,7 @@ def test_a_one_page_submission_is_two_posts_within_the_budget(
     settings.SURVEY_STRUCTURE_CACHE_SECONDS = 300
     survey_structure_copies_clear()
     monkeypatch.setattr("talklondon.outbox._publish", lambda task: None)
+    monkeypatch.setattr("talklondon.outbox._batch_ask", lambda task_name: None)
     bench = SurveyBench()
     bench.prepare(layout="one_page")
     client.force_login(participant)

@@ -701,7 +701,7 @@ def self_match():
 class Plan:
     clients: int = 200
     duration: float = 60.0
-    respondents: int = 15000
+    respondents: int = 30000
     redis_at: float = 15.0
     redis_for: float = 10.0
     pg_at: float = 40.0
@@ -730,6 +730,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float)
     parser.add_argument("--respondents", type=int)
     parser.add_argument("--no-faults", action="store_true", help="measure without faults")
+    parser.add_argument(
+        "--layout",
+        action="append",
+        dest="layouts",
+        help="run only this survey layout (repeatable; default: every layout the adapter has)",
+    )
     parser.add_argument(
         "--record",
         action=argparse.BooleanOptionalAction,
@@ -801,7 +807,14 @@ def _run(args, plan, record, site, services, isolated, faults, adapter, load_at_
     site.prepare(demo=False)
     from django.db import connections
 
-    adapter.prepare()
+    layouts = getattr(adapter, "LAYOUTS", (None,))
+    if args.layouts:
+        unknown = set(args.layouts) - set(layouts)
+        if unknown:
+            print(f"Unknown layout {', '.join(sorted(unknown))}: {', '.join(layouts)}.")
+            return 2
+        layouts = tuple(layout for layout in layouts if layout in args.layouts)
+    adapter.prepare(*(layout for layout in layouts[:1] if layout))
     respondents = respondents_create(plan.respondents)
     half = len(respondents) // 2
     baseline_people, spike_people = respondents[:half], respondents[half:]
@@ -831,7 +844,7 @@ def _run(args, plan, record, site, services, isolated, faults, adapter, load_at_
     )
 
     texts, ok = [], True
-    for number, layout in enumerate(getattr(adapter, "LAYOUTS", (None,))):
+    for number, layout in enumerate(layouts):
         # A worker per spike, restarted if it exits (see Supervised).
         processes = _celery(work, site.env())
         try:

@@ -184,7 +184,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Publishing must fail fast when Redis is down: the outbox keeps the task and beat relays it later.
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 2}
+# `max_retries: 0`: a publisher that cannot connect gives up at once. Without it kombu sleeps
+# its first retry interval (2 s) before giving up, holding the request: the submission spike
+# measured the site idle for the whole of a Redis outage. A worker's consumer reconnects by its
+# own rule (broker_connection_max_retries), which this does not change.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 1,
+    "socket_timeout": 2,
+    "max_retries": 0,
+}
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_RESULT_EXPIRES = 3600
 # A worker keeps its database connection between tasks; Django's own rule (CONN_MAX_AGE, health

@@ -10,13 +10,13 @@ import redis
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
 from django.core import mail
-from django.db import connections
+from django.db import connections, transaction
 from django.urls import reverse
 from kombu import pools as kombu_pools
 
 from talklondon.celery import app as celery_app
 from talklondon.models import OutboxTask, OutgoingEmail, User
-from talklondon.outbox import outbox_relay_pending
+from talklondon.outbox import outbox_enqueue, outbox_relay_pending
 
 REAL_REDIS = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/2"
 
@@ -149,3 +149,21 @@ def test_sign_up_survives_a_redis_outage_and_the_email_is_sent_once_redis_is_bac
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["during.outage@example.org"]
     assert "/accounts/confirm-email/" in mail.outbox[0].body
+
+
+@pytest.mark.django_db
+def test_a_task_published_while_redis_is_down_gives_up_at_once(
+    settings, celery_broker, monkeypatch
+):
+    """kombu slept its first retry interval (2 s) before giving up on a broker that refused the
+    connection, holding the request: the submission spike's site sat idle through a Redis
+    outage. The publisher gives up at once and the row waits for beat's relay."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    celery_broker(STOPPED_REDIS)
+    slept = []
+    monkeypatch.setattr("kombu.utils.functional.sleep", slept.append)
+    with transaction.atomic():
+        task = outbox_enqueue(task_name="talklondon.tasks.outbox_relay", kwargs={})
+    task.refresh_from_db()
+    assert task.relayed_at is None and "refused" in task.last_error.lower()
+    assert slept == []

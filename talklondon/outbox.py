@@ -9,8 +9,8 @@ out of retries), up to OUTBOX_MAX_ATTEMPTS; beyond that the row stays for a pers
 its `last_error` saying why. When the broker's Redis comes back without what it held, the
 relay finds its marker gone and publishes again at once everything published and not completed.
 A Redis outage or a dead worker therefore delays work but never loses it, and never fails the
-person's request. Emails are tasks like any other
-(talklondon/mail.py); the relay is at-least-once, so every task must be idempotent.
+person's request. Emails are tasks too (talklondon/mail.py), of a batched kind (below); the
+relay is at-least-once, so every task must be idempotent.
 
 Batched kinds (emails): a kind registered with `outbox_batch_register` is not published row by
 row. Its rows are written waiting, and the first commit of a burst asks Celery, once, to drain

@@ -136,12 +136,17 @@ def _publish(task: OutboxTask) -> bool:
             app.loader.import_default_modules()
         app.tasks[task.task_name].apply(kwargs=task.kwargs, task_id=task_id, throw=True)
         return True
-    # Nobody reads an outbox task's result (the worker's signal marks the row), so none is
-    # stored, and publishing does not subscribe to it: two Redis round trips fewer per task.
-    app.send_task(
-        task.task_name, kwargs=task.kwargs, task_id=task_id, retry=False, ignore_result=True
-    )
+    _send(task.task_name, task.kwargs, task_id=task_id)
     return False
+
+
+def _send(task_name: str, kwargs: dict, **options) -> None:
+    """Publish to the broker, failing at once if it is away (the outbox keeps the work).
+    Nobody reads an outbox task's result (the worker's signal or the drain marks the row), so
+    none is stored, and publishing does not subscribe to it: two Redis round trips fewer."""
+    from talklondon.celery import app
+
+    app.send_task(task_name, kwargs=kwargs, retry=False, ignore_result=True, **options)
 
 
 def _batch_key(task_name: str) -> str:
@@ -162,15 +167,7 @@ def _batch_ask(task_name: str) -> None:
     try:
         if not cache.add(_batch_key(task_name), 1, timeout=window):
             return
-        from talklondon.celery import app
-
-        app.send_task(
-            DRAIN_TASK,
-            kwargs={"task_name": task_name},
-            countdown=window + 1,
-            retry=False,
-            ignore_result=True,
-        )
+        _send(DRAIN_TASK, {"task_name": task_name}, countdown=window + 1)
     except Exception as exc:  # the broker is down: beat's relay drains the rows later
         logger.warning("Outbox: drain of %s not asked for yet: %s", task_name, exc)
 

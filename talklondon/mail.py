@@ -74,13 +74,14 @@ def _message(email: OutgoingEmail, connection) -> EmailMultiAlternatives:
     return message
 
 
-def emails_deliver(*, email_ids: list[int]) -> dict[int, str | None]:
+def emails_deliver(*, email_ids: list[int]) -> dict[int, Exception | None]:
     """Deliver these stored emails once each, over one connection to the mail server.
 
-    Answers for each id: None if it is sent now, was sent before, or no longer exists; or why
-    it failed (its attempts and last error are kept, and it stays unsent).
+    Answers for each email it tried: None once sent, or what the mail server raised (its
+    attempts and last error are kept, and it stays unsent). An id it did not try was sent
+    before or no longer exists.
     """
-    outcomes: dict[int, str | None] = dict.fromkeys(email_ids)
+    outcomes: dict[int, Exception | None] = {}
     with transaction.atomic():
         # Locked, so that a delivery of the same email elsewhere (a task published before
         # emails were batched) waits for this one and then finds it sent.
@@ -92,53 +93,51 @@ def emails_deliver(*, email_ids: list[int]) -> dict[int, str | None]:
         if not emails:
             return outcomes
         connection = get_connection(settings.EMAIL_DELIVERY_BACKEND)
-        sent, failed = [], []
         connection.open()
         try:
             for email in emails:
                 try:
                     _message(email, connection).send()
                 except Exception as exc:
-                    outcomes[email.pk] = str(exc)[:2000] or type(exc).__name__
-                    failed.append(email)
+                    outcomes[email.pk] = exc
                 else:
-                    sent.append(email.pk)
+                    outcomes[email.pk] = None
         finally:
             connection.close()
+        sent = [pk for pk, error in outcomes.items() if error is None]
         if sent:
             OutgoingEmail.objects.filter(pk__in=sent).update(
                 sent_at=timezone.now(), attempts=F("attempts") + 1
             )
-        for email in failed:
-            OutgoingEmail.objects.filter(pk=email.pk).update(
-                attempts=F("attempts") + 1, last_error=outcomes[email.pk]
-            )
+        for pk, error in outcomes.items():
+            if error is not None:
+                OutgoingEmail.objects.filter(pk=pk).update(
+                    attempts=F("attempts") + 1, last_error=_why(error)
+                )
     return outcomes
+
+
+def _why(error: Exception) -> str:
+    return str(error)[:2000] or type(error).__name__
 
 
 def _emails_run(batch: list[dict]) -> list[str | None]:
     """The outbox's runner for the email kind: each row's kwargs are `{"email_id": pk}`."""
     outcomes = emails_deliver(email_ids=[kwargs["email_id"] for kwargs in batch])
-    return [outcomes[kwargs["email_id"]] for kwargs in batch]
+    errors = [outcomes.get(kwargs["email_id"]) for kwargs in batch]
+    return [None if error is None else _why(error) for error in errors]
 
 
 outbox_batch_register(EMAIL_SEND_TASK, _emails_run)
 
 
 def email_deliver(*, email_id: int) -> bool:
-    """Deliver a stored email once. Returns False if it was already sent (idempotent)."""
-    with transaction.atomic():
-        email = OutgoingEmail.objects.select_for_update().filter(pk=email_id).first()
-        if email is None or email.sent_at is not None:
-            return False
-        message = _message(email, get_connection(settings.EMAIL_DELIVERY_BACKEND))
-        email.attempts += 1
-        try:
-            message.send()
-        except Exception as exc:
-            email.last_error = str(exc)[:2000]
-            email.save(update_fields=["attempts", "last_error"])
-            raise
-        email.sent_at = timezone.now()
-        email.save(update_fields=["attempts", "sent_at"])
-        return True
+    """Deliver one stored email once (the per-email task, as published before emails were
+    batched). Returns False if it was sent before or no longer exists; raises what the mail
+    server raised, for the task's retries."""
+    outcomes = emails_deliver(email_ids=[email_id])
+    if email_id not in outcomes:
+        return False
+    if outcomes[email_id] is not None:
+        raise outcomes[email_id]
+    return True
